@@ -1,0 +1,55 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "sluice",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sluice", targets: ["sluice"]),
+        .executable(name: "demo-upstream", targets: ["DemoUpstream"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries from Debian.
+        .systemLibrary(name: "CLibevent", pkgConfig: "libevent", providers: [.apt(["libevent-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Pure Swift modules: no sockets, no libevent.
+        .target(name: "HTTP1"),
+        .target(name: "RateLimiter"),
+        .target(name: "Normaliser", dependencies: ["CZlib"]),
+        .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
+
+        // The event engine: libevent loops, sockets, timers, signals.
+        .target(name: "Engine", dependencies: ["CLibevent"]),
+
+        // The proxy: client and upstream connections, forwarding, pools.
+        .target(name: "Proxy", dependencies: [
+            "Engine", "HTTP1", "Config", "Normaliser", "RateLimiter",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Command line and wiring.
+        .executableTarget(name: "sluice", dependencies: [
+            "Proxy", "Config", "Engine",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // The demo and test upstream: JSON, seed error bodies, echo, streams, faults.
+        .executableTarget(name: "DemoUpstream"),
+
+        // Release-built micro-benchmark of the rate-limit decision.
+        .executableTarget(name: "LimiterBench", dependencies: ["RateLimiter"]),
+
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
+        .testTarget(name: "RateLimiterTests", dependencies: ["RateLimiter"]),
+        .testTarget(name: "NormaliserTests", dependencies: ["Normaliser"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "IntegrationTests", dependencies: []),
+    ]
+)
