@@ -1,0 +1,35 @@
+import XCTest
+@testable import Normaliser
+
+final class RFC3339Tests: XCTestCase {
+    func testFormatsKnownInstants() {
+        let cases: [(Int64, String)] = [
+            (0, "1970-01-01T00:00:00Z"),
+            (1_795_257_000, "2026-11-21T10:30:00Z"),
+            (1_705_314_600, "2024-01-15T10:30:00Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"),
+            (4_107_542_399, "2100-02-28T23:59:59Z"),
+            (253_402_300_799, "9999-12-31T23:59:59Z"),
+        ]
+        for (seconds, text) in cases {
+            XCTAssertEqual(RFC3339.format(unixSeconds: seconds), text)
+        }
+    }
+
+    func testFormatClampsOutOfRangeTimes() {
+        XCTAssertEqual(RFC3339.format(unixSeconds: -5), "1970-01-01T00:00:00Z")
+        XCTAssertEqual(RFC3339.format(unixSeconds: .max), "9999-12-31T23:59:59Z")
+        XCTAssertEqual(RFC3339.format(unixSeconds: .min), "1970-01-01T00:00:00Z")
+    }
+
+    func testValidatesDateTimes() {
+        for valid in ["2024-01-15T10:30:00Z", "2024-02-29T23:59:60Z", "2024-01-15t10:30:00.123z", "2024-01-15T10:30:00+02:00", "2024-01-15T10:30:00.5-11:30"] {
+            XCTAssertTrue(RFC3339.isValid(valid), valid)
+        }
+        for invalid in ["", "2024-01-15", "2024-01-15 10:30:00Z", "2023-02-29T10:30:00Z", "2024-13-01T10:30:00Z", "2024-01-15T24:00:00Z",
+                        "2024-01-15T10:30:00", "2024-01-15T10:30:00.Z", "2024-01-15T10:30:00+0200", "2024-01-15T10:30:00Zjunk",
+                        "<script>alert(1)</script>0000"] {
+            XCTAssertFalse(RFC3339.isValid(invalid), invalid)
+        }
+    }
+}
