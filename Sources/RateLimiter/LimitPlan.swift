@@ -1,0 +1,69 @@
+/// A configuration of limits compiled for the hot path: integer bucket shapes and every constant
+/// piece of the rate-limit headers, built once per configuration (at init and on each reload).
+public final class LimitPlan: Sendable {
+    /// The limits, the first being the standard one.
+    public let rules: [LimitRule]
+    /// The limits in integer units, in the same order.
+    public let shapes: [BucketShape]
+    /// Each limit's window in words (`1 hour`), for the 429 details.
+    public let windowWords: [String]
+
+    /// `X-RateLimit-Limit: 100\r\nX-RateLimit-Remaining: `
+    let standardHead: [UInt8]
+    /// Per limit: `X-RateLimit-Limit-Hour: 100\r\nX-RateLimit-Remaining-Hour: `
+    let perLimitHeads: [[UInt8]]
+    /// `RateLimit-Policy: "hour";q=100;w=3600, "minute";q=10;w=60\r\nRateLimit: `
+    let policyAndRateLimitHead: [UInt8]
+    /// Per limit: `"minute";r=`
+    let rateLimitItemHeads: [[UInt8]]
+
+    /// Compiles `rules`.
+    public init(rules: [LimitRule]) {
+        self.rules = rules
+        shapes = rules.map(BucketShape.init)
+        windowWords = rules.map { WindowWords.describe($0.per) }
+        let standard = shapes.first.map { String($0.refillPerMicrosecond) } ?? "0"
+        standardHead = Array("X-RateLimit-Limit: \(standard)\r\nX-RateLimit-Remaining: ".utf8)
+        perLimitHeads = zip(rules, shapes).map { rule, shape in
+            let suffix = LimitPlan.headerSuffix(rule.name)
+            return Array(
+                "X-RateLimit-Limit-\(suffix): \(shape.refillPerMicrosecond)\r\nX-RateLimit-Remaining-\(suffix): ".utf8)
+        }
+        let policies = zip(rules, shapes).map { rule, shape in
+            let seconds = (shape.tokenUnits + 999_999) / 1_000_000
+            return "\(LimitPlan.quoted(rule.name));q=\(shape.refillPerMicrosecond);w=\(seconds)"
+        }
+        policyAndRateLimitHead = Array("RateLimit-Policy: \(policies.joined(separator: ", "))\r\nRateLimit: ".utf8)
+        rateLimitItemHeads = rules.map { Array("\(LimitPlan.quoted($0.name));r=".utf8) }
+    }
+
+    /// The header-name suffix of a limit: `minute` → `Minute`, `per_day` → `Per-Day` (each part
+    /// capitalised, `_` becoming `-`, anything outside a header token dropped).
+    public static func headerSuffix(_ name: String) -> String {
+        var out: [UInt8] = []
+        var startOfPart = true
+        for byte in name.utf8 {
+            if byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") {
+                out.append(UInt8(ascii: "-"))
+                startOfPart = true
+            } else if LimitRule.isNameByte(byte) {
+                let isLower = byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")
+                out.append(startOfPart && isLower ? byte - 32 : byte)
+                startOfPart = false
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `name` as a structured-field string (RFC 8941): quoted, `"` and `\` escaped, non-printable
+    /// bytes dropped.
+    static func quoted(_ name: String) -> String {
+        var out: [UInt8] = [UInt8(ascii: "\"")]
+        for byte in name.utf8 where byte >= 0x20 && byte < 0x7f {
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }
+            out.append(byte)
+        }
+        out.append(UInt8(ascii: "\""))
+        return String(decoding: out, as: UTF8.self)
+    }
+}

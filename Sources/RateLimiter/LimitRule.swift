@@ -1,0 +1,57 @@
+/// One configured limit: a token bucket holding at most `requests` tokens, refilled
+/// continuously at `requests / per`. The first rule of a configuration is the "standard" one.
+public struct LimitRule: Sendable, Equatable {
+    /// The limit's name, used in header names (`X-RateLimit-Limit-Minute`) and in `RateLimit-Policy`.
+    public var name: String
+    /// Bucket capacity: how many requests the window allows.
+    public var requests: Int
+    /// The window over which `requests` tokens refill.
+    public var per: Duration
+
+    /// Creates a rule; `requests` must be at least 1 and `per` at least one microsecond (see `problem`).
+    public init(name: String, requests: Int, per: Duration) {
+        self.name = name
+        self.requests = requests
+        self.per = per
+    }
+
+    /// The largest `requests × per` (in microseconds) the integer arithmetic represents: about 146 years
+    /// of microseconds, e.g. 1,000,000 requests per 53 days.
+    public static let maximumRequestMicroseconds: Int64 = 1 << 62
+
+    /// What is wrong with this rule for the limiter, or nil when it can be used.
+    /// Config validation can report this text; `RateLimiter` clamps a rule it would refuse.
+    public var problem: String? {
+        if name.isEmpty { return "a limit needs a non-empty name" }
+        if !name.utf8.allSatisfy(LimitRule.isNameByte) {
+            return "limit name \"\(name)\" may only contain letters, digits, '-' and '_'"
+        }
+        if requests < 1 { return "requests must be at least 1" }
+        let micros = per.wholeMicroseconds
+        if micros < 1 { return "per must be at least 1 microsecond" }
+        if micros > LimitRule.maximumRequestMicroseconds / Int64(requests) {
+            return "requests × per is too large (at most 2^62 request-microseconds)"
+        }
+        return nil
+    }
+
+    static func isNameByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
+            return true
+        default:
+            return false
+        }
+    }
+}
+
+extension Duration {
+    /// Whole microseconds, truncated; saturates instead of trapping for enormous durations.
+    var wholeMicroseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000)
+        if overflow { return seconds < 0 ? Int64.min : Int64.max }
+        return scaled &+ attoseconds / 1_000_000_000_000
+    }
+}

@@ -1,0 +1,60 @@
+import Synchronization
+
+/// The in-process store shared by every worker thread: 64 shards, each a `Mutex`-protected
+/// `BucketTable`, chosen by a keyed 128-bit SipHash of the identity. A take is atomic across all
+/// limits of an identity, so an identity never gets more than its tokens whichever threads its
+/// requests land on. Rows whose buckets have all refilled are dropped when a shard needs room and
+/// by `sweep`, so idle identities cost no memory.
+public final class MemoryStore: RateLimitStore {
+    /// Number of shards (a power of two).
+    public static let shardCount = 64
+    private let shards: [Shard]
+    private let sip: SipHash
+
+    /// An empty store; `RateLimiter` installs its limits.
+    public init() {
+        sip = SipHash.random()
+        let empty = LimitPlan(rules: [])
+        shards = (0..<MemoryStore.shardCount).map { _ in Shard(BucketTable(plan: empty)) }
+    }
+
+    /// See `RateLimitStore.install`.
+    public func install(_ plan: LimitPlan) {
+        for shard in shards {
+            shard.table.withLock { $0.install(plan) }
+        }
+    }
+
+    /// See `RateLimitStore.take`.
+    public func take(identity: UnsafeRawBufferPointer, nowNanoseconds: Int64) -> StoreReply {
+        let (low, high) = sip.hash128(identity)
+        let now = nowNanoseconds / 1_000
+        return shards[Int(truncatingIfNeeded: high >> 58)].table.withLock { table in
+            table.take(low: low, high: high | 1, now: now)
+        }
+    }
+
+    /// Identities holding state (rows not yet dropped).
+    public var trackedKeys: Int {
+        shards.reduce(0) { total, shard in total + shard.table.withLock { $0.count } }
+    }
+
+    /// Drops every row whose buckets have all refilled by `nowNanoseconds`.
+    public func sweep(nowNanoseconds: Int64) {
+        let now = nowNanoseconds / 1_000
+        for shard in shards {
+            shard.table.withLock { $0.sweep(now: now) }
+        }
+    }
+}
+
+/// One lock and its table, padded so that two shards' locks never share a cache line.
+private final class Shard: Sendable {
+    let table: Mutex<BucketTable>
+    private let padding: (Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64) =
+        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+    init(_ table: sending BucketTable) {
+        self.table = Mutex(table)
+    }
+}

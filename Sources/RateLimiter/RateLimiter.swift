@@ -1,0 +1,59 @@
+import Synchronization
+
+/// Per-identity token-bucket rate limiting over a store and a clock. Thread-safe; one instance serves
+/// every worker thread.
+public final class RateLimiter: Sendable {
+    private let store: any RateLimitStore
+    private let clock: any LimiterClock
+    private let currentPlan: Mutex<LimitPlan>
+
+    /// A limiter enforcing `limits` (the first is the standard one) in `store`, timed by `clock`.
+    public init(limits: [LimitRule], store: some RateLimitStore, clock: some LimiterClock) {
+        let plan = LimitPlan(rules: limits)
+        self.store = store
+        self.clock = clock
+        currentPlan = Mutex(plan)
+        store.install(plan)
+    }
+
+    /// A limiter with a fresh `MemoryStore` and the system clock.
+    public convenience init(limits: [LimitRule]) {
+        self.init(limits: limits, store: MemoryStore(), clock: SystemClock())
+    }
+
+    /// The limits in force.
+    public var limits: [LimitRule] {
+        currentPlan.withLock { $0.rules }
+    }
+
+    /// Takes one token from each of the identity's buckets, or none when one is empty.
+    public func decide(identity: some StringProtocol) -> RateLimitDecision {
+        withUTF8Bytes(identity) { decide(identityBytes: $0) }
+    }
+
+    /// `decide(identity:)` for an identity held as raw bytes (e.g. straight from a request buffer).
+    public func decide(identityBytes: UnsafeRawBufferPointer) -> RateLimitDecision {
+        RateLimitDecision(store.take(identity: identityBytes, nowNanoseconds: clock.nowNanoseconds()))
+    }
+
+    /// New limits from a reload: limits that keep their name keep their buckets (token counts
+    /// clamped to a lowered capacity), removed limits lose theirs, new limits start full.
+    public func reconfigure(limits: [LimitRule]) {
+        let plan = LimitPlan(rules: limits)
+        currentPlan.withLock { current in
+            current = plan
+            store.install(plan)
+        }
+    }
+
+    /// Identities currently holding state.
+    public var trackedKeys: Int {
+        store.trackedKeys
+    }
+
+    /// Drops the state of identities whose buckets have all refilled. Call it periodically (e.g. every
+    /// 10 seconds); the store also drops such state by itself when a shard needs room.
+    public func sweep() {
+        store.sweep(nowNanoseconds: clock.nowNanoseconds())
+    }
+}
