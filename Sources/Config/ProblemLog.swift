@@ -1,0 +1,70 @@
+import Yams
+
+/// Collects the problems found while reading one file, and turns nodes into typed values.
+final class ProblemLog {
+    let file: String
+    private(set) var problems: [ConfigProblem] = []
+    /// Placeholder key → original key, for keys renamed so that Yams would accept duplicates.
+    var renamedKeys: [String: String] = [:]
+
+    init(file: String) {
+        self.file = file
+    }
+
+    /// Records a problem; `message` is "what is wrong (what is allowed)".
+    func report(line: Int, path: String, _ message: String) {
+        problems.append(ConfigProblem(file: file, line: line, keyPath: path, message: message))
+    }
+
+    /// The problems in document order (by line; reports on one line keep their order).
+    var sortedProblems: [ConfigProblem] {
+        problems.enumerated()
+            .sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }
+            .map(\.element)
+    }
+
+    /// The value of a node, or nil after reporting what is wrong with it.
+    func value<V>(of node: Node, path: String, line fallback: Int, _ parser: ValueParser<V>) -> V? {
+        let line = node.mark?.line ?? fallback
+        guard case .scalar(let scalar) = node else {
+            report(line: line, path: path, "is \(node.kindName), expected a single value (\(parser.allowed))")
+            return nil
+        }
+        if scalar.isNull {
+            if let nullValue = parser.nullValue { return nullValue }
+            report(line: line, path: path, "has no value (\(parser.allowed))")
+            return nil
+        }
+        switch parser.parse(scalar.string, scalar.style == .plain) {
+        case .success(let value):
+            return value
+        case .failure(let complaint):
+            report(line: line, path: path, "\(complaint.text) (\(parser.allowed))")
+            return nil
+        }
+    }
+}
+
+extension Node {
+    /// "a mapping", "a list" or "a value", for messages.
+    var kindName: String {
+        switch self {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .scalar, .alias: return "a value"
+        }
+    }
+
+    /// True for `~`, `null` or nothing, written without quotes.
+    var isNull: Bool {
+        if case .scalar(let scalar) = self { return scalar.isNull }
+        return false
+    }
+}
+
+extension Node.Scalar {
+    /// True for `~`, `null` or nothing, written without quotes.
+    var isNull: Bool {
+        style == .plain && ["", "~", "null", "Null", "NULL"].contains(string)
+    }
+}

@@ -1,0 +1,50 @@
+/// Token-bucket rate limiting (`rate_limit:`).
+public struct RateLimitConfig: Sendable, Equatable {
+    /// When false, nothing is limited and no rate-limit headers are sent.
+    public var enabled: Bool
+    /// What identifies a client.
+    public var key: RateLimitKey
+    /// The buckets every request takes one token from; the first is the "standard" limit.
+    public var limits: [LimitConfig]
+    /// Where bucket state lives.
+    public var store: RateLimitStoreKind
+    /// The Redis store, used when `store` is `.redis`.
+    public var redis: RedisConfig
+
+    /// Creates a rate-limit section; every argument defaults to SPEC §3.
+    public init(
+        enabled: Bool = true,
+        key: RateLimitKey = .apiKey,
+        limits: [LimitConfig] = [
+            LimitConfig(name: "hour", requests: 100, per: .seconds(3600)),
+            LimitConfig(name: "minute", requests: 10, per: .seconds(60)),
+        ],
+        store: RateLimitStoreKind = .memory,
+        redis: RedisConfig = .default
+    ) {
+        self.enabled = enabled
+        self.key = key
+        self.limits = limits
+        self.store = store
+        self.redis = redis
+    }
+
+    /// The defaults of SPEC §3.
+    public static let `default` = RateLimitConfig()
+}
+
+/// What identifies a rate-limited client.
+public enum RateLimitKey: String, Sendable, Equatable, CaseIterable {
+    /// The token of `Authorization: Bearer <token>` (`api_key`).
+    case apiKey = "api_key"
+    /// The client's IP address (`client_ip`).
+    case clientIP = "client_ip"
+}
+
+/// Where token buckets are kept.
+public enum RateLimitStoreKind: String, Sendable, Equatable, CaseIterable {
+    /// In this process, shared by all worker threads.
+    case memory
+    /// In Redis, shared by every sluice instance using it.
+    case redis
+}
