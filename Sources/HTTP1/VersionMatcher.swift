@@ -1,0 +1,37 @@
+/// Matches the eight bytes `HTTP/1.0` or `HTTP/1.1` one byte at a time (case-sensitive, RFC 9112 §2.3).
+struct VersionMatcher: Sendable {
+    enum Step { case more, matched, failed(HTTPParseError) }
+
+    private static let prefix: StaticString = "HTTP/1."
+    private(set) var index = 0
+    private(set) var minor: UInt8 = 0
+
+    var version: HTTPVersion { HTTPVersion(major: 1, minor: minor) }
+
+    @inline(__always)
+    mutating func step(_ b: UInt8) -> Step {
+        defer { index += 1 }
+        if index < 7 {
+            if b == VersionMatcher.prefix.utf8Start[index] { return .more }
+            // A digit where the major version stands (HTTP/2.0, HTTP/0.9) is a version we do not speak.
+            if index == 5 && (b &- 0x30) < 10 { return .failed(.badRequest("Unsupported HTTP version")) }
+            return .failed(.badRequest("Invalid HTTP version"))
+        }
+        if b == 0x30 || b == 0x31 {
+            minor = b &- 0x30
+            return .matched
+        }
+        if (b &- 0x30) < 10 { return .failed(.badRequest("Unsupported HTTP version")) }
+        return .failed(.badRequest("Invalid HTTP version"))
+    }
+}
+
+/// Case-sensitive comparison of a buffer range with an ASCII literal (methods are case-sensitive).
+@inline(__always)
+func bytesEqual(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>, _ literal: StaticString) -> Bool {
+    let count = literal.utf8CodeUnitCount
+    guard range.count == count else { return false }
+    let start = literal.utf8Start
+    for i in 0..<count where buffer[range.lowerBound + i] != start[i] { return false }
+    return true
+}
