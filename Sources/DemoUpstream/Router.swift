@@ -29,8 +29,8 @@ struct Router {
         if !Router.isIntrospection(path), let status = state.countRequest() {
             return send(errorResponse(status: status, name: "", encoding: nil, chunked: false))
         }
+        if path == "/echo" || path.hasPrefix("/echo/") { return send(echo()) }
         switch path {
-        case "/echo": return send(echo())
         case "/bytes": return sendBytes()
         case "/redirect":
             let location = request.queryValue("to") ?? "/v1/redirected"

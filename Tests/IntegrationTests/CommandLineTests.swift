@@ -1,0 +1,70 @@
+import Foundation
+import XCTest
+
+/// `sluice check`, the shipped configuration, and signals.
+final class CommandLineTests: IntegrationTestCase {
+    func testCheckAcceptsAValidFile() throws {
+        let path = try SluiceProcess.writeTemporaryConfig(config().yaml)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (status, output) = try SluiceProcess.run(["check", "--config", path])
+        XCTAssertEqual(status, 0, output)
+    }
+
+    func testCheckReportsEveryProblemWithFileAndLineAndExits2() throws {
+        let yaml = """
+            server:
+              listen: "127.0.0.1:0"
+              lisen: "127.0.0.1:1"
+              client_timeout: soon
+            upstream:
+              targets: ["127.0.0.1:1"]
+
+            """
+        let path = try SluiceProcess.writeTemporaryConfig(yaml)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (status, output) = try SluiceProcess.run(["check", "--config", path])
+        XCTAssertEqual(status, 2, output)
+        XCTAssertTrue(output.contains("\(path):3:"), "unknown key not reported at line 3:\n\(output)")
+        XCTAssertTrue(output.contains("server.lisen"), output)
+        XCTAssertTrue(output.contains("\(path):4:"), "bad duration not reported at line 4:\n\(output)")
+        XCTAssertTrue(output.contains("server.client_timeout"), output)
+    }
+
+    func testCheckReportsMissingTargetsAtTheParentMapping() throws {
+        let yaml = """
+            server:
+              listen: "127.0.0.1:0"
+            upstream:
+              retries: 1
+
+            """
+        let path = try SluiceProcess.writeTemporaryConfig(yaml)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (status, output) = try SluiceProcess.run(["check", "--config", path])
+        XCTAssertEqual(status, 2, output)
+        XCTAssertTrue(output.contains("\(path):3:"), "missing upstream.targets not reported at line 3:\n\(output)")
+        XCTAssertTrue(output.contains("upstream.targets"), output)
+    }
+
+    func testSluiceRefusesToStartOnAnInvalidFile() throws {
+        let path = try SluiceProcess.writeTemporaryConfig("server:\n  workers: many\nupstream:\n  targets: [\"127.0.0.1:1\"]\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (status, output) = try SluiceProcess.run(["--config", path])
+        XCTAssertEqual(status, 2, output)
+        XCTAssertTrue(output.contains("\(path):2:"), output)
+    }
+
+    func testShippedConfigurationPassesCheck() throws {
+        let shipped = BinaryLocator.packageRoot.appendingPathComponent("config/sluice.yaml").path
+        XCTAssertTrue(FileManager.default.fileExists(atPath: shipped), "missing \(shipped)")
+        let (status, output) = try SluiceProcess.run(["check", "--config", shipped])
+        XCTAssertEqual(status, 0, output)
+    }
+
+    func testSigtermStopsSluiceWithExitZero() throws {
+        let sluice = try startSluice()
+        XCTAssertEqual(try send(try connectToSluice(), "GET", "/v1/before-term").status, 200)
+        sluice.signal(SIGTERM)
+        XCTAssertEqual(try sluice.waitForExit(timeout: 15), 0, sluice.output)
+    }
+}

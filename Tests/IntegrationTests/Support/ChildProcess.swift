@@ -1,0 +1,111 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A child process whose stdout and stderr are captured line by line, killed by PID when discarded.
+final class ChildProcess: @unchecked Sendable {
+    /// Thrown when the process does not print the awaited line or does not exit in time.
+    struct Timeout: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    let process = Process()
+    private let lock = NSLock()
+    private var stdoutText = ""
+    private var stderrText = ""
+    private var openStreams = 2
+
+    /// Starts `executable` with `arguments`.
+    init(executable: String, arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let outPipe = Pipe(), errPipe = Pipe()
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        startReader(outPipe.fileHandleForReading, isStdout: true)
+        startReader(errPipe.fileHandleForReading, isStdout: false)
+    }
+
+    deinit { kill() }
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// Everything written to stdout so far.
+    var standardOutput: String { lock.withLock { stdoutText } }
+    /// Everything written to stderr so far.
+    var standardError: String { lock.withLock { stderrText } }
+    /// Both streams, stdout first.
+    var allOutput: String { lock.withLock { stdoutText + stderrText } }
+
+    private func startReader(_ handle: FileHandle, isStdout: Bool) {
+        let thread = Thread { [self] in
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                let text = String(decoding: data, as: UTF8.self)
+                lock.withLock {
+                    if isStdout { stdoutText += text } else { stderrText += text }
+                }
+            }
+            lock.withLock { openStreams -= 1 }
+        }
+        thread.start()
+    }
+
+    /// Waits until a complete line of stdout (or stderr) satisfies `predicate`, and returns it.
+    func waitForLine(onStdout: Bool, timeout: TimeInterval = 10, where predicate: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let text = onStdout ? standardOutput : standardError
+            let completeLines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+            if let line = completeLines.first(where: { predicate(String($0)) }) { return String(line) }
+            if !process.isRunning && lock.withLock({ openStreams == 0 }) { break }
+            usleep(5_000)
+        }
+        throw Timeout(description: "no matching line from \(process.executableURL?.lastPathComponent ?? "?") "
+            + "(running: \(process.isRunning)); output so far:\n\(allOutput)")
+    }
+
+    /// Waits until both output pipes reached end of file (after exit), so that the captured text is complete.
+    func waitForOutputClosed(timeout: TimeInterval = 10) {
+        let deadline = Date().addingTimeInterval(timeout)
+        while lock.withLock({ openStreams > 0 }) && Date() < deadline { usleep(2_000) }
+    }
+
+    /// Sends a signal.
+    func signal(_ number: Int32) {
+        if process.isRunning { _ = Glibc.kill(pid, number) }
+    }
+
+    /// Waits for the process to exit; returns its exit status (or 128 + signal), or throws on timeout.
+    @discardableResult
+    func waitForExit(timeout: TimeInterval = 10) throws -> Int32 {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning {
+            if Date() >= deadline { throw Timeout(description: "process \(pid) still running after \(timeout) s") }
+            usleep(5_000)
+        }
+        process.waitUntilExit()
+        return process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
+    }
+
+    /// Kills the process by PID (SIGKILL) and reaps it.
+    func kill() {
+        guard process.isRunning else { return }
+        _ = Glibc.kill(pid, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// The process's resident set size in bytes, from /proc/PID/status (VmRSS).
+    func residentBytes() -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            let digits = line.split(separator: " ").dropFirst().first.flatMap { Int($0) }
+            return digits.map { $0 * 1024 }
+        }
+        return nil
+    }
+}
