@@ -8,16 +8,20 @@ struct MappingReader {
     let path: String
     /// Where problems about the mapping as a whole (a missing key) are reported.
     let line: Int
+    /// False when the node was not a mapping (reported); missing keys are then not reported again.
+    private(set) var isValid = true
     private var values: [String: Node] = [:]
     private var keyLines: [String: Int] = [:]
 
     /// Reads `node` (absent or null: an empty mapping) and reports keys not in `known`.
-    init(_ node: Node?, path: String, line: Int, known: [String], log: ProblemLog) {
+    init(_ node: Node?, path: String, line: Int, known: [String], log: ProblemLog, parentValid: Bool = true) {
         self.log = log
         self.path = path
         self.line = line
+        self.isValid = parentValid
         guard let node, !node.isNull else { return }
         guard case .mapping(let mapping) = node else {
+            isValid = false
             log.report(line: node.mark?.line ?? line, path: path,
                        "is \(node.kindName), expected a mapping (keys: \(known.joined(separator: ", ")))")
             return
@@ -67,6 +71,7 @@ struct MappingReader {
     /// The value of a key that has no default; reports it missing at this mapping's line.
     func required<V>(_ key: String, _ parser: ValueParser<V>) -> V? {
         guard let node = values[key] else {
+            guard isValid else { return nil }
             log.report(line: line, path: child(key), "is missing (\(parser.allowed))")
             return nil
         }
@@ -75,7 +80,7 @@ struct MappingReader {
 
     /// A nested mapping; absent or invalid ones read as empty (all defaults).
     func section(_ key: String, known: [String]) -> MappingReader {
-        MappingReader(values[key], path: child(key), line: line(of: key), known: known, log: log)
+        MappingReader(values[key], path: child(key), line: line(of: key), known: known, log: log, parentValid: isValid)
     }
 
     /// The items of a list with their key paths and lines; nil when absent or not a list (reported).

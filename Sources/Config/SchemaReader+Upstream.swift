@@ -31,6 +31,7 @@ extension SchemaReader {
         let parser = ValueParser<HostPort>.address(allowPortZero: false)
         let allowed = "a list of one or more host:port, e.g. [\"127.0.0.1:3000\"]"
         guard upstream.node("targets") != nil else {
+            guard upstream.isValid else { return [] }
             upstream.log.report(line: upstream.line, path: upstream.child("targets"), "is missing (\(allowed))")
             return []
         }
