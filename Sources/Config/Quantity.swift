@@ -39,7 +39,7 @@ enum Quantity {
             return .failure(complaint)
         case .success(let (number, unit)):
             if ambiguousSizeUnits.contains(String(unit)) {
-                return .failure(Complaint("\"\(text)\" has the ambiguous unit \"\(unit)\" (write KiB, MiB or GiB, powers of 1024)"))
+                return .failure(Complaint("\"\(text)\" has the ambiguous unit \"\(unit)\"; write KiB, MiB or GiB"))
             }
             let multiplier: Int64
             if unit.isEmpty {
