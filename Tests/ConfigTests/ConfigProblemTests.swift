@@ -94,6 +94,7 @@ final class ConfigProblemTests: XCTestCase {
             Case(yaml: "\(targets)upstream_:\n", line: 2, keyPath: "upstream_", says: "unknown key"),
             Case(yaml: "\(targets)upstream:\n  targets: [\"127.0.0.1:3001\"]\n", line: 2, keyPath: "upstream", says: "is given twice (first at line 1"),
             Case(yaml: "\(targets)server:\n  workers: 1\n  workers: 2\n", line: 4, keyPath: "server.workers", says: "is given twice (first at line 3"),
+            Case(yaml: "upstream:\n  targets: [\"a:1\"]\n  \"targets\": [\"b:1\"]\n", line: 3, keyPath: "upstream.targets", says: "is given twice (first at line 2"),
             Case(yaml: "\(targets)rate_limit:\n  limits:\n    - { name: a, name: b, requests: 1, per: 1s }\n", line: 4,
                  keyPath: "rate_limit.limits[0].name", says: "is given twice"),
         ]
