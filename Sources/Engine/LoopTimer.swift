@@ -1,0 +1,48 @@
+import CLibevent
+
+/// A one-shot libevent timer that calls its action on the loop's thread.
+///
+/// Re-arming is cheap when it is lazy: keep a deadline, arm once, and on firing re-arm for
+/// what is left (``arm(at:now:)``). The action must not retain the timer's owner strongly.
+public final class LoopTimer {
+    private var event: OpaquePointer?
+    private let action: () -> Void
+    /// Whether the timer is pending.
+    public private(set) var isArmed = false
+
+    public init(loop: EventLoop, action: @escaping () -> Void) {
+        self.action = action
+        event = sluice_timer_new(loop.base, { _, _, arg in
+            guard let arg else { return }
+            let timer = Unmanaged<LoopTimer>.fromOpaque(arg).takeUnretainedValue()
+            timer.isArmed = false
+            timer.action()
+        }, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    /// Fires `nanoseconds` from now (replacing a pending schedule).
+    public func arm(afterNanoseconds nanoseconds: Int64) {
+        guard let event else { return }
+        sluice_event_add_usec(event, max(0, nanoseconds / 1000))
+        isArmed = true
+    }
+
+    /// Cancels a pending schedule.
+    public func disarm() {
+        guard let event, isArmed else { return }
+        event_del(event)
+        isArmed = false
+    }
+
+    /// Cancels and frees the timer; it never fires again.
+    public func close() {
+        if let event {
+            event_del(event)
+            event_free(event)
+            self.event = nil
+            isArmed = false
+        }
+    }
+
+    deinit { close() }
+}

@@ -1,0 +1,89 @@
+import CLibevent
+import Glibc
+
+/// A resolved IPv4 or IPv6 socket address.
+public struct SocketAddress: Sendable, CustomStringConvertible {
+    /// The raw address; `length` bytes of it are meaningful.
+    public var storage: sockaddr_storage
+    public var length: socklen_t
+
+    /// Resolves a numeric host or a name (`localhost`) with `getaddrinfo`, once, at start-up.
+    public init(host: String, port: UInt16) throws(SocketError) {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_family = AF_UNSPEC
+        hints.ai_flags = AI_NUMERICSERV
+        var result: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &result)
+        guard status == 0, let first = result else {
+            throw SocketError("cannot resolve \(host): \(String(cString: gai_strerror(status)))")
+        }
+        defer { freeaddrinfo(result) }
+        var storage = sockaddr_storage()
+        withUnsafeMutableBytes(of: &storage) { dst in
+            dst.copyMemory(from: UnsafeRawBufferPointer(start: first.pointee.ai_addr, count: Int(first.pointee.ai_addrlen)))
+        }
+        self.storage = storage
+        self.length = first.pointee.ai_addrlen
+    }
+
+    /// The address of a peer or local socket as the kernel gave it.
+    public init(storage: sockaddr_storage, length: socklen_t) {
+        self.storage = storage
+        self.length = length
+    }
+
+    public var family: Int32 { Int32(storage.ss_family) }
+
+    /// The port number.
+    public var port: UInt16 {
+        withUnsafeBytes(of: storage) { raw in
+            if family == AF_INET6 {
+                return UInt16(bigEndian: raw.load(as: sockaddr_in6.self).sin6_port)
+            }
+            return UInt16(bigEndian: raw.load(as: sockaddr_in.self).sin_port)
+        }
+    }
+
+    /// The numeric host, without brackets or port (`127.0.0.1`, `::1`).
+    public var host: String {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        withUnsafeBytes(of: storage) { raw in
+            if family == AF_INET6 {
+                var address = raw.load(as: sockaddr_in6.self).sin6_addr
+                inet_ntop(AF_INET6, &address, &buffer, socklen_t(buffer.count))
+            } else {
+                var address = raw.load(as: sockaddr_in.self).sin_addr
+                inet_ntop(AF_INET, &address, &buffer, socklen_t(buffer.count))
+            }
+        }
+        return String(cString: buffer)
+    }
+
+    /// `host:port`, IPv6 in brackets.
+    public var description: String {
+        family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    /// A copy with another port.
+    public func withPort(_ port: UInt16) -> SocketAddress {
+        var copy = self
+        withUnsafeMutableBytes(of: &copy.storage) { raw in
+            if family == AF_INET6 {
+                raw.storeBytes(of: port.bigEndian, toByteOffset: MemoryLayout<sockaddr_in6>.offset(of: \.sin6_port)!, as: UInt16.self)
+            } else {
+                raw.storeBytes(of: port.bigEndian, toByteOffset: MemoryLayout<sockaddr_in>.offset(of: \.sin_port)!, as: UInt16.self)
+            }
+        }
+        return copy
+    }
+}
+
+/// A failed socket call, with the call and `strerror`.
+public struct SocketError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+    static func errno(_ call: String, _ code: Int32 = Glibc.errno) -> SocketError {
+        SocketError("\(call): \(String(cString: strerror(code)))")
+    }
+}

@@ -1,0 +1,188 @@
+import Engine
+import HTTP1
+import Normaliser
+
+/// Reading a request and building what goes upstream (SPEC §4).
+extension ClientConnection {
+    /// A complete head is at the start of the input buffer: build the upstream request head
+    /// and decide how the body is read.
+    func beginRequest(_ head: RequestHead) {
+        exchange.reset()
+        let buffer = inbound.readable
+        exchange.isHEAD = head.isHEAD
+        exchange.clientIsHTTP10 = head.version.minor == 0
+        exchange.closeAfterResponse = !head.keepAlive || worker.isDraining
+
+        // First pass: what the rewriting depends on.
+        var nominated: [Range<Int>] = []
+        var clientRequestID: Range<Int>? = nil
+        for field in head.headers {
+            switch HeaderName.classify(buffer, field.name) {
+            case .connection:
+                for token in commaSeparatedTokens(buffer, field.value) {
+                    let name = UnsafeRawBufferPointer(rebasing: buffer[token])
+                    if !name.equalsLowercase("close") && !name.equalsLowercase("keep-alive") { nominated.append(token) }
+                }
+            case .xRequestID:
+                if RequestID.isValid(UnsafeRawBufferPointer(rebasing: buffer[field.value])) { clientRequestID = field.value }
+            default:
+                break
+            }
+        }
+        if let clientRequestID {
+            exchange.requestID = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[clientRequestID]), as: UTF8.self)
+        } else {
+            exchange.requestID = RequestID.generate(using: &worker.random)
+        }
+
+        // Second pass: the upstream head. Method and target go byte for byte.
+        var out = exchange.upstreamRequest
+        exchange.upstreamRequest = []
+        out.append(contentsOf: buffer[head.method])
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: buffer[head.target])
+        out.append(contentsOf: " HTTP/1.1\r\n".utf8)
+        var forwardedFor: [Range<Int>] = []
+        for field in head.headers {
+            let kind = HeaderName.classify(buffer, field.name)
+            if kind.isHopByHop { continue }
+            switch kind {
+            case .contentLength, .expect, .xForwardedProto, .xRequestID:
+                continue
+            case .xForwardedFor:
+                forwardedFor.append(field.value)
+                continue
+            default:
+                if !nominated.isEmpty && isNominated(buffer, field.name, nominated) { continue }
+            }
+            out.append(contentsOf: buffer[field.name])
+            out.append(contentsOf: ": ".utf8)
+            out.append(contentsOf: buffer[field.value])
+            out.append(contentsOf: "\r\n".utf8)
+        }
+        out.append(contentsOf: "X-Forwarded-For: ".utf8)
+        for range in forwardedFor where !range.isEmpty {
+            out.append(contentsOf: buffer[range])
+            out.append(contentsOf: ", ".utf8)
+        }
+        out.append(contentsOf: peerHost.utf8)
+        out.append(contentsOf: "\r\nX-Forwarded-Proto: http\r\nX-Request-Id: ".utf8)
+        out.append(contentsOf: exchange.requestID.utf8)
+        out.append(contentsOf: "\r\n".utf8)
+        exchange.upstreamRequest = out
+        exchange.headEnd = out.count
+
+        inbound.consume(head.length)
+        parser.reset()
+
+        switch head.framing {
+        case .none, .untilClose:
+            dispatch()
+        case .contentLength(let length):
+            exchange.sendContentLength = true
+            if length == 0 { return dispatch() }
+            exchange.bodyRemaining = length
+            exchange.body.reserveCapacity(length)
+            beginBody(expectsContinue: head.expectsContinue)
+        case .chunked:
+            exchange.sendContentLength = true
+            exchange.chunked = ChunkedDecoder()
+            beginBody(expectsContinue: head.expectsContinue)
+        }
+    }
+
+    private func beginBody(expectsContinue: Bool) {
+        state = .readingBody
+        setDeadline(context.clientTimeout)
+        if expectsContinue && inbound.isEmpty {
+            outbound.append("HTTP/1.1 100 Continue\r\n\r\n")
+            flush()
+        }
+    }
+
+    private func isNominated(_ buffer: UnsafeRawBufferPointer, _ name: Range<Int>, _ nominated: [Range<Int>]) -> Bool {
+        let candidate = UnsafeRawBufferPointer(rebasing: buffer[name])
+        for token in nominated where candidate.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: buffer[token])) {
+            return true
+        }
+        return false
+    }
+
+    /// Moves buffered body bytes into the exchange. Returns true when the request was dispatched.
+    func readBody() -> Bool {
+        if var decoder = exchange.chunked {
+            let slice = inbound.readable
+            var body: [UInt8] = []
+            swap(&body, &exchange.body)
+            let step: (consumed: Int, finished: Bool)
+            do {
+                step = try decoder.decode(slice) { range in body.append(contentsOf: slice[range]) }
+            } catch {
+                swap(&body, &exchange.body)
+                rejectUnparseable(error)
+                return false
+            }
+            swap(&body, &exchange.body)
+            exchange.chunked = decoder
+            inbound.consume(step.consumed)
+            if exchange.body.count > context.maxBodyBytes {
+                rejectUnparseable(.payloadTooLarge)
+                return false
+            }
+            guard step.finished else { return false }
+        } else {
+            let n = min(exchange.bodyRemaining, inbound.count)
+            exchange.body.append(contentsOf: UnsafeRawBufferPointer(rebasing: inbound.readable[0..<n]))
+            inbound.consume(n)
+            exchange.bodyRemaining -= n
+            guard exchange.bodyRemaining == 0 else { return false }
+        }
+        dispatch()
+        return true
+    }
+
+    /// The whole request is here: check it, finish the upstream request and start the first try.
+    func dispatch() {
+        state = .forwarding
+        clearDeadline()
+        if exchange.sendContentLength || !exchange.body.isEmpty {
+            exchange.upstreamRequest.append(contentsOf: "Content-Length: ".utf8)
+            exchange.upstreamRequest.append(contentsOf: String(exchange.body.count).utf8)
+            exchange.upstreamRequest.append(contentsOf: "\r\n".utf8)
+        }
+        exchange.upstreamRequest.append(contentsOf: "\r\n".utf8)
+        exchange.upstreamRequest.append(contentsOf: exchange.body)
+        startTry(fresh: false)
+    }
+
+    /// Sends the request on a pooled connection to the next target, or a new one.
+    func startTry(fresh: Bool) {
+        let target = worker.pickTarget()
+        var connection = fresh ? nil : worker.pools[target].acquire()
+        if connection == nil {
+            do {
+                connection = try UpstreamConnection(target: target, worker: worker)
+            } catch {
+                return respondOwnError(.upstreamUnavailable)
+            }
+        }
+        guard let connection else { return }
+        upstream = connection
+        exchange.upstreamRequest.withUnsafeBytes { bytes in
+            connection.send(bytes, isHEAD: exchange.isHEAD, delegate: self)
+        }
+    }
+
+    /// A request that cannot be parsed or is too large: the envelope, then close (SPEC §7).
+    func rejectUnparseable(_ error: HTTPParseError) {
+        if exchange.requestID.isEmpty { exchange.requestID = RequestID.generate(using: &worker.random) }
+        switch error {
+        case .badRequest(let reason):
+            respondOwnError(.badRequest, message: reason, close: true)
+        case .headersTooLarge:
+            respondOwnError(.headersTooLarge, close: true)
+        case .payloadTooLarge:
+            respondOwnError(.payloadTooLarge, close: true)
+        }
+    }
+}

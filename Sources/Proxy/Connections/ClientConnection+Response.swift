@@ -1,0 +1,174 @@
+import Engine
+import Glibc
+import HTTP1
+import Normaliser
+
+/// Writing responses: upstream ones (streamed, or collected and normalised when ≥ 400) and
+/// sluice's own.
+extension ClientConnection: UpstreamDelegate {
+    /// Largest upstream error body collected for the normaliser; beyond it the body is `other`.
+    static let errorBodyCap = 1 << 20
+
+    func upstreamDidReceiveHead(_ head: ResponseHead, buffer: UnsafeRawBufferPointer) -> UpstreamBodyMode {
+        exchange.responseStatus = head.status
+        if head.status >= 400 && context.config.errors.normalise {
+            exchange.collecting = true
+            if let index = head.contentEncodingIndex {
+                exchange.responseContentEncoding = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[head.headers[index].value]), as: UTF8.self)
+            }
+            let scratch = ByteBuffer()
+            OwnResponse.appendStatusLine(head.status, to: scratch)
+            appendEndToEndHeaders(head, buffer: buffer, dropBodyHeaders: true, to: scratch)
+            exchange.pendingHead = Array(scratch.readable)
+            return .decoded
+        }
+
+        var mode = UpstreamBodyMode.raw
+        var framingHeader: StaticString? = nil
+        switch head.framing {
+        case .chunked:
+            if exchange.clientIsHTTP10 {
+                mode = .decoded
+                exchange.closeAfterResponse = true
+            } else {
+                framingHeader = "Transfer-Encoding: chunked\r\n"
+            }
+        case .untilClose:
+            exchange.closeAfterResponse = true
+        case .none, .contentLength:
+            break
+        }
+        // Status line: our version, the upstream's code and reason.
+        var lineEnd = 0
+        while lineEnd + 1 < buffer.count && !(buffer[lineEnd] == 13 && buffer[lineEnd + 1] == 10) { lineEnd += 1 }
+        outbound.append("HTTP/1.1")
+        outbound.append(UnsafeRawBufferPointer(rebasing: buffer[min(8, lineEnd)..<lineEnd]))
+        outbound.append("\r\n")
+        appendEndToEndHeaders(head, buffer: buffer, dropBodyHeaders: false, to: outbound)
+        if let framingHeader { outbound.append(framingHeader) }
+        appendProxyHeaders(to: outbound)
+        outbound.append("\r\n")
+        exchange.responseStarted = true
+        return mode
+    }
+
+    /// Copies the upstream's end-to-end headers (SPEC §4): hop-by-hop ones and those named in
+    /// `Connection` are dropped, and so are the ones sluice sets itself.
+    private func appendEndToEndHeaders(_ head: ResponseHead, buffer: UnsafeRawBufferPointer, dropBodyHeaders: Bool, to out: ByteBuffer) {
+        var nominated: [Range<Int>] = []
+        for field in head.headers where HeaderName.classify(buffer, field.name) == .connection {
+            nominated.append(contentsOf: commaSeparatedTokens(buffer, field.value))
+        }
+        let ownRateLimit = !exchange.rateLimitHeaders.isEmpty
+        for field in head.headers {
+            let kind = HeaderName.classify(buffer, field.name)
+            if kind.isHopByHop || kind == .xRequestID { continue }
+            if ownRateLimit && (kind == .rateLimitFamily || (kind == .retryAfter && exchange.responseStatus == 429)) { continue }
+            if dropBodyHeaders && (kind == .contentLength || kind == .contentType || kind == .contentEncoding) { continue }
+            if !nominated.isEmpty {
+                let name = UnsafeRawBufferPointer(rebasing: buffer[field.name])
+                if nominated.contains(where: { name.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: buffer[$0])) }) { continue }
+            }
+            out.append(UnsafeRawBufferPointer(rebasing: buffer[field.name]))
+            out.append(": ")
+            out.append(UnsafeRawBufferPointer(rebasing: buffer[field.value]))
+            out.append("\r\n")
+        }
+    }
+
+    /// `X-Request-Id`, the rate-limit headers and the connection disposition.
+    private func appendProxyHeaders(to out: ByteBuffer) {
+        out.append("X-Request-Id: ")
+        out.append(exchange.requestID)
+        out.append("\r\n")
+        out.append(exchange.rateLimitHeaders)
+        if exchange.closeAfterResponse {
+            out.append("Connection: close\r\n")
+        } else if exchange.clientIsHTTP10 {
+            out.append("Connection: keep-alive\r\n")
+        }
+    }
+
+    func upstreamDidReceiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if exchange.collecting {
+            let room = ClientConnection.errorBodyCap + 1 - exchange.collectedBody.count
+            if room > 0 { exchange.collectedBody.append(contentsOf: bytes.prefix(room)) }
+            return true
+        }
+        outbound.append(bytes)
+        flush()
+        return state != .closed && outbound.count < ClientConnection.outputHighWater
+    }
+
+    func upstreamDidFinish() {
+        upstream = nil
+        if exchange.collecting {
+            let normalised = context.normaliser.normalise(
+                status: exchange.responseStatus, contentEncoding: exchange.responseContentEncoding,
+                body: exchange.collectedBody, requestID: exchange.requestID, now: Int64(time(nil)))
+            outbound.append(exchange.pendingHead)
+            outbound.append("Content-Type: application/json; charset=utf-8\r\nContent-Length: ")
+            outbound.append(decimal: normalised.body.count)
+            outbound.append("\r\n")
+            appendProxyHeaders(to: outbound)
+            outbound.append("\r\n")
+            if !exchange.isHEAD { outbound.append(normalised.body) }
+        }
+        finishExchange()
+    }
+
+    func upstreamDidFail(_ failure: UpstreamFailure, reused: Bool) {
+        upstream = nil
+        if exchange.responseStarted {
+            // Part of the response already left: the client must see a truncated message.
+            return abort()
+        }
+        if reused && !exchange.retriedStale, case .brokenBeforeResponse(anyByte: false) = failure {
+            // A stale keep-alive connection (the upstream closed it while idle): once more, fresh.
+            exchange.retriedStale = true
+            exchange.collecting = false
+            exchange.collectedBody.removeAll()
+            return startTry(fresh: true)
+        }
+        switch failure {
+        case .connectTimeout, .responseTimeout:
+            respondOwnError(.upstreamTimeout)
+        default:
+            respondOwnError(.upstreamUnavailable)
+        }
+    }
+
+    /// Queues sluice's own error response for the current request.
+    func respondOwnError(_ error: ProxyError, message: String? = nil, details: JSONValue? = nil, extraHeaders: [UInt8] = [], close: Bool = false) {
+        if close { exchange.closeAfterResponse = true }
+        if exchange.requestID.isEmpty { exchange.requestID = RequestID.generate(using: &worker.random) }
+        OwnResponse.appendError(
+            error, message: message, details: details, requestID: exchange.requestID,
+            extraHeaders: extraHeaders + exchange.rateLimitHeaders, headersOnly: exchange.isHEAD,
+            close: exchange.closeAfterResponse, to: outbound)
+        finishExchange()
+    }
+
+    /// The response is queued: write it, then read the next request (pipelined ones are
+    /// answered in order) or close.
+    func finishExchange() {
+        upstream?.close()
+        upstream = nil
+        let close = exchange.closeAfterResponse
+        exchange.reset()
+        if close {
+            state = .finishing
+            closeAfterFlush = true
+            inbound.clear()
+            flush()
+            return
+        }
+        state = .idle
+        flush()
+        guard state == .idle else { return }
+        inbound.shrinkIfIdle(keeping: 65536)
+        setDeadline(context.clientTimeout)
+        processInput()
+        if readPending && state == .idle { readAvailable() }
+    }
+}

@@ -1,0 +1,47 @@
+import HTTP1
+
+/// One request's state on a client connection, from its head to the end of its response.
+struct Exchange {
+    var requestID = ""
+    var isHEAD = false
+    /// HTTP/1.0 clients get no chunked framing and no keep-alive unless asked.
+    var clientIsHTTP10 = false
+    /// The connection closes after this response (client asked, error, or draining).
+    var closeAfterResponse = false
+    /// The request as it goes upstream: head (without framing headers) then, once complete, body.
+    var upstreamRequest: [UInt8] = []
+    /// Where the body starts in ``upstreamRequest`` (the head is finished at dispatch).
+    var headEnd = 0
+    var body: [UInt8] = []
+    var sendContentLength = false
+    var bodyRemaining = 0
+    var chunked: ChunkedDecoder? = nil
+    /// Rate-limit headers for the response, already formatted.
+    var rateLimitHeaders: [UInt8] = []
+    /// Whether a fresh connection was already tried after a stale keep-alive one failed.
+    var retriedStale = false
+
+    // Response side.
+    var responseStarted = false
+    /// Collecting an error body for the normaliser.
+    var collecting = false
+    var collectedBody: [UInt8] = []
+    var responseStatus = 0
+    var responseContentEncoding: String? = nil
+    /// Response head to send once the collected body has been normalised.
+    var pendingHead: [UInt8] = []
+    /// Streaming a chunked upstream body to an HTTP/1.0 client: send the data only, then close.
+    var dechunkForClient = false
+
+    /// Back to the start for the next request, keeping the buffers' capacity.
+    mutating func reset() {
+        var request = upstreamRequest, body = body, collected = collectedBody, pending = pendingHead
+        upstreamRequest = []; self.body = []; collectedBody = []; pendingHead = []
+        request.removeAll(keepingCapacity: request.capacity <= 65536)
+        body.removeAll(keepingCapacity: body.capacity <= 65536)
+        collected.removeAll()
+        pending.removeAll(keepingCapacity: true)
+        self = Exchange()
+        upstreamRequest = request; self.body = body; collectedBody = collected; pendingHead = pending
+    }
+}

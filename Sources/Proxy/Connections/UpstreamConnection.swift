@@ -1,0 +1,323 @@
+import Engine
+import HTTP1
+
+/// How the owner wants a response body delivered.
+enum UpstreamBodyMode {
+    /// The body bytes as they came (chunk framing included), for streaming unchanged.
+    case raw
+    /// Only the data of the body (chunk framing removed).
+    case decoded
+}
+
+/// Why a try on an upstream connection failed.
+enum UpstreamFailure: Equatable {
+    case connectFailed(Int32)
+    case connectTimeout
+    case responseTimeout
+    /// The connection closed or broke before a whole response head; `anyByte` tells whether
+    /// part of a response had arrived.
+    case brokenBeforeResponse(anyByte: Bool)
+    /// The connection broke after the head, while the body was being delivered.
+    case brokenMidBody
+    /// The upstream sent something that is not a valid HTTP/1.1 response.
+    case invalidResponse(String)
+}
+
+/// Receives what happens on an ``UpstreamConnection`` during one exchange.
+protocol UpstreamDelegate: AnyObject {
+    /// A final (non-1xx) response head arrived; `buffer` holds it at offset 0.
+    func upstreamDidReceiveHead(_ head: ResponseHead, buffer: UnsafeRawBufferPointer) -> UpstreamBodyMode
+    /// Body bytes; return false to pause reading (back-pressure) until ``UpstreamConnection/resume()``.
+    func upstreamDidReceiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool
+    /// The response is complete; the connection is already back in its pool or closed.
+    func upstreamDidFinish()
+    /// The try failed; the connection is already closed.
+    func upstreamDidFail(_ failure: UpstreamFailure, reused: Bool)
+}
+
+/// One TCP connection to an upstream target, registered once with its worker's loop.
+/// Runs one exchange at a time; between exchanges it waits in its target's ``UpstreamPool``.
+final class UpstreamConnection: IOHandler {
+    enum State { case connecting, awaitingHead, readingBody, idle, closed }
+
+    let fd: Int32
+    let target: Int
+    private unowned let worker: Worker
+    private var watcher: IOWatcher?
+    private var timer: LoopTimer?
+    private let inbound = ByteBuffer()
+    private let outbound = ByteBuffer()
+    private(set) var state: State = .connecting
+    /// Whether the current exchange runs on a connection that served an earlier one.
+    private(set) var reused = false
+    private var receivedAny = false
+    private var parser: ResponseHeadParser
+    private var framing: BodyFraming = .none
+    private var remaining = 0
+    private var decoder = ChunkedDecoder()
+    private var mode: UpstreamBodyMode = .raw
+    private var keepAlive = false
+    private var requestWasHEAD = false
+    private var paused = false
+    private var readPending = false
+    private var deadline: Int64 = .max
+    private var deadlineFailure: UpstreamFailure = .responseTimeout
+    weak var delegate: UpstreamDelegate?
+
+    /// Starts connecting to `target`; throws when the connect fails at once.
+    init(target: Int, worker: Worker) throws(SocketError) {
+        self.target = target
+        self.worker = worker
+        self.fd = try Socket.connect(to: worker.context.targets[target])
+        self.parser = ResponseHeadParser(maxHeaderBytes: max(worker.context.maxHeaderBytes, 65536))
+        self.watcher = IOWatcher(loop: worker.loop, fd: fd, handler: self)
+        self.timer = LoopTimer(loop: worker.loop) { [unowned self] in self.timerFired() }
+        setDeadline(worker.context.connectTimeout, failure: .connectTimeout)
+    }
+
+    /// Sends a complete request (head and body) and waits for the response.
+    func send(_ request: UnsafeRawBufferPointer, isHEAD: Bool, delegate: UpstreamDelegate) {
+        self.delegate = delegate
+        requestWasHEAD = isHEAD
+        receivedAny = false
+        paused = false
+        parser.reset()
+        outbound.append(request)
+        if state == .idle {
+            reused = true
+            state = .awaitingHead
+            setDeadline(worker.context.responseTimeout, failure: .responseTimeout)
+            flush()
+        }
+    }
+
+    // MARK: readiness
+
+    func ioReady(_ flags: EventFlags) {
+        if state == .connecting {
+            guard flags.contains(.write) || flags.contains(.read) else { return }
+            let error = Socket.pendingError(fd)
+            if error != 0 { return fail(.connectFailed(error)) }
+            state = .awaitingHead
+            setDeadline(worker.context.responseTimeout, failure: .responseTimeout)
+        }
+        if flags.contains(.write) && !outbound.isEmpty { flush() }
+        if flags.contains(.read) { readAvailable() }
+    }
+
+    private func flush() {
+        guard state != .closed else { return }
+        switch outbound.write(to: fd) {
+        case .failed:
+            // The upstream may have answered before reading the whole request (an early error): read first.
+            outbound.clear()
+            readAvailable()
+        default:
+            break
+        }
+    }
+
+    /// Resumes reading after the delegate paused delivery.
+    func resume() {
+        guard paused else { return }
+        paused = false
+        deliverBuffered()
+        if readPending && state != .closed && !paused {
+            readPending = false
+            readAvailable()
+        }
+    }
+
+    private func readAvailable() {
+        while state != .closed {
+            if paused { readPending = true; return }
+            let (result, drained) = inbound.read(from: fd, limit: 262_144)
+            switch result {
+            case .endOfFile:
+                return endOfStream()
+            case .failed:
+                return failBroken()
+            case .bytes, .wouldBlock:
+                if case .bytes = result, state == .readingBody {
+                    setDeadline(worker.context.responseTimeout, failure: .responseTimeout)
+                }
+                processInbound()
+                if drained { return }
+            }
+        }
+    }
+
+    private func processInbound() {
+        if state == .idle {
+            // Bytes on an idle connection: the upstream broke the protocol; drop the connection.
+            return close(removeFromPool: true)
+        }
+        if state == .awaitingHead { parseHead() }
+        if state == .readingBody { deliverBuffered() }
+    }
+
+    private func parseHead() {
+        while state == .awaitingHead && !inbound.isEmpty {
+            receivedAny = true
+            switch parser.parse(inbound.readable, requestWasHEAD: requestWasHEAD) {
+            case .incomplete:
+                return
+            case .failed(let error):
+                return fail(.invalidResponse(String(describing: error)))
+            case .complete(let head):
+                if head.status < 200 {
+                    inbound.consume(head.length)
+                    parser.reset()
+                    continue
+                }
+                framing = head.framing
+                keepAlive = head.keepAlive
+                mode = delegate?.upstreamDidReceiveHead(head, buffer: inbound.readable) ?? .raw
+                guard state != .closed else { return }
+                inbound.consume(head.length)
+                state = .readingBody
+                switch framing {
+                case .none: return finish()
+                case .contentLength(let length):
+                    remaining = length
+                    if length == 0 { return finish() }
+                case .chunked: decoder = ChunkedDecoder()
+                case .untilClose: keepAlive = false
+                }
+            }
+        }
+    }
+
+    /// Hands buffered body bytes to the delegate until it pauses or the body ends.
+    private func deliverBuffered() {
+        while state == .readingBody && !paused && !inbound.isEmpty {
+            switch framing {
+            case .contentLength:
+                let n = min(remaining, inbound.count)
+                let wantsMore = deliver(UnsafeRawBufferPointer(rebasing: inbound.readable[0..<n]))
+                inbound.consume(n)
+                remaining -= n
+                if remaining == 0 { return finish() }
+                if !wantsMore { paused = true }
+            case .untilClose:
+                let n = inbound.count
+                let wantsMore = deliver(inbound.readable)
+                inbound.consume(n)
+                if !wantsMore { paused = true }
+            case .chunked:
+                let slice = inbound.readable
+                var wantsMore = true
+                let step: (consumed: Int, finished: Bool)
+                do {
+                    if mode == .decoded {
+                        step = try decoder.decode(slice) { range in
+                            if !self.deliver(UnsafeRawBufferPointer(rebasing: slice[range])) { wantsMore = false }
+                        }
+                    } else {
+                        step = try decoder.decode(slice) { _ in }
+                        if step.consumed > 0 {
+                            wantsMore = deliver(UnsafeRawBufferPointer(rebasing: slice[0..<step.consumed]))
+                        }
+                    }
+                } catch {
+                    return fail(.invalidResponse("bad chunked body"))
+                }
+                guard state != .closed else { return }
+                inbound.consume(step.consumed)
+                if step.finished { return finish() }
+                if !wantsMore { paused = true }
+                if step.consumed == 0 { return }
+            case .none:
+                return finish()
+            }
+        }
+    }
+
+    @inline(__always)
+    private func deliver(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let delegate else { return true }
+        return delegate.upstreamDidReceiveBody(bytes)
+    }
+
+    private func endOfStream() {
+        switch state {
+        case .readingBody where framing == .untilClose:
+            keepAlive = false
+            finish()
+        case .readingBody:
+            fail(.brokenMidBody)
+        case .idle:
+            close(removeFromPool: true)
+        case .connecting:
+            fail(.connectFailed(0))
+        case .awaitingHead:
+            fail(.brokenBeforeResponse(anyByte: receivedAny))
+        case .closed:
+            break
+        }
+    }
+
+    private func failBroken() {
+        switch state {
+        case .readingBody: fail(.brokenMidBody)
+        case .idle: close(removeFromPool: true)
+        case .connecting: fail(.connectFailed(Socket.pendingError(fd)))
+        default: fail(.brokenBeforeResponse(anyByte: receivedAny))
+        }
+    }
+
+    private func finish() {
+        let reusable = keepAlive && inbound.isEmpty && outbound.isEmpty && !worker.isDraining
+        let delegate = self.delegate
+        self.delegate = nil
+        deadline = .max
+        if reusable {
+            state = .idle
+            inbound.shrinkIfIdle()
+            worker.pools[target].release(self, limit: worker.context.keepalive)
+        } else {
+            close()
+        }
+        delegate?.upstreamDidFinish()
+    }
+
+    private func fail(_ failure: UpstreamFailure) {
+        let delegate = self.delegate
+        let reused = self.reused
+        close()
+        delegate?.upstreamDidFail(failure, reused: reused)
+    }
+
+    /// Closes the connection (cancelling any exchange without telling the delegate).
+    func close(removeFromPool: Bool = false) {
+        guard state != .closed else { return }
+        if removeFromPool { worker.pools[target].remove(self) }
+        state = .closed
+        delegate = nil
+        watcher?.cancel()
+        watcher = nil
+        timer?.close()
+        timer = nil
+        Socket.close(fd)
+    }
+
+    // MARK: timeouts (lazy: the timer is re-armed only when it fires early)
+
+    private func setDeadline(_ timeout: Int64, failure: UpstreamFailure) {
+        deadline = EventLoop.monotonicNanoseconds() + timeout
+        deadlineFailure = failure
+        if let timer, !timer.isArmed { timer.arm(afterNanoseconds: timeout) }
+    }
+
+    private func timerFired() {
+        guard state == .connecting || state == .awaitingHead || state == .readingBody, deadline != .max else { return }
+        let now = EventLoop.monotonicNanoseconds()
+        if paused { deadline = now + worker.context.responseTimeout }  // a slow client is the client side's concern
+        if now < deadline {
+            timer?.arm(afterNanoseconds: deadline - now)
+            return
+        }
+        if state == .readingBody { return fail(.brokenMidBody) }
+        fail(deadlineFailure)
+    }
+}

@@ -1,0 +1,34 @@
+/// Idle keep-alive connections to one target, kept by one worker (LIFO: the most recently
+/// used connection is the least likely to have been closed by the upstream).
+final class UpstreamPool {
+    private var idle: [UpstreamConnection] = []
+
+    /// An idle connection, or nil.
+    func acquire() -> UpstreamConnection? {
+        idle.popLast()
+    }
+
+    /// Keeps `connection` for reuse if fewer than `limit` are idle; closes it otherwise.
+    func release(_ connection: UpstreamConnection, limit: Int) {
+        if idle.count < limit {
+            idle.append(connection)
+        } else {
+            connection.close()
+        }
+    }
+
+    /// Forgets a connection that closed while idle.
+    func remove(_ connection: UpstreamConnection) {
+        if let index = idle.firstIndex(where: { $0 === connection }) {
+            idle.remove(at: index)
+        }
+    }
+
+    var idleCount: Int { idle.count }
+
+    func closeAll() {
+        let connections = idle
+        idle.removeAll()
+        for connection in connections { connection.close() }
+    }
+}

@@ -1,0 +1,54 @@
+import Config
+import Engine
+import Logging
+import Normaliser
+import RateLimiter
+
+/// Everything a worker needs to serve requests under one configuration, derived once from a
+/// ``SluiceConfig`` (addresses resolved, durations in nanoseconds). Immutable and shared by
+/// every worker; a reload builds a new one.
+public final class ProxyContext: Sendable {
+    public let config: SluiceConfig
+    /// Resolved upstream targets, in configuration order.
+    let targets: [SocketAddress]
+    /// `host:port` of each target, as configured (for logs and stats).
+    let targetNames: [String]
+    let normaliser: Normaliser
+    let logger: Logger
+
+    let maxHeaderBytes: Int
+    let maxBodyBytes: Int
+    let clientTimeout: Int64
+    let connectTimeout: Int64
+    let responseTimeout: Int64
+    let keepalive: Int
+
+    /// Resolves the targets; throws when one cannot be resolved.
+    public init(config: SluiceConfig, logger: Logger) throws(SocketError) {
+        self.config = config
+        self.logger = logger
+        var targets: [SocketAddress] = []
+        for target in config.upstream.targets {
+            targets.append(try SocketAddress(host: target.host, port: target.port))
+        }
+        self.targets = targets
+        self.targetNames = config.upstream.targets.map(\.description)
+        self.normaliser = Normaliser(
+            rules: config.errors.rules.map { CodeRule(status: $0.status, messageContains: $0.message, code: $0.code) },
+            exposeUpstream5xxMessages: config.errors.exposeUpstream5xxMessages)
+        maxHeaderBytes = config.server.maxHeaderBytes
+        maxBodyBytes = config.server.maxBodyBytes
+        clientTimeout = config.server.clientTimeout.nanoseconds
+        connectTimeout = config.upstream.connectTimeout.nanoseconds
+        responseTimeout = config.upstream.responseTimeout.nanoseconds
+        keepalive = config.upstream.keepalive
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds (saturating).
+    public var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds.multipliedReportingOverflow(by: 1_000_000_000).partialValue + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,99 @@
+import Engine
+import Logging
+
+/// One event-loop thread: its own `event_base`, its own `SO_REUSEPORT` listener, its client
+/// connections and its upstream pools. Nothing here is shared with other workers.
+final class Worker {
+    let loop: EventLoop
+    let index: Int
+    private(set) var context: ProxyContext
+    private var listener: Listener?
+    private var clients: [Int32: ClientConnection] = [:]
+    private(set) var pools: [UpstreamPool]
+    private var nextTarget = 0
+    var random = FastRandom()
+    private(set) var isDraining = false
+    /// Called once the worker has drained (no connection left) after ``beginDrain()``.
+    var onDrained: (() -> Void)?
+
+    init(index: Int, loop: EventLoop, context: ProxyContext, listenerFD: Int32) {
+        self.index = index
+        self.loop = loop
+        self.context = context
+        self.pools = context.targets.indices.map { _ in UpstreamPool() }
+        self.listener = nil
+        self.listener = Listener(fd: listenerFD, worker: self)
+    }
+
+    var logger: Logger { context.logger }
+
+    /// Adopts an accepted socket.
+    func adopt(fd: Int32, peer: SocketAddress) {
+        let connection = ClientConnection(fd: fd, peer: peer, worker: self)
+        clients[fd] = connection
+        connection.start()
+    }
+
+    /// Forgets a closed client connection.
+    func remove(_ connection: ClientConnection) {
+        clients[connection.fd] = nil
+        if isDraining && clients.isEmpty { finishDrain() }
+    }
+
+    /// The next target, round-robin.
+    func pickTarget() -> Int {
+        let target = nextTarget
+        nextTarget = (nextTarget + 1) % context.targets.count
+        return target
+    }
+
+    /// Stops accepting, closes idle keep-alive connections, lets requests in flight finish.
+    func beginDrain() {
+        guard !isDraining else { return }
+        isDraining = true
+        listener?.close()
+        listener = nil
+        for connection in Array(clients.values) { connection.closeIfIdle() }
+        for pool in pools { pool.closeAll() }
+        if clients.isEmpty { finishDrain() }
+    }
+
+    private func finishDrain() {
+        for pool in pools { pool.closeAll() }
+        onDrained?()
+        onDrained = nil
+    }
+
+    /// Closes every connection at once (grace period over).
+    func closeEverything() {
+        listener?.close()
+        listener = nil
+        for connection in Array(clients.values) { connection.abort() }
+        for pool in pools { pool.closeAll() }
+    }
+}
+
+/// The worker's listening socket: accepts until `EAGAIN` on each readiness edge.
+final class Listener: IOHandler {
+    let fd: Int32
+    private unowned let worker: Worker
+    private var watcher: IOWatcher?
+
+    init(fd: Int32, worker: Worker) {
+        self.fd = fd
+        self.worker = worker
+        self.watcher = IOWatcher(loop: worker.loop, fd: fd, handler: self, flags: [.read, .persist, .edgeTriggered])
+    }
+
+    func ioReady(_ flags: EventFlags) {
+        while let (client, peer) = Socket.accept(fd) {
+            worker.adopt(fd: client, peer: peer)
+        }
+    }
+
+    func close() {
+        watcher?.cancel()
+        watcher = nil
+        Socket.close(fd)
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Config
+import Engine
+import Logging
+import Proxy
+
+/// sluice: a resilient reverse proxy for HTTP JSON APIs.
+@main
+struct Sluice: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "sluice",
+        abstract: "A resilient reverse proxy for HTTP JSON APIs: rate limits, canonical errors, retries.",
+        version: version,
+        subcommands: [Serve.self, Check.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Options shared by every subcommand.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .long, help: "The YAML configuration file.")
+    var config: String = SluiceConfig.defaultPath
+}
+
+extension Sluice {
+    /// `sluice [--config PATH]`: run the proxy.
+    struct Serve: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the proxy (the default).")
+        @OptionGroup var options: ConfigOption
+
+        func run() throws {
+            let config = try loadOrExit(options.config)
+            LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: config.logging.level.swiftLogLevel) }
+            let logger = Logger(label: "sluice")
+            do {
+                let context = try ProxyContext(config: config, logger: logger)
+                let status = try ProxyServer(context: context).run()
+                throw ExitCode(status)
+            } catch let error as SocketError {
+                logger.critical("cannot start", metadata: ["error": "\(error)"])
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    /// `sluice check [--config PATH]`: validate the configuration and exit 0, or print every problem and exit 2.
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "check", abstract: "Validate the configuration file (exit 0, or 2 with every problem).")
+        @OptionGroup var options: ConfigOption
+
+        func run() throws {
+            _ = try loadOrExit(options.config)
+            print("\(options.config): OK")
+        }
+    }
+}
+
+/// Loads the configuration, or prints every problem to stderr and exits 2.
+func loadOrExit(_ path: String) throws -> SluiceConfig {
+    do {
+        return try SluiceConfig.load(path: path)
+    } catch {
+        var standardError = StandardError()
+        print(error.description, to: &standardError)
+        throw ExitCode(2)
+    }
+}
+
+extension LogLevel {
+    var swiftLogLevel: Logger.Level {
+        switch self {
+        case .trace: return .trace
+        case .debug: return .debug
+        case .info: return .info
+        case .warning: return .warning
+        case .error: return .error
+        }
+    }
+}
