@@ -16,7 +16,7 @@ mkdir -p "$out/corpus" "$out/artifacts"
 echo "building $out/normaliser-fuzz"
 "$swiftc" -parse-as-library -sanitize=fuzzer,address -O -g \
     -I Sources/CZlib -lz \
-    Fuzz/NormaliserFuzz/main.swift Sources/Normaliser/*.swift \
+    Fuzz/NormaliserFuzz/main.swift Tests/NormaliserTests/ZlibCompressor.swift Sources/Normaliser/*.swift \
     -module-name NormaliserFuzz -o "$out/normaliser-fuzz" >"$out/build.log" 2>&1 \
     || { cat "$out/build.log"; exit 1; }
 

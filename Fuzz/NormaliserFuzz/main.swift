@@ -1,36 +1,15 @@
 // libFuzzer target for the normaliser: decoding, JSON parsing, recognition and envelope writing.
 // Not a package target: scripts/fuzz-normaliser.sh compiles it with the Normaliser sources into one
-// module (so internal helpers are visible) with `swiftc -parse-as-library -sanitize=fuzzer`.
+// module (so internal helpers are visible) with `swiftc -parse-as-library -sanitize=fuzzer`, together
+// with Tests/NormaliserTests/ZlibCompressor.swift (`zlibCompress`).
 //
 // Input layout: byte 0 picks the status, byte 1 the Content-Encoding (and whether the harness
 // compresses the rest itself, to reach the parser behind a valid gzip/deflate stream), byte 2 flags
 // (bit 0: expose 5xx messages, bit 1: a rule for the status), the rest is the body.
 
-import CZlib
-
 private let statuses = [400, 401, 403, 404, 405, 408, 409, 413, 415, 418, 422, 429, 431, 451, 499,
                         500, 501, 502, 503, 504, 599, 200, 302, 600, -1]
 private let encodings: [String?] = [nil, "identity", "gzip", "deflate", "x-gzip", "deflate, gzip", "br", " GZIP ", ""]
-
-/// Compresses `input` with zlib (`windowBits` 31: gzip, 15: zlib, -15: raw deflate).
-private func compress(_ input: [UInt8], windowBits: Int32) -> [UInt8] {
-    var stream = z_stream()
-    guard sluice_deflateInit2(&stream, 6, windowBits) == Z_OK else { fatalError("deflateInit2") }
-    defer { deflateEnd(&stream) }
-    var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(input.count))) + 64)
-    var source = input
-    let written: Int = source.withUnsafeMutableBufferPointer { from in
-        output.withUnsafeMutableBufferPointer { to in
-            stream.next_in = from.baseAddress
-            stream.avail_in = uInt(from.count)
-            stream.next_out = to.baseAddress
-            stream.avail_out = uInt(to.count)
-            guard deflate(&stream, Z_FINISH) == Z_STREAM_END else { fatalError("deflate") }
-            return to.count - Int(stream.avail_out)
-        }
-    }
-    return Array(output[0..<written])
-}
 
 private func check(_ condition: Bool, _ what: String) {
     if !condition { fatalError("invariant broken: \(what)") }
@@ -56,9 +35,9 @@ public func normaliserFuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int
     if mode >= 128 {
         // Compress it ourselves so the parser behind a valid stream is reached.
         switch mode % 3 {
-        case 0: body = compress(body, windowBits: 31); header = "gzip"
-        case 1: body = compress(body, windowBits: 15); header = "deflate"
-        default: body = compress(body, windowBits: -15); header = "deflate"
+        case 0: body = zlibCompress(body, windowBits: 31); header = "gzip"
+        case 1: body = zlibCompress(body, windowBits: 15); header = "deflate"
+        default: body = zlibCompress(body, windowBits: -15); header = "deflate"
         }
     }
     let rules = flags & 2 != 0 ? [CodeRule(status: status, messageContains: "a", code: "FUZZ_RULE")] : []

@@ -82,7 +82,10 @@ enum ErrorBodyRecogniser {
         for name in ["type", "title", "detail", "instance"] {
             if let member = body[member: name], member.stringValue == nil { return nil }
         }
-        if let status = body[member: "status"], case .number = status {} else if body[member: "status"] != nil { return nil }
+        switch body[member: "status"] {
+        case nil, .number?: break
+        default: return nil
+        }
         let message = detail?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? title?.stringValue
         let extensions = members.filter { !problemStandardMembers.contains($0.name) }
         return RecognisedBody(shape: .problemJSON, statedCode: body[member: "code"]?.stringValue.flatMap(canonicalCode),

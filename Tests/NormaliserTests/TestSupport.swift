@@ -1,4 +1,3 @@
-import CZlib
 import XCTest
 @testable import Normaliser
 
@@ -32,24 +31,4 @@ func assertNormalises(_ expected: EnvelopeExpectation, with normaliser: Normalis
     XCTAssertEqual(result.envelope.timestamp, expected.timestamp, "\(expected.name): timestamp", file: file, line: line)
     XCTAssertEqual(result.envelope.requestID, "req-1", file: file, line: line)
     XCTAssertEqual(result.body, result.envelope.encoded(), "\(expected.name): body", file: file, line: line)
-}
-
-/// Compresses with zlib: `windowBits` 31 gives gzip, 15 zlib-wrapped deflate, -15 raw deflate.
-func zlibCompress(_ input: [UInt8], windowBits: Int32) -> [UInt8] {
-    var stream = z_stream()
-    precondition(sluice_deflateInit2(&stream, 9, windowBits) == Z_OK)
-    defer { deflateEnd(&stream) }
-    var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(input.count))) + 64)
-    var source = input
-    let written: Int = source.withUnsafeMutableBufferPointer { from in
-        output.withUnsafeMutableBufferPointer { to in
-            stream.next_in = from.baseAddress
-            stream.avail_in = uInt(from.count)
-            stream.next_out = to.baseAddress
-            stream.avail_out = uInt(to.count)
-            precondition(deflate(&stream, Z_FINISH) == Z_STREAM_END)
-            return to.count - Int(stream.avail_out)
-        }
-    }
-    return Array(output[0..<written])
 }
