@@ -13,24 +13,27 @@ enum ASCII {
     static let slash: UInt8 = 0x2F
     static let asterisk: UInt8 = 0x2A
 
-    /// tchar bits for bytes 0x00–0x3F: ! # $ % & ' * + - . 0-9
-    static let tcharLow: UInt64 = (1 << 0x21) | (1 << 0x23) | (1 << 0x24) | (1 << 0x25) | (1 << 0x26) | (1 << 0x27)
-        | (1 << 0x2A) | (1 << 0x2B) | (1 << 0x2D) | (1 << 0x2E) | (0x3FF << 0x30)
-    /// tchar bits for bytes 0x40–0x7F: A-Z ^ _ ` a-z | ~
-    static let tcharHigh: UInt64 = (0x3FFFFFF << (0x41 - 0x40)) | (1 << (0x5E - 0x40)) | (1 << (0x5F - 0x40))
-        | (1 << (0x60 - 0x40)) | (0x3FFFFFF << (0x61 - 0x40)) | (1 << (0x7C - 0x40)) | (1 << (0x7E - 0x40))
+    /// tchar membership of bytes 0x00–0x7F, one character per byte ("1" = tchar), 32 per line; a constant in the binary.
+    private static let tcharTable: StaticString = """
+        00000000000000000000000000000000\
+        01011111001101101111111111000000\
+        01111111111111111111111111100011\
+        11111111111111111111111111101010
+        """
 
     /// Whether `b` is a token character (RFC 9110 §5.6.2).
     @inline(__always)
     static func isTchar(_ b: UInt8) -> Bool {
-        if b < 64 { return (tcharLow >> UInt64(b)) & 1 != 0 }
-        if b < 128 { return (tcharHigh >> UInt64(b &- 64)) & 1 != 0 }
-        return false
+        b < 128 && tcharTable.utf8Start[Int(b)] == 0x31
     }
 
     /// Whether `b` may appear in a field value other than as OWS: VCHAR or obs-text.
     @inline(__always)
     static func isFieldVisible(_ b: UInt8) -> Bool { b > 0x20 && b != 0x7F }
+
+    /// Whether `b` is VCHAR, obs-text or SP: field content that needs no further look.
+    @inline(__always)
+    static func isFieldVisibleOrSP(_ b: UInt8) -> Bool { b >= 0x20 && b != 0x7F }
 
     /// Whether `b` is optional whitespace (SP or HTAB).
     @inline(__always)

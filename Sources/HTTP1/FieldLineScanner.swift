@@ -3,6 +3,8 @@
 /// It keeps its state between calls so a caller can feed the section in any pieces; every byte is
 /// validated as soon as it is seen (a bare LF fails at once). Field positions are offsets into the
 /// buffer passed to `next`, which must keep the same start while one field is being scanned.
+/// A whole line in the buffer is scanned straight through (the states fall through), so the state
+/// dispatch happens once per call, not once per byte.
 struct FieldLineScanner: Sendable {
     enum State: UInt8 { case lineStart, name, valueLeading, value, valueLF, finalLF }
 
@@ -34,77 +36,86 @@ struct FieldLineScanner: Sendable {
     /// section is complete, an error is found, or the bytes run out.
     @inline(__always)
     mutating func next(_ buffer: UnsafeRawBufferPointer, _ pos: inout Int, _ end: Int) -> Step {
-        while pos < end {
-            let b = buffer[pos]
-            switch state {
-            case .lineStart:
-                if ASCII.isTchar(b) {
-                    nameStart = pos
-                    state = .name
-                    pos += 1
-                    continue
-                }
+        var p = pos
+        defer { pos = p }
+        if p >= end { return .needMore }
+        switch state {
+        case .lineStart:
+            let b = buffer[p]
+            guard ASCII.isTchar(b) else {
                 switch b {
-                case ASCII.cr: state = .finalLF
+                case ASCII.cr:
+                    p += 1
+                    state = .finalLF
+                    return finalLF(buffer, &p, end)
                 case ASCII.sp, ASCII.htab: return .failed(.badRequest("Obsolete line folding in header section"))
                 case ASCII.colon: return .failed(.badRequest("Empty header field name"))
                 case ASCII.lf: return .failed(.badRequest("Bare LF in header section"))
                 default: return .failed(.badRequest("Invalid character in header field name"))
                 }
-                pos += 1
-            case .name:
-                while pos < end && ASCII.isTchar(buffer[pos]) { pos += 1 }
-                if pos == end { return .needMore }
-                let c = buffer[pos]
-                switch c {
-                case ASCII.colon:
-                    nameEnd = pos
-                    state = .valueLeading
-                    pos += 1
-                case ASCII.sp, ASCII.htab: return .failed(.badRequest("Whitespace between header field name and colon"))
-                case ASCII.cr, ASCII.lf: return .failed(.badRequest("Header field without colon"))
-                default: return .failed(.badRequest("Invalid character in header field name"))
+            }
+            nameStart = p
+            p += 1
+            state = .name
+            fallthrough
+        case .name:
+            while p < end && ASCII.isTchar(buffer[p]) { p += 1 }
+            if p == end { return .needMore }
+            switch buffer[p] {
+            case ASCII.colon: break
+            case ASCII.sp, ASCII.htab: return .failed(.badRequest("Whitespace between header field name and colon"))
+            case ASCII.cr, ASCII.lf: return .failed(.badRequest("Header field without colon"))
+            default: return .failed(.badRequest("Invalid character in header field name"))
+            }
+            nameEnd = p
+            p += 1
+            state = .valueLeading
+            fallthrough
+        case .valueLeading:
+            while p < end && ASCII.isOWS(buffer[p]) { p += 1 }
+            if p == end { return .needMore }
+            valueStart = p
+            state = .value
+            fallthrough
+        case .value:
+            while true {
+                while p &+ 8 <= end && !SWAR.mayStopFieldValue(buffer.loadUnaligned(fromByteOffset: p, as: UInt64.self)) {
+                    p &+= 8
                 }
-            case .valueLeading:
-                if ASCII.isOWS(b) {
-                    pos += 1
+                while p < end && ASCII.isFieldVisibleOrSP(buffer[p]) { p &+= 1 }
+                if p == end { return .needMore }
+                let c = buffer[p]
+                if c == ASCII.htab {
+                    p &+= 1
                     continue
                 }
-                valueStart = pos
-                valueEnd = pos
-                state = .value
-            case .value:
-                while pos < end {
-                    let c = buffer[pos]
-                    if ASCII.isFieldVisible(c) {
-                        pos += 1
-                        valueEnd = pos
-                    } else if ASCII.isOWS(c) {
-                        pos += 1
-                    } else {
-                        break
-                    }
-                }
-                if pos == end { return .needMore }
-                switch buffer[pos] {
-                case ASCII.cr:
-                    state = .valueLF
-                    pos += 1
-                case ASCII.lf: return .failed(.badRequest("Bare LF in header section"))
-                default: return .failed(.badRequest("Invalid character in header field value"))
-                }
-            case .valueLF:
-                guard b == ASCII.lf else { return .failed(.badRequest("Bare CR in header section")) }
-                pos += 1
-                state = .lineStart
-                return .field(HeaderField(name: nameStart..<nameEnd, value: valueStart..<valueEnd))
-            case .finalLF:
-                guard b == ASCII.lf else { return .failed(.badRequest("Bare CR in header section")) }
-                pos += 1
-                state = .lineStart
-                return .end
+                if c == ASCII.cr { break }
+                if c == ASCII.lf { return .failed(.badRequest("Bare LF in header section")) }
+                return .failed(.badRequest("Invalid character in header field value"))
             }
+            var last = p
+            while last > valueStart && ASCII.isOWS(buffer[last &- 1]) { last &-= 1 }
+            valueEnd = last
+            p += 1
+            state = .valueLF
+            fallthrough
+        case .valueLF:
+            if p == end { return .needMore }
+            guard buffer[p] == ASCII.lf else { return .failed(.badRequest("Bare CR in header section")) }
+            p += 1
+            state = .lineStart
+            return .field(HeaderField(name: nameStart..<nameEnd, value: valueStart..<valueEnd))
+        case .finalLF:
+            return finalLF(buffer, &p, end)
         }
-        return .needMore
+    }
+
+    @inline(__always)
+    private mutating func finalLF(_ buffer: UnsafeRawBufferPointer, _ p: inout Int, _ end: Int) -> Step {
+        if p == end { return .needMore }
+        guard buffer[p] == ASCII.lf else { return .failed(.badRequest("Bare CR in header section")) }
+        p += 1
+        state = .lineStart
+        return .end
     }
 }

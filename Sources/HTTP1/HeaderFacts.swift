@@ -23,6 +23,7 @@ struct HeaderFacts: Sendable {
         switch name.count {
         case 4 where requestRules && asciiEqualsIgnoringCase(buffer, name, "host"):
             if hostIndex != nil { return .badRequest("Multiple Host headers") }
+            if !isValidHost(buffer, field.value) { return .badRequest("Invalid Host header") }
             hostIndex = index
         case 6 where requestRules && asciiEqualsIgnoringCase(buffer, name, "expect"):
             if asciiEqualsIgnoringCase(buffer, field.value, "100-continue") { expectsContinue = true }
@@ -57,6 +58,28 @@ struct HeaderFacts: Sendable {
             break
         }
         return nil
+    }
+
+    /// Whether a Host value is `uri-host [":" port]` in its characters: unreserved, pct-encoded, the
+    /// sub-delims other than ",", ":" and the brackets of an IP literal. An empty value is allowed
+    /// (RFC 9112 §3.2). Rejects lists ("a, b"), userinfo ("u@h"), paths, spaces and obs-text.
+    private func isValidHost(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
+        for i in range {
+            let b = buffer[i]
+            let isAlphaNum = (b | 0x20) &- 0x61 < 26 || b &- 0x30 < 10
+            guard isAlphaNum else {
+                switch b {
+                case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "!"),
+                    UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"),
+                    UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ";"), UInt8(ascii: "="), UInt8(ascii: ":"),
+                    UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "%"):
+                    continue
+                default:
+                    return false
+                }
+            }
+        }
+        return true
     }
 
     /// Whether the connection stays open after this message, before any framing consideration.

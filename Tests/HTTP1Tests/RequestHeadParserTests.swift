@@ -38,6 +38,16 @@ final class RequestHeadParserTests: XCTestCase {
         XCTAssertEqual(head.length, raw.utf8.count - 3)
     }
 
+    func testHostFormsAreAccepted() {
+        for host in ["example.com", "example.com:8080", "127.0.0.1:80", "[::1]:8443", "xn--bcher-kva.example", "a_b.local", ""] {
+            guard case .complete(let head) = parseRequest("GET / HTTP/1.1\r\nHost: \(host)\r\n\r\n") else {
+                XCTFail(host)
+                continue
+            }
+            XCTAssertEqual(head.host, host)
+        }
+    }
+
     func testHTTP10WithoutHostIsAcceptedAndNotKeptAlive() {
         guard case .complete(let head) = parseRequest("GET / HTTP/1.0\r\n\r\n") else { return XCTFail() }
         XCTAssertEqual(head.version, .http1_0)
