@@ -35,7 +35,7 @@ let package = Package(
 
         // Command line and wiring.
         .executableTarget(name: "sluice", dependencies: [
-            "Proxy", "Config", "Engine",
+            "Proxy", "Config", "Engine", "RateLimiter",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -3,6 +3,7 @@ import Config
 import Engine
 import Logging
 import Proxy
+import RateLimiter
 
 /// sluice: a resilient reverse proxy for HTTP JSON APIs.
 @main
@@ -34,7 +35,8 @@ extension Sluice {
             LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: config.logging.level.swiftLogLevel) }
             let logger = Logger(label: "sluice")
             do {
-                let context = try ProxyContext(config: config, logger: logger)
+                let limiter = RateLimiter(limits: config.rateLimit.limitRules)
+                let context = try ProxyContext(config: config, limiter: limiter, logger: logger)
                 let status = try ProxyServer(context: context).run()
                 throw ExitCode(status)
             } catch let error as SocketError {

@@ -1,6 +1,7 @@
 import Engine
 import HTTP1
 import Normaliser
+import RateLimiter
 
 /// Reading a request and building what goes upstream (SPEC §4).
 extension ClientConnection {
@@ -16,6 +17,7 @@ extension ClientConnection {
         // First pass: what the rewriting depends on.
         var nominated: [Range<Int>] = []
         var clientRequestID: Range<Int>? = nil
+        var authorization: Range<Int>? = nil
         for field in head.headers {
             switch HeaderName.classify(buffer, field.name) {
             case .connection:
@@ -23,6 +25,8 @@ extension ClientConnection {
                     let name = UnsafeRawBufferPointer(rebasing: buffer[token])
                     if !name.equalsLowercase("close") && !name.equalsLowercase("keep-alive") { nominated.append(token) }
                 }
+            case .authorization:
+                authorization = field.value
             case .xRequestID:
                 if RequestID.isValid(UnsafeRawBufferPointer(rebasing: buffer[field.value])) { clientRequestID = field.value }
             default:
@@ -71,6 +75,7 @@ extension ClientConnection {
         out.append(contentsOf: "\r\n".utf8)
         exchange.upstreamRequest = out
         exchange.headEnd = out.count
+        admit(authorization: authorization.map { String(decoding: UnsafeRawBufferPointer(rebasing: buffer[$0]), as: UTF8.self) })
 
         inbound.consume(head.length)
         parser.reset()
@@ -141,10 +146,46 @@ extension ClientConnection {
         return true
     }
 
+    /// Auth (SPEC §3 `auth`) and rate limiting (§5), decided on the head. A refusal is answered
+    /// once the body has been read; it takes no token from any bucket.
+    private func admit(authorization: String?) {
+        let config = context.config
+        var apiKey: Substring? = nil
+        if config.auth.requireAPIKey || config.rateLimit.key == .apiKey {
+            switch APIKeyExtraction.bearerToken(fromAuthorization: authorization?[...]) {
+            case .success(let token):
+                apiKey = token
+            case .failure(let problem):
+                if config.auth.requireAPIKey {
+                    exchange.refusal = PendingRefusal(error: .missingAuthorization, message: problem.message)
+                    return
+                }
+            }
+        }
+        guard let limiter = context.limiter else { return }
+        // Without a key (auth not required), a request is limited by its client address.
+        let decision = config.rateLimit.key == .apiKey && apiKey != nil
+            ? limiter.decide(identity: apiKey!)
+            : limiter.decide(identity: peerHost)
+        decision.appendHeaders(to: &exchange.rateLimitHeaders)
+        if let refused = decision.refusal {
+            exchange.refusal = PendingRefusal(
+                error: .rateLimitExceeded, message: refused.message,
+                details: .object([
+                    JSONMember(name: "retry_after", value: .number(String(refused.retryAfter))),
+                    JSONMember(name: "limit", value: .number(String(refused.limit))),
+                    JSONMember(name: "window", value: .string(refused.window)),
+                ]))
+        }
+    }
+
     /// The whole request is here: check it, finish the upstream request and start the first try.
     func dispatch() {
         state = .forwarding
         clearDeadline()
+        if let refusal = exchange.refusal {
+            return respondOwnError(refusal.error, message: refusal.message, details: refusal.details)
+        }
         if exchange.sendContentLength || !exchange.body.isEmpty {
             exchange.upstreamRequest.append(contentsOf: "Content-Length: ".utf8)
             exchange.upstreamRequest.append(contentsOf: String(exchange.body.count).utf8)

@@ -1,4 +1,5 @@
 import HTTP1
+import Normaliser
 
 /// One request's state on a client connection, from its head to the end of its response.
 struct Exchange {
@@ -16,6 +17,8 @@ struct Exchange {
     var sendContentLength = false
     var bodyRemaining = 0
     var chunked: ChunkedDecoder? = nil
+    /// Set when auth or the rate limiter refused the request: answered once the body is read, never forwarded.
+    var refusal: PendingRefusal? = nil
     /// Rate-limit headers for the response, already formatted.
     var rateLimitHeaders: [UInt8] = []
     /// Whether a fresh connection was already tried after a stale keep-alive one failed.
@@ -44,4 +47,11 @@ struct Exchange {
         self = Exchange()
         upstreamRequest = request; self.body = body; collectedBody = collected; pendingHead = pending
     }
+}
+
+/// A request sluice answers itself instead of forwarding it.
+struct PendingRefusal {
+    var error: ProxyError
+    var message: String
+    var details: JSONValue?
 }

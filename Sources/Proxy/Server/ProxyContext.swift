@@ -14,6 +14,8 @@ public final class ProxyContext: Sendable {
     /// `host:port` of each target, as configured (for logs and stats).
     let targetNames: [String]
     let normaliser: Normaliser
+    /// Shared by every worker and kept across reloads; nil when `rate_limit.enabled` is false.
+    let limiter: RateLimiter?
     let logger: Logger
 
     let maxHeaderBytes: Int
@@ -24,8 +26,9 @@ public final class ProxyContext: Sendable {
     let keepalive: Int
 
     /// Resolves the targets; throws when one cannot be resolved.
-    public init(config: SluiceConfig, logger: Logger) throws(SocketError) {
+    public init(config: SluiceConfig, limiter: RateLimiter?, logger: Logger) throws(SocketError) {
         self.config = config
+        self.limiter = config.rateLimit.enabled ? limiter : nil
         self.logger = logger
         var targets: [SocketAddress] = []
         for target in config.upstream.targets {
@@ -50,5 +53,12 @@ extension Duration {
     public var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds.multipliedReportingOverflow(by: 1_000_000_000).partialValue + attoseconds / 1_000_000_000
+    }
+}
+
+extension RateLimitConfig {
+    /// The configured limits as the rate limiter takes them.
+    public var limitRules: [LimitRule] {
+        limits.map { LimitRule(name: $0.name, requests: $0.requests, per: $0.per) }
     }
 }

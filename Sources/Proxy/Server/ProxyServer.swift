@@ -79,7 +79,12 @@ public final class ProxyServer {
             SignalWatcher(loop: control, signal: SIGTERM, action: drain),
             SignalWatcher(loop: control, signal: SIGINT, action: drain),
         ]
+        // Idle keys cost no memory: full buckets are dropped lazily and by this sweep.
+        let sweepTimer = context.limiter.map { limiter in
+            RepeatingTimer(loop: control, every: 10_000_000_000) { limiter.sweep() }
+        }
         control.run()
+        withExtendedLifetime(sweepTimer) {}
         withExtendedLifetime(watchers) {}
         for thread in threads { thread.join() }
         logger.info("stopped")
