@@ -57,14 +57,14 @@ enum ErrorCodeTable {
     /// The code for `status` and `message`: `rules` first, then the built-in rows; statuses outside
     /// 400–599 get `CLIENT_ERROR` below 500 and `SERVER_ERROR` above.
     static func code(status: Int, message: String, details: JSONValue?, rules: [CodeRule]) -> String {
-        let lowered = message.lowercased()
+        let lowered = LowercasedText(message)
         for rule in rules where rule.status == status {
             guard let needle = rule.messageContains, !needle.isEmpty else { return rule.code }
             if lowered.contains(needle.lowercased()) { return rule.code }
         }
         for row in rows where row.status.matches(status) {
             if row.messageAnyOf.isEmpty && !row.orFieldDetails { return row.code }
-            if row.messageAnyOf.contains(where: { all in all.allSatisfy { lowered.contains($0) } }) { return row.code }
+            if row.messageAnyOf.contains(where: { all in all.allSatisfy(lowered.contains) }) { return row.code }
             if row.orFieldDetails && isFieldDetailsArray(details) { return row.code }
         }
         return status < 500 ? "CLIENT_ERROR" : "SERVER_ERROR"
@@ -74,5 +74,37 @@ enum ErrorCodeTable {
     static func isFieldDetailsArray(_ details: JSONValue?) -> Bool {
         guard let elements = details?.arrayElements, !elements.isEmpty else { return false }
         return elements.allSatisfy { $0[member: "field"] != nil }
+    }
+}
+
+/// A message lower-cased once, searched for lower-case substrings in linear time (Knuth–Morris–Pratt), so a
+/// long upstream message cannot make a long rule pattern slow.
+struct LowercasedText {
+    private let bytes: [UInt8]
+
+    init(_ text: String) {
+        bytes = Array(text.lowercased().utf8)
+    }
+
+    /// Whether `needle` (already lower-case) occurs in the text.
+    func contains(_ needle: String) -> Bool {
+        let pattern = Array(needle.utf8)
+        guard !pattern.isEmpty else { return true }
+        guard pattern.count <= bytes.count else { return false }
+        // failure[i]: the length of the longest proper border of pattern[0...i].
+        var failure = [Int](repeating: 0, count: pattern.count)
+        var border = 0
+        for index in 1..<pattern.count {
+            while border > 0 && pattern[index] != pattern[border] { border = failure[border - 1] }
+            if pattern[index] == pattern[border] { border += 1 }
+            failure[index] = border
+        }
+        var matched = 0
+        for byte in bytes {
+            while matched > 0 && byte != pattern[matched] { matched = failure[matched - 1] }
+            if byte == pattern[matched] { matched += 1 }
+            if matched == pattern.count { return true }
+        }
+        return false
     }
 }

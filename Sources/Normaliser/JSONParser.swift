@@ -135,7 +135,7 @@ private struct Cursor {
             if byte == UInt8(ascii: "\"") {
                 let raw = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
-                return String(validating: raw, as: UTF8.self)
+                return Self.string(fromUTF8: raw)
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { return nil }
@@ -147,7 +147,7 @@ private struct Cursor {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 index += 1
-                return String(validating: decoded, as: UTF8.self)
+                return decoded.withUnsafeBufferPointer { Self.string(fromUTF8: $0) }
             }
             if byte < 0x20 { return nil }
             if byte != UInt8(ascii: "\\") {
@@ -173,6 +173,16 @@ private struct Cursor {
             }
         }
         return nil
+    }
+
+    /// The string of `raw`, or nil if it is not valid UTF-8 (ASCII, the common case, skips the generic validator).
+    static func string(fromUTF8 raw: UnsafeBufferPointer<UInt8>) -> String? {
+        var isASCII = true
+        for byte in raw where byte >= 0x80 {
+            isASCII = false
+            break
+        }
+        return isASCII ? String(decoding: raw, as: UTF8.self) : String(validating: raw, as: UTF8.self)
     }
 
     /// Parses the hex digits after `\u` (and a following `\uDC00`-`\uDFFF` for a surrogate pair).
