@@ -58,4 +58,22 @@ final class CodeRuleTests: XCTestCase {
             XCTAssertEqual(ErrorCodeTable.code(status: status, message: message, details: nil, rules: []), code, "\(status) \(message)")
         }
     }
+
+    func testSubstringSearchFindsOverlappingAndRepeatedPatterns() {
+        let cases: [(String, String, Bool)] = [
+            ("aaab", "aab", true), ("abababc", "ababc", true), ("ababab", "ababc", false), ("abcabd", "abd", true),
+            ("xyz", "", true), ("", "a", false), ("ab", "abc", false), ("Crédit LIMIT", "crédit limit", true),
+            ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaab", "aaaab", true), ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "aaaab", false),
+        ]
+        for (text, needle, expected) in cases {
+            XCTAssertEqual(LowercasedText(text).contains(needle), expected, "\(needle) in \(text)")
+        }
+    }
+
+    func testLongAdversarialMessageAgainstALongRuleStaysCorrect() {
+        let message = String(repeating: "a", count: 200_000) + "b"
+        let rule = CodeRule(status: 400, messageContains: String(repeating: "a", count: 1_000) + "B", code: "FOUND")
+        XCTAssertEqual(ErrorCodeTable.code(status: 400, message: message, details: nil, rules: [rule]), "FOUND")
+        XCTAssertEqual(ErrorCodeTable.code(status: 400, message: String(message.dropLast()), details: nil, rules: [rule]), "VALIDATION_ERROR")
+    }
 }
