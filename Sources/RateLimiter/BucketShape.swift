@@ -48,12 +48,12 @@ public struct BucketShape: Sendable, Equatable {
         deficit <= 0 ? 0 : (deficit + refillPerMicrosecond - 1) / refillPerMicrosecond
     }
 
-    /// Microseconds until a bucket with this deficit next gains a whole token (0 when full),
-    /// rounded up.
+    /// Microseconds until a bucket with this deficit, holding `wholeTokens`, next gains a whole
+    /// token (0 when full), rounded up.
     @inline(__always)
-    public func microsecondsUntilNextToken(deficit: Int64) -> Int64 {
+    public func microsecondsUntilNextToken(deficit: Int64, wholeTokens: Int64) -> Int64 {
         if deficit <= 0 { return 0 }
-        let partial = (capacityUnits - deficit) % tokenUnits
+        let partial = capacityUnits - deficit - wholeTokens * tokenUnits
         let missing = tokenUnits - partial
         return (missing + refillPerMicrosecond - 1) / refillPerMicrosecond
     }

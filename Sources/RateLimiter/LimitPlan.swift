@@ -16,9 +16,18 @@ public final class LimitPlan: Sendable {
     let policyAndRateLimitHead: [UInt8]
     /// Per limit: `"minute";r=`
     let rateLimitItemHeads: [[UInt8]]
+    /// `\r\nX-RateLimit-Reset: `
+    let resetHead = Array("\r\nX-RateLimit-Reset: ".utf8)
+    /// `;t=`
+    let secondsParameter = Array(";t=".utf8)
+    /// `Retry-After: `
+    let retryAfterHead = Array("Retry-After: ".utf8)
+    /// At most how many bytes the header lines of one decision take.
+    let headerBytesUpperBound: Int
 
-    /// Compiles `rules`.
-    public init(rules: [LimitRule]) {
+    /// Compiles `rules`; only the first `PerBucket.capacity` (8) are used (see `LimitPlan.problem`).
+    public init(rules allRules: [LimitRule]) {
+        let rules = Array(allRules.prefix(PerBucket.capacity))
         self.rules = rules
         shapes = rules.map(BucketShape.init)
         windowWords = rules.map { WindowWords.describe($0.per) }
@@ -35,6 +44,20 @@ public final class LimitPlan: Sendable {
         }
         policyAndRateLimitHead = Array("RateLimit-Policy: \(policies.joined(separator: ", "))\r\nRateLimit: ".utf8)
         rateLimitItemHeads = rules.map { Array("\(LimitPlan.quoted($0.name));r=".utf8) }
+        let numbers = 21 * (rules.count + 5)
+        headerBytesUpperBound = standardHead.count + perLimitHeads.reduce(0) { $0 + $1.count }
+            + policyAndRateLimitHead.count + rateLimitItemHeads.reduce(0) { max($0, $1.count) } + numbers + 128
+    }
+
+    /// What is wrong with this list of limits as a whole (too many, duplicate names), or nil.
+    /// Each rule's own problems are `LimitRule.problem`.
+    public static func problem(with rules: [LimitRule]) -> String? {
+        if rules.count > PerBucket.capacity { return "at most \(PerBucket.capacity) limits are supported" }
+        var seen = Set<String>()
+        for rule in rules where !seen.insert(headerSuffix(rule.name).lowercased()).inserted {
+            return "two limits are named \"\(rule.name)\" (names must differ, ignoring case and '-'/'_')"
+        }
+        return nil
     }
 
     /// The header-name suffix of a limit: `minute` → `Minute`, `per_day` → `Per-Day` (each part

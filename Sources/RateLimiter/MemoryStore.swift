@@ -2,7 +2,8 @@ import Synchronization
 
 /// The in-process store shared by every worker thread: 64 shards, each a `Mutex`-protected
 /// `BucketTable`, chosen by a keyed 128-bit SipHash of the identity. A take is atomic across all
-/// limits of an identity, so an identity never gets more than its tokens whichever threads its
+/// limits of an identity (SipHash-1-3, 128 bits: a collision between two identities is as likely
+/// as guessing a random 128-bit number), so an identity never gets more than its tokens whichever threads its
 /// requests land on. Rows whose buckets have all refilled are dropped when a shard needs room and
 /// by `sweep`, so idle identities cost no memory.
 public final class MemoryStore: RateLimitStore {
@@ -27,7 +28,7 @@ public final class MemoryStore: RateLimitStore {
 
     /// See `RateLimitStore.take`.
     public func take(identity: UnsafeRawBufferPointer, nowNanoseconds: Int64) -> StoreReply {
-        let (low, high) = sip.hash128(identity)
+        let (low, high) = sip.hash128(identity, compressionRounds: 1, finalRounds: 3)
         let now = nowNanoseconds / 1_000
         return shards[Int(truncatingIfNeeded: high >> 58)].table.withLock { table in
             table.take(low: low, high: high | 1, now: now)

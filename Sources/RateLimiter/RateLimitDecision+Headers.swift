@@ -4,28 +4,37 @@ extension RateLimitDecision {
     /// limit `X-RateLimit-Limit-<Name>` and `X-RateLimit-Remaining-<Name>`, then `RateLimit-Policy`,
     /// `RateLimit`, and `Retry-After` when refused. Nothing without limits.
     public func appendHeaders(to out: inout [UInt8]) {
-        guard let closestLimit, levels.count == plan.shapes.count else { return }
-        out.append(contentsOf: plan.standardHead)
-        out.appendDecimal(Int64(remaining(limit: 0)))
-        out.append(contentsOf: "\r\nX-RateLimit-Reset: ".utf8)
-        out.appendDecimal(resetUnixSeconds)
-        out.append(contentsOf: "\r\n".utf8)
-        for index in 0..<levels.count {
-            out.append(contentsOf: plan.perLimitHeads[index])
-            out.appendDecimal(Int64(remaining(limit: index)))
-            out.append(contentsOf: "\r\n".utf8)
+        guard let closestLimit, remainingTokens.count == plan.shapes.count else { return }
+        let start = out.count
+        let bound = plan.headerBytesUpperBound
+        out.append(contentsOf: repeatElement(0, count: bound))
+        let written = out.withUnsafeMutableBufferPointer { buffer in
+            var writer = ByteWriter(buffer.baseAddress! + start)
+            writer.write(plan.standardHead)
+            writer.writeDecimal(remainingTokens[0])
+            writer.write(plan.resetHead)
+            writer.writeDecimal(resetUnixSeconds)
+            writer.writeLineEnd()
+            for index in 0..<remainingTokens.count {
+                writer.write(plan.perLimitHeads[index])
+                writer.writeDecimal(remainingTokens[index])
+                writer.writeLineEnd()
+            }
+            writer.write(plan.policyAndRateLimitHead)
+            writer.write(plan.rateLimitItemHeads[closestLimit])
+            writer.writeDecimal(remainingTokens[closestLimit])
+            writer.write(plan.secondsParameter)
+            writer.writeDecimal(closestNextTokenSeconds)
+            writer.writeLineEnd()
+            if let retryAfterSeconds {
+                writer.write(plan.retryAfterHead)
+                writer.writeDecimal(Int64(retryAfterSeconds))
+                writer.writeLineEnd()
+            }
+            return writer.position - (buffer.baseAddress! + start)
         }
-        out.append(contentsOf: plan.policyAndRateLimitHead)
-        out.append(contentsOf: plan.rateLimitItemHeads[closestLimit])
-        out.appendDecimal(Int64(remaining(limit: closestLimit)))
-        out.append(contentsOf: ";t=".utf8)
-        out.appendDecimal(closestNextTokenSeconds)
-        out.append(contentsOf: "\r\n".utf8)
-        if let retryAfterSeconds {
-            out.append(contentsOf: "Retry-After: ".utf8)
-            out.appendDecimal(Int64(retryAfterSeconds))
-            out.append(contentsOf: "\r\n".utf8)
-        }
+        precondition(written <= bound, "rate-limit headers overran their bound")
+        out.removeLast(bound - written)
     }
 
     /// The header lines as one string (for tests and logs).
@@ -36,24 +45,50 @@ extension RateLimitDecision {
     }
 }
 
-extension [UInt8] {
-    /// Appends `value` in decimal without allocating.
+/// Writes bytes forward from a pointer into memory already sized by the caller.
+struct ByteWriter {
+    var position: UnsafeMutablePointer<UInt8>
+
+    init(_ start: UnsafeMutablePointer<UInt8>) {
+        position = start
+    }
+
     @inline(__always)
-    mutating func appendDecimal(_ value: Int64) {
-        if value < 0 { append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 24 digits, little end first
-        var count = 0
-        Swift.withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            while count > 0 {
-                count -= 1
-                append(buffer[count])
-            }
+    mutating func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { source in
+            position.update(from: source.baseAddress!, count: source.count)
+            position += source.count
         }
+    }
+
+    @inline(__always)
+    mutating func writeLineEnd() {
+        position[0] = UInt8(ascii: "\r")
+        position[1] = UInt8(ascii: "\n")
+        position += 2
+    }
+
+    /// `value` in decimal (at most 20 bytes).
+    @inline(__always)
+    mutating func writeDecimal(_ value: Int64) {
+        if value < 0 {
+            position.pointee = UInt8(ascii: "-")
+            position += 1
+        }
+        var magnitude = value.magnitude
+        var digits = 1
+        var scale: UInt64 = 10
+        while digits < 19 && magnitude >= scale {
+            digits += 1
+            scale &*= 10
+        }
+        if magnitude >= 10_000_000_000_000_000_000 { digits = 20 }
+        var index = digits
+        repeat {
+            index -= 1
+            position[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: magnitude % 10)
+            magnitude /= 10
+        } while index > 0
+        position += digits
     }
 }

@@ -5,7 +5,9 @@ public struct RateLimitDecision: Sendable {
     /// Whether the request may proceed (one token was taken from every bucket).
     public let admitted: Bool
     /// Each bucket's deficit after the decision (see `BucketShape`).
-    public let levels: BucketLevels
+    public let deficits: PerBucket
+    /// Whole tokens left in each bucket after the decision.
+    public let remainingTokens: PerBucket
     /// The decision's time, Unix microseconds.
     public let nowMicroseconds: Int64
     /// Unix time in whole seconds, rounded up, at which the standard (first) bucket is full again.
@@ -23,53 +25,65 @@ public struct RateLimitDecision: Sendable {
     /// The decision a store's reply amounts to.
     public init(_ reply: StoreReply) {
         let plan = reply.plan
-        let levels = reply.levels
+        let deficits = reply.deficits
+        let now = reply.nowMicroseconds
         self.plan = plan
         admitted = reply.admitted
-        self.levels = levels
-        nowMicroseconds = reply.nowMicroseconds
-        var reset = reply.nowMicroseconds
+        self.deficits = deficits
+        nowMicroseconds = now
+        var tokens = PerBucket(zeros: deficits.count)
         var closest: Int?
-        var closestTokens = Int64.max
         var closestWait: Int64 = 0
+        var reset = now
         var refusing: Int?
-        var longestWait: Int64 = -1
+        var longestWait: Int64 = 0
         plan.shapes.withUnsafeBufferPointer { shapes in
-            for index in 0..<min(shapes.count, levels.count) {
+            let count = min(shapes.count, deficits.count)
+            for index in 0..<count {
                 let shape = shapes[index]
-                let deficit = levels[index]
-                if index == 0 { reset += shape.microsecondsUntilFull(deficit: deficit) }
-                let tokens = shape.wholeTokens(deficit: deficit)
-                let wait = shape.microsecondsUntilNextToken(deficit: deficit)
-                if tokens < closestTokens || (tokens == closestTokens && wait > closestWait) {
+                let deficit = deficits[index]
+                let whole = shape.wholeTokens(deficit: deficit)
+                tokens[index] = whole
+                guard let best = closest else {
                     closest = index
-                    closestTokens = tokens
+                    closestWait = shape.microsecondsUntilNextToken(deficit: deficit, wholeTokens: whole)
+                    continue
+                }
+                let bestTokens = tokens[best]
+                if whole > bestTokens { continue }
+                let wait = shape.microsecondsUntilNextToken(deficit: deficit, wholeTokens: whole)
+                if whole < bestTokens || wait > closestWait {
+                    closest = index
                     closestWait = wait
                 }
-                if !reply.admitted {
-                    let untilToken = shape.microsecondsUntilToken(deficit: deficit)
-                    if untilToken > longestWait && !shape.holdsToken(deficit: deficit) {
+            }
+            if count > 0 { reset += shapes[0].microsecondsUntilFull(deficit: deficits[0]) }
+            if !reply.admitted {
+                for index in 0..<count where !shapes[index].holdsToken(deficit: deficits[index]) {
+                    let wait = shapes[index].microsecondsUntilToken(deficit: deficits[index])
+                    if refusing == nil || wait > longestWait {
                         refusing = index
-                        longestWait = untilToken
+                        longestWait = wait
                     }
                 }
             }
         }
+        remainingTokens = tokens
         resetUnixSeconds = RateLimitDecision.secondsRoundedUp(reset)
         closestLimit = closest
         closestNextTokenSeconds = RateLimitDecision.secondsRoundedUp(closestWait)
         refusingLimit = refusing
-        retryAfterSeconds = reply.admitted ? nil : Int(max(1, RateLimitDecision.secondsRoundedUp(max(0, longestWait))))
+        retryAfterSeconds = reply.admitted ? nil : Int(max(1, RateLimitDecision.secondsRoundedUp(longestWait)))
     }
 
     /// Whole tokens left in bucket `limit` after this request.
     public func remaining(limit: Int) -> Int {
-        Int(plan.shapes[limit].wholeTokens(deficit: levels[limit]))
+        Int(remainingTokens[limit])
     }
 
     /// Whole tokens left per limit after this request.
     public var remaining: [Int] {
-        (0..<levels.count).map { remaining(limit: $0) }
+        (0..<remainingTokens.count).map { remaining(limit: $0) }
     }
 
     /// What the 429 envelope says, when the request was refused.
@@ -80,6 +94,7 @@ public struct RateLimitDecision: Sendable {
             window: plan.windowWords[refusingLimit])
     }
 
+    @inline(__always)
     static func secondsRoundedUp(_ micros: Int64) -> Int64 {
         micros >= 0 ? (micros + 999_999) / 1_000_000 : micros / 1_000_000
     }

@@ -27,8 +27,15 @@ public final class RateLimiter: Sendable {
     }
 
     /// Takes one token from each of the identity's buckets, or none when one is empty.
-    public func decide(identity: some StringProtocol) -> RateLimitDecision {
-        withUTF8Bytes(identity) { decide(identityBytes: $0) }
+    public func decide(identity: String) -> RateLimitDecision {
+        identity.utf8.withContiguousStorageIfAvailable { decide(identityBytes: UnsafeRawBufferPointer($0)) }
+            ?? withUTF8Bytes(identity) { decide(identityBytes: $0) }
+    }
+
+    /// `decide(identity:)` for a slice of a larger string (e.g. of the `Authorization` header).
+    public func decide(identity: Substring) -> RateLimitDecision {
+        identity.utf8.withContiguousStorageIfAvailable { decide(identityBytes: UnsafeRawBufferPointer($0)) }
+            ?? withUTF8Bytes(identity) { decide(identityBytes: $0) }
     }
 
     /// `decide(identity:)` for an identity held as raw bytes (e.g. straight from a request buffer).

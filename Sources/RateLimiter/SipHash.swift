@@ -12,18 +12,24 @@ struct SipHash {
         SipHash(key0: UInt64.random(in: .min ... .max), key1: UInt64.random(in: .min ... .max))
     }
 
+    /// SipHash-2-4 with a 64-bit output.
     func hash64(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var state = State(key0: key0, key1: key1, wide: false)
-        state.compress(bytes)
-        return state.finish64(wide: false)
+        state.compress(bytes, rounds: 2)
+        return state.finish64(wide: false, rounds: 4)
     }
 
-    func hash128(_ bytes: UnsafeRawBufferPointer) -> (low: UInt64, high: UInt64) {
+    /// SipHash with a 128-bit output; 2-4 by default, 1-3 (the variant Swift's and Rust's hash
+    /// tables use against flooding) when speed matters more than a cryptographic margin.
+    @inline(__always)
+    func hash128(
+        _ bytes: UnsafeRawBufferPointer, compressionRounds: Int = 2, finalRounds: Int = 4
+    ) -> (low: UInt64, high: UInt64) {
         var state = State(key0: key0, key1: key1, wide: true)
-        state.compress(bytes)
-        let low = state.finish64(wide: true)
+        state.compress(bytes, rounds: compressionRounds)
+        let low = state.finish64(wide: true, rounds: finalRounds)
         state.v1 ^= 0xdd
-        state.rounds(4)
+        state.rounds(finalRounds)
         return (low, state.v0 ^ state.v1 ^ state.v2 ^ state.v3)
     }
 
@@ -48,33 +54,35 @@ struct SipHash {
         }
 
         @inline(__always)
-        mutating func absorb(_ word: UInt64) {
+        mutating func absorb(_ word: UInt64, rounds count: Int) {
             v3 ^= word
-            rounds(2)
+            rounds(count)
             v0 ^= word
         }
 
-        mutating func compress(_ bytes: UnsafeRawBufferPointer) {
-            let count = bytes.count
-            let whole = count & ~7
+        @inline(__always)
+        mutating func compress(_ bytes: UnsafeRawBufferPointer, rounds count: Int) {
+            let whole = bytes.count & ~7
             var offset = 0
             while offset < whole {
-                absorb(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+                absorb(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)), rounds: count)
                 offset += 8
             }
-            var last = UInt64(truncatingIfNeeded: count) << 56
+            let length = bytes.count
+            var last = UInt64(truncatingIfNeeded: length) << 56
             var shift: UInt64 = 0
-            while offset < count {
+            while offset < length {
                 last |= UInt64(bytes[offset]) << shift
                 shift += 8
                 offset += 1
             }
-            absorb(last)
+            absorb(last, rounds: count)
         }
 
-        mutating func finish64(wide: Bool) -> UInt64 {
+        @inline(__always)
+        mutating func finish64(wide: Bool, rounds count: Int) -> UInt64 {
             v2 ^= wide ? 0xee : 0xff
-            rounds(4)
+            rounds(count)
             return v0 ^ v1 ^ v2 ^ v3
         }
     }
