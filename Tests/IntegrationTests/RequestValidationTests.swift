@@ -17,7 +17,7 @@ final class RequestValidationTests: IntegrationTestCase {
         }
         if let response {
             assertEnvelope(response, status: 400, code: "BAD_REQUEST", file: file, line: line)
-            XCTAssertTrue(client.waitForClose(timeout: 5), "\(vector): connection left open after 400", file: file, line: line)
+            XCTAssertTrue(client.waitForClose(timeout: 5), "\(vector): connection left open after its response", file: file, line: line)
         }
         XCTAssertEqual(try upstream.hits(), hitsBefore, "\(vector) reached the upstream", file: file, line: line)
     }
@@ -109,7 +109,7 @@ final class RequestValidationTests: IntegrationTestCase {
         var closedWithoutResponse = false
         client.setReadTimeout(1)
         // Real time is the point of this test: one byte, then up to one second waiting for sluice to answer.
-        for byte in head {
+        for byte in head where Date().timeIntervalSince(started) < 8 {
             guard client.send([byte]) else { break }
             do {
                 response = try client.readResponse()

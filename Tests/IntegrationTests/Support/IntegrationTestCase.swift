@@ -69,7 +69,9 @@ class IntegrationTestCase: XCTestCase {
     /// Checks a canonical error envelope (SPEC §7): status, JSON content type, code, and the usual members.
     func assertEnvelope(_ response: HTTPResponse?, status: Int, code: String, file: StaticString = #filePath, line: UInt = #line) {
         guard let response else { return XCTFail("no response, expected \(status) \(code)", file: file, line: line) }
-        XCTAssertEqual(response.status, status, response.text, file: file, line: line)
+        guard response.status == status else {
+            return XCTFail("status \(response.status), expected \(status) \(code): \(response.text.prefix(300))", file: file, line: line)
+        }
         XCTAssertEqual(response.header("content-type")?.lowercased(), "application/json; charset=utf-8", file: file, line: line)
         XCTAssertEqual(response.header("content-length").flatMap { Int($0) }, response.body.count, file: file, line: line)
         XCTAssertEqual(response.errorCode, code, response.text, file: file, line: line)
