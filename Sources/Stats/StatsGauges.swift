@@ -1,0 +1,46 @@
+/// The state of an upstream target's circuit breaker (SPEC §6, §8).
+public enum CircuitState: String, Sendable, CaseIterable {
+    /// Requests flow.
+    case closed
+    /// Requests are refused until the cool-down ends.
+    case open
+    /// One trial request is allowed through.
+    case halfOpen = "half_open"
+}
+
+/// What the caller knows about one upstream target at the time of reading.
+public struct UpstreamGauge: Sendable, Equatable {
+    /// The target as configured, e.g. `127.0.0.1:3000`; matched by name with `StatsSnapshot.targets`.
+    public var target: String
+    /// Whether health checking considers it healthy.
+    public var healthy: Bool
+    /// Its circuit breaker state.
+    public var circuit: CircuitState
+
+    /// A target's gauges.
+    public init(target: String, healthy: Bool, circuit: CircuitState) {
+        self.target = target
+        self.healthy = healthy
+        self.circuit = circuit
+    }
+}
+
+/// Figures the workers do not count but the admin endpoint reports: read by the caller when it answers.
+public struct StatsGauges: Sendable {
+    /// Seconds since the process started.
+    public var uptimeSeconds: Double
+    /// Keys the rate limiter currently tracks.
+    public var rateLimitTrackedKeys: Int
+    /// The rate-limit store in use, e.g. `memory` (or `off` when rate limiting is disabled).
+    public var rateLimitStore: String
+    /// The configured upstream targets, in configuration order: these are the ones `/stats` lists.
+    public var upstreams: [UpstreamGauge]
+
+    /// The gauges for one report.
+    public init(uptimeSeconds: Double, rateLimitTrackedKeys: Int, rateLimitStore: String, upstreams: [UpstreamGauge]) {
+        self.uptimeSeconds = uptimeSeconds
+        self.rateLimitTrackedKeys = rateLimitTrackedKeys
+        self.rateLimitStore = rateLimitStore
+        self.upstreams = upstreams
+    }
+}

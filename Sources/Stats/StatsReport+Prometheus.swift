@@ -1,0 +1,147 @@
+/// `GET /metrics`: the Prometheus text exposition format, version 0.0.4.
+///
+/// Hand-rolled rather than built on swift-prometheus (2.4.1 on the mirror) because:
+/// - swift-prometheus implements the swift-metrics API, whose counters and histograms are shared objects
+///   updated with a lock (or atomics) on every increment from every thread; sluice's figures are per-worker
+///   plain integers merged only when read, so the library's storage would be a second copy we do not want on
+///   the data path, and filling it from snapshots at read time means re-recording histogram values.
+/// - Its histograms are fixed-bucket; sluice keeps HdrHistogram distributions (needed for p50/p90/p99 in
+///   `/stats`) and derives Prometheus buckets from them at read time.
+/// - Exact control of the output (family order, `# HELP`/`# TYPE` for every family even without samples,
+///   label escaping, number formatting) keeps the integration test's strict parser simple, and the whole
+///   format is a few dozen lines.
+extension StatsReport {
+    /// The `Content-Type` for `prometheusText()`.
+    public static let prometheusContentType = "text/plain; version=0.0.4; charset=utf-8"
+
+    /// Histogram bucket upper bounds: microseconds and the `le` label text (seconds).
+    static let latencyBuckets: [(micros: UInt64, label: String)] = [
+        (1_000, "0.001"), (2_500, "0.0025"), (5_000, "0.005"), (10_000, "0.01"), (25_000, "0.025"),
+        (50_000, "0.05"), (100_000, "0.1"), (250_000, "0.25"), (500_000, "0.5"), (1_000_000, "1"),
+        (2_500_000, "2.5"), (5_000_000, "5"), (10_000_000, "10"),
+    ]
+
+    /// All figures as Prometheus text. Families (all prefixed `sluice_`): `uptime_seconds`,
+    /// `requests_total{class}`, `requests_in_flight`, `rate_limit_requests_total{outcome}`,
+    /// `rate_limit_refusals_total{limit}`, `rate_limit_tracked_keys`, `rate_limit_store_info{store}`,
+    /// `normaliser_rewritten_total{shape}`, `upstream_requests_total{target}`, `upstream_failures_total{target}`,
+    /// `upstream_healthy{target}`, `upstream_circuit_state{target,state}`, `upstream_tries_total`,
+    /// `request_duration_seconds` and `upstream_duration_seconds` (histograms).
+    public func prometheusText() -> String {
+        var out = PrometheusWriter()
+        out.family("sluice_uptime_seconds", "Seconds since sluice started.", "gauge")
+        out.sample("sluice_uptime_seconds", [], FixedPoint.seconds(gauges.uptimeSeconds))
+
+        out.family("sluice_requests_total", "Requests answered on the public listener, by status class.", "counter")
+        for (name, count) in zip(StatsNames.statusClasses, snapshot.requestsByClass) {
+            out.sample("sluice_requests_total", [("class", name)], String(count))
+        }
+        out.family("sluice_requests_in_flight", "Requests being handled on the public listener.", "gauge")
+        out.sample("sluice_requests_in_flight", [], String(max(0, snapshot.inFlight)))
+
+        out.family("sluice_rate_limit_requests_total", "Rate-limit decisions, by outcome.", "counter")
+        out.sample("sluice_rate_limit_requests_total", [("outcome", "allowed")], String(snapshot.rateLimitAllowed))
+        out.sample("sluice_rate_limit_requests_total", [("outcome", "limited")], String(snapshot.rateLimitLimited))
+        out.family("sluice_rate_limit_refusals_total", "Requests refused with 429, by the limit that refused.", "counter")
+        for (limit, count) in snapshot.refusalsByLimit.sorted(by: { $0.key < $1.key }) {
+            out.sample("sluice_rate_limit_refusals_total", [("limit", limit)], String(count))
+        }
+        out.family("sluice_rate_limit_tracked_keys", "Keys the rate limiter currently tracks.", "gauge")
+        out.sample("sluice_rate_limit_tracked_keys", [], String(gauges.rateLimitTrackedKeys))
+        out.family("sluice_rate_limit_store_info", "The rate-limit store in use (always 1).", "gauge")
+        out.sample("sluice_rate_limit_store_info", [("store", gauges.rateLimitStore)], "1")
+
+        out.family("sluice_normaliser_rewritten_total", "Upstream error responses rewritten, by shape.", "counter")
+        for (name, count) in zip(StatsNames.shapes, snapshot.rewrittenByShape) {
+            out.sample("sluice_normaliser_rewritten_total", [("shape", name)], String(count))
+        }
+
+        appendUpstreams(to: &out)
+        appendHistogram("sluice_request_duration_seconds",
+                        "Whole request latency as the client sees it.", snapshot.latency, to: &out)
+        appendHistogram("sluice_upstream_duration_seconds",
+                        "The upstream's share of the request latency.", snapshot.upstreamLatency, to: &out)
+        return out.text
+    }
+
+    private func appendUpstreams(to out: inout PrometheusWriter) {
+        let counts = gauges.upstreams.map { snapshot.counts(forTarget: $0.target) }
+        out.family("sluice_upstream_requests_total", "Tries sent to each upstream target.", "counter")
+        for count in counts {
+            out.sample("sluice_upstream_requests_total", [("target", count.target)], String(count.requests))
+        }
+        out.family("sluice_upstream_failures_total", "Tries to each upstream target that failed.", "counter")
+        for count in counts {
+            out.sample("sluice_upstream_failures_total", [("target", count.target)], String(count.failures))
+        }
+        out.family("sluice_upstream_healthy", "1 when the upstream target is healthy, else 0.", "gauge")
+        for upstream in gauges.upstreams {
+            out.sample("sluice_upstream_healthy", [("target", upstream.target)], upstream.healthy ? "1" : "0")
+        }
+        out.family("sluice_upstream_circuit_state",
+                   "1 for the circuit breaker state each upstream target is in, else 0.", "gauge")
+        for upstream in gauges.upstreams {
+            for state in CircuitState.allCases {
+                out.sample("sluice_upstream_circuit_state", [("target", upstream.target), ("state", state.rawValue)],
+                           upstream.circuit == state ? "1" : "0")
+            }
+        }
+        out.family("sluice_upstream_tries_total", "Every try sent upstream, first tries and retries.", "counter")
+        out.sample("sluice_upstream_tries_total", [], String(snapshot.upstreamTries))
+    }
+
+    private func appendHistogram(_ name: String, _ help: String, _ latency: LatencyDistribution,
+                                 to out: inout PrometheusWriter) {
+        out.family(name, help + " Bucket bounds come from an HdrHistogram (3 significant digits).", "histogram")
+        for bucket in Self.latencyBuckets {
+            out.sample(name + "_bucket", [("le", bucket.label)], String(latency.countAtOrBelow(micros: bucket.micros)))
+        }
+        out.sample(name + "_bucket", [("le", "+Inf")], String(latency.count))
+        out.sample(name + "_sum", [], FixedPoint.seconds(micros: latency.sumMicros))
+        out.sample(name + "_count", [], String(latency.count))
+    }
+}
+
+/// Writes exposition lines with correct escaping of help texts and label values.
+struct PrometheusWriter {
+    private var bytes: [UInt8] = []
+
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    init() { bytes.reserveCapacity(8192) }
+
+    /// `# HELP` and `# TYPE` lines opening a family.
+    mutating func family(_ name: String, _ help: String, _ type: String) {
+        write("# HELP \(name) ")
+        for byte in help.utf8 { escape(byte, quotes: false) }
+        write("\n# TYPE \(name) \(type)\n")
+    }
+
+    /// One sample line: `name{label="value",…} value`.
+    mutating func sample(_ name: String, _ labels: [(String, String)], _ value: String) {
+        write(name)
+        if !labels.isEmpty {
+            bytes.append(UInt8(ascii: "{"))
+            for (index, (label, labelValue)) in labels.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                write(label + "=\"")
+                for byte in labelValue.utf8 { escape(byte, quotes: true) }
+                bytes.append(UInt8(ascii: "\""))
+            }
+            bytes.append(UInt8(ascii: "}"))
+        }
+        write(" " + value + "\n")
+    }
+
+    private mutating func write(_ text: String) { bytes.append(contentsOf: text.utf8) }
+
+    /// Backslash and newline are escaped in help texts; label values also escape the double quote.
+    private mutating func escape(_ byte: UInt8, quotes: Bool) {
+        switch byte {
+        case UInt8(ascii: "\\"): write("\\\\")
+        case UInt8(ascii: "\n"): write("\\n")
+        case UInt8(ascii: "\"") where quotes: write("\\\"")
+        default: bytes.append(byte)
+        }
+    }
+}
