@@ -11,7 +11,7 @@ struct Options: Sendable {
           --idle-close-ms MS     close keep-alive connections idle for MS milliseconds
         Prints "listening HOST:PORT" once ready. Endpoints: /, /v1/..., /echo, /bytes, /status/CODE,
         /redirect, /response-headers, /hits, /hits/reset, /connections, /health, /admin/health,
-        /admin/fail-next, /slow, /fault/{close-before-head,close-mid-body,never-answer,garbage-status}.
+        /admin/fail-next, /admin/chaos, /slow, /fault/{close-before-head,close-mid-body,never-answer,garbage-status}.
         """
 
     /// Parses the arguments (without the program name); nil and a message when they are wrong.

@@ -31,9 +31,27 @@ extension Router {
         return keepAlive ? .keepAlive : .close
     }
 
+    /// A random fault for `/admin/chaos`: 503, a slow answer, a close or reset before the head, a close in the
+    /// middle of the body, or a garbage status line. Never a hang, so that every try ends by itself.
+    func chaos(_ roll: Int) -> Outcome {
+        switch roll {
+        case 0..<30: return send(errorResponse(status: 503, name: "", encoding: nil, chunked: false))
+        case 30..<45:
+            usleep(50_000)
+            return send(.json(200, #"{"ok":true,"chaos":"slow"}"#))
+        case 45..<60: return faultNamed("close-before-head", reset: false)
+        case 60..<70: return faultNamed("close-before-head", reset: true)
+        case 70..<85: return faultNamed("close-mid-body", reset: false)
+        default: return faultNamed("garbage-status", reset: false)
+        }
+    }
+
     /// `/fault/NAME[?rst=1]`: misbehaviours for resilience tests. `rst=1` closes with a TCP reset.
     func fault(_ name: String) -> Outcome {
-        let reset = request.queryValue("rst") == "1"
+        faultNamed(name, reset: request.queryValue("rst") == "1")
+    }
+
+    private func faultNamed(_ name: String, reset: Bool) -> Outcome {
         switch name {
         case "close-before-head":
             stream.close(reset: reset)

@@ -26,8 +26,12 @@ struct Router {
 
     func handle() -> Outcome {
         let path = request.path
-        if !Router.isIntrospection(path), let status = state.countRequest() {
-            return send(errorResponse(status: status, name: "", encoding: nil, chunked: false))
+        if !Router.isIntrospection(path) {
+            switch state.countRequest() {
+            case .normal: break
+            case .failWith(let status): return send(errorResponse(status: status, name: "", encoding: nil, chunked: false))
+            case .chaos(let roll): return chaos(roll)
+            }
         }
         if path == "/echo" || path.hasPrefix("/echo/") { return send(echo()) }
         switch path {
@@ -52,6 +56,10 @@ struct Router {
             let count = request.queryInt("n") ?? 1, status = request.queryInt("status") ?? 503
             state.update { $0.failNextCount = count; $0.failNextStatus = status }
             return send(.json(200, #"{"fail_next":\#(count),"status":\#(status)}"#))
+        case "/admin/chaos":
+            let percent = min(100, max(0, request.queryInt("percent") ?? 0))
+            state.update { $0.chaosPercent = percent }
+            return send(.json(200, #"{"chaos_percent":\#(percent)}"#))
         case "/response-headers":
             return send(.json(200, #"{"ok":true}"#, extraHeaders: request.query))
         case "/slow":
@@ -86,7 +94,8 @@ struct Router {
             return send(.json(400, #"{"error":"status must be a number from 100 to 999"}"#))
         }
         var response = errorResponse(status: code, name: request.queryValue("body") ?? "",
-                                     encoding: request.queryValue("encoding"), chunked: request.queryValue("chunked") == "1")
+                                     encoding: request.queryValue("encoding"), chunked: request.queryValue("chunked") == "1",
+                                     blocks: request.queryValue("blocks") == "stored" ? .stored : .fixedHuffman)
         if let seconds = request.queryValue("retry_after") { response.headers.append(("Retry-After", seconds)) }
         if request.queryValue("ratelimit_headers") == "1" {
             response.headers += [("X-RateLimit-Limit", "100"), ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "1642248000")]
@@ -95,16 +104,17 @@ struct Router {
     }
 
     /// An error answer with a named body (see `ErrorBodies`), optionally gzip/deflate-encoded and chunked.
-    func errorResponse(status: Int, name: String, encoding: String?, chunked: Bool) -> Response {
+    func errorResponse(status: Int, name: String, encoding: String?, chunked: Bool,
+                       blocks: HandmadeDeflate.BlockKind = .fixedHuffman) -> Response {
         let body = name.isEmpty ? ErrorBodies.generic(status: status) : (ErrorBodies.named(name) ?? ErrorBodies.generic(status: status))
         var headers: [(String, String)] = body.contentType.map { [("Content-Type", $0)] } ?? []
         var bytes = Array(body.text.utf8)
         switch encoding {
         case "gzip":
-            bytes = StoredDeflate.gzip(bytes)
+            bytes = HandmadeDeflate.gzip(bytes, kind: blocks)
             headers.append(("Content-Encoding", "gzip"))
         case "deflate":
-            bytes = StoredDeflate.zlib(bytes)
+            bytes = HandmadeDeflate.zlib(bytes, kind: blocks)
             headers.append(("Content-Encoding", "deflate"))
         default: break
         }

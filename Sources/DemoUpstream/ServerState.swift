@@ -10,6 +10,8 @@ final class ServerState: Sendable {
         /// The next `failNextCount` counted requests are answered with `failNextStatus`.
         var failNextCount = 0
         var failNextStatus = 503
+        /// Percentage of counted requests that get a random fault.
+        var chaosPercent = 0
     }
 
     private let counters = Mutex(Counters())
@@ -18,13 +20,27 @@ final class ServerState: Sendable {
 
     func update<T>(_ body: (inout Counters) -> T) -> T { counters.withLock { body(&$0) } }
 
-    /// Counts a request and says whether it must fail on demand (and with which status).
-    func countRequest() -> Int? {
+    /// What to do with a counted request.
+    enum Disposition {
+        case normal
+        /// Answer with this status (`/admin/fail-next`).
+        case failWith(Int)
+        /// Inject a random fault; the roll (0..<100) picks which (`/admin/chaos`).
+        case chaos(Int)
+    }
+
+    /// Counts a request and says whether it must fail on demand or by chance.
+    func countRequest() -> Disposition {
         counters.withLock { c in
             c.hits += 1
-            guard c.failNextCount > 0 else { return nil }
-            c.failNextCount -= 1
-            return c.failNextStatus
+            if c.failNextCount > 0 {
+                c.failNextCount -= 1
+                return .failWith(c.failNextStatus)
+            }
+            if c.chaosPercent > 0 && Int.random(in: 0..<100) < c.chaosPercent {
+                return .chaos(Int.random(in: 0..<100))
+            }
+            return .normal
         }
     }
 }
