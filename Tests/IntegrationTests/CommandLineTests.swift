@@ -3,10 +3,16 @@ import XCTest
 
 /// `sluice check`, the shipped configuration, and signals.
 final class CommandLineTests: IntegrationTestCase {
-    func testCheckAcceptsAValidFile() throws {
-        let path = try SluiceProcess.writeTemporaryConfig(config().yaml)
+    /// Writes `yaml` to a temporary file and runs `sluice ARGUMENTS --config FILE` on it.
+    private func runSluice(_ arguments: [String], yaml: String) throws -> (status: Int32, output: String, path: String) {
+        let path = try SluiceProcess.writeTemporaryConfig(yaml)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let (status, output) = try SluiceProcess.run(["check", "--config", path])
+        let (status, output) = try SluiceProcess.run(arguments + ["--config", path])
+        return (status, output, path)
+    }
+
+    func testCheckAcceptsAValidFile() throws {
+        let (status, output, _) = try runSluice(["check"], yaml: config().yaml)
         XCTAssertEqual(status, 0, output)
     }
 
@@ -20,9 +26,7 @@ final class CommandLineTests: IntegrationTestCase {
               targets: ["127.0.0.1:1"]
 
             """
-        let path = try SluiceProcess.writeTemporaryConfig(yaml)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let (status, output) = try SluiceProcess.run(["check", "--config", path])
+        let (status, output, path) = try runSluice(["check"], yaml: yaml)
         XCTAssertEqual(status, 2, output)
         XCTAssertTrue(output.contains("\(path):3:"), "unknown key not reported at line 3:\n\(output)")
         XCTAssertTrue(output.contains("server.lisen"), output)
@@ -38,18 +42,14 @@ final class CommandLineTests: IntegrationTestCase {
               retries: 1
 
             """
-        let path = try SluiceProcess.writeTemporaryConfig(yaml)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let (status, output) = try SluiceProcess.run(["check", "--config", path])
+        let (status, output, path) = try runSluice(["check"], yaml: yaml)
         XCTAssertEqual(status, 2, output)
         XCTAssertTrue(output.contains("\(path):3:"), "missing upstream.targets not reported at line 3:\n\(output)")
         XCTAssertTrue(output.contains("upstream.targets"), output)
     }
 
     func testSluiceRefusesToStartOnAnInvalidFile() throws {
-        let path = try SluiceProcess.writeTemporaryConfig("server:\n  workers: many\nupstream:\n  targets: [\"127.0.0.1:1\"]\n")
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let (status, output) = try SluiceProcess.run(["--config", path])
+        let (status, output, path) = try runSluice([], yaml: "server:\n  workers: many\nupstream:\n  targets: [\"127.0.0.1:1\"]\n")
         XCTAssertEqual(status, 2, output)
         XCTAssertTrue(output.contains("\(path):2:"), output)
     }
