@@ -1,0 +1,94 @@
+/// One access log record: what sluice did with one request. Rendered as one JSON object per line.
+///
+/// Strings are escaped for any content; build them from raw request bytes with `String(decoding:as: UTF8.self)`,
+/// which replaces bytes that are not UTF-8 with U+FFFD. Never put a raw API key here: `keyHash` only.
+public struct AccessLogEntry: Sendable {
+    /// The rate-limit outcome of the request.
+    public enum RateLimitOutcome: String, Sendable {
+        /// Admitted by every limit.
+        case allowed
+        /// Refused with 429.
+        case limited
+        /// Rate limiting did not apply (disabled, or the route is not limited).
+        case off
+    }
+
+    /// When the request arrived, in milliseconds since the Unix epoch (`RFC3339Time.nowMillis()`).
+    public var timeMillis: Int64
+    /// The `X-Request-Id` sluice used.
+    public var requestID: String
+    /// The client address (`ip:port`).
+    public var client: String
+    /// The request method.
+    public var method: String
+    /// The request target as received.
+    public var path: String
+    /// The status sent to the client.
+    public var status: Int
+    /// The upstream target of the last try, or `nil` when none was contacted.
+    public var upstream: String?
+    /// The status the upstream answered, or `nil`.
+    public var upstreamStatus: Int?
+    /// How many tries were sent upstream.
+    public var tries: Int
+    /// The whole request as the client saw it, in microseconds (logged as `duration_ms` with 3 decimals).
+    public var durationMicros: UInt64
+    /// Request bytes read from the client (head and body).
+    public var bytesIn: UInt64
+    /// Response bytes written to the client (head and body).
+    public var bytesOut: UInt64
+    /// The keyed hash of the API key, or `nil` when the request had none.
+    public var keyHash: String?
+    /// The rate-limit outcome.
+    public var rateLimit: RateLimitOutcome
+    /// The normaliser shape name when the response was rewritten, else `nil`.
+    public var shape: String?
+
+    /// A record; optional fields default to `nil`.
+    public init(timeMillis: Int64, requestID: String, client: String, method: String, path: String, status: Int,
+                upstream: String? = nil, upstreamStatus: Int? = nil, tries: Int = 0, durationMicros: UInt64,
+                bytesIn: UInt64, bytesOut: UInt64, keyHash: String? = nil, rateLimit: RateLimitOutcome = .off,
+                shape: String? = nil) {
+        self.timeMillis = timeMillis
+        self.requestID = requestID
+        self.client = client
+        self.method = method
+        self.path = path
+        self.status = status
+        self.upstream = upstream
+        self.upstreamStatus = upstreamStatus
+        self.tries = tries
+        self.durationMicros = durationMicros
+        self.bytesIn = bytesIn
+        self.bytesOut = bytesOut
+        self.keyHash = keyHash
+        self.rateLimit = rateLimit
+        self.shape = shape
+    }
+
+    /// The record as one JSON object followed by `\n`, fields in this order: `time`, `request_id`, `client`,
+    /// `method`, `path`, `status`, `upstream`, `upstream_status`, `tries`, `duration_ms`, `bytes_in`,
+    /// `bytes_out`, `key_hash`, `rate_limit`, `shape`.
+    public func jsonLine() -> [UInt8] {
+        var json = JSONObjectWriter(capacity: 320 + path.utf8.count)
+        json.begin()
+        json.string("time", RFC3339Time.format(millis: timeMillis))
+        json.string("request_id", requestID)
+        json.string("client", client)
+        json.string("method", method)
+        json.string("path", path)
+        json.raw("status", String(status))
+        json.optionalString("upstream", upstream)
+        json.raw("upstream_status", upstreamStatus.map { String($0) } ?? "null")
+        json.raw("tries", String(tries))
+        json.raw("duration_ms", FixedPoint.millis(micros: durationMicros))
+        json.raw("bytes_in", String(bytesIn))
+        json.raw("bytes_out", String(bytesOut))
+        json.optionalString("key_hash", keyHash)
+        json.string("rate_limit", rateLimit.rawValue)
+        json.optionalString("shape", shape)
+        json.end()
+        json.appendByte(UInt8(ascii: "\n"))
+        return json.bytes
+    }
+}
