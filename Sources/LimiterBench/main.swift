@@ -152,25 +152,27 @@ do {
     report("  per million keys", format(megabytes * 1_000_000 / Double(keyCount)) + " MiB")
 }
 
-// 3. Two threads, distinct keys.
+// 3. Two threads, distinct keys (100/h + 10/min: mostly refusals, which do the same work as
+// admissions; with limits generous enough never to refuse, idle rows would refill within
+// microseconds and be dropped).
 do {
-    let limiter = RateLimiter(limits: generous)
+    let limiter = RateLimiter(limits: defaults)
     let perThread = count
     let keySets = [(0..<1024).map { apiKey($0, prefix: "sk_a___") }, (0..<1024).map { apiKey($0, prefix: "sk_b___") }]
     measure("2 threads, 1 key each (per decision)", decisions: 2 * perThread) {
         _ = runThreads(2) { thread in
             let key = keySets[thread][0]
             var local = 0
+            defer { if local == -1 { print(local) } }
             for _ in 0..<perThread { local &+= limiter.decide(identity: key).admitted ? 1 : 0 }
-            precondition(local == perThread)
         }
     }
     measure("2 threads, 1024 keys each (per decision)", decisions: 2 * perThread) {
         _ = runThreads(2) { thread in
             let keys = keySets[thread]
             var local = 0
+            defer { if local == -1 { print(local) } }
             for index in 0..<perThread { local &+= limiter.decide(identity: keys[index & 1023]).admitted ? 1 : 0 }
-            precondition(local == perThread)
         }
     }
 }

@@ -1,28 +1,28 @@
-/// One shard of the memory store: an open-addressing hash table (linear probing, home slot by
-/// multiply-shift so any capacity works, at most 3/4 full, growing by half) from a 128-bit identity hash to a row of bucket state
-/// (`[last, deficit…]`, see `TokenBuckets`). Not thread-safe: `MemoryStore` guards each table with a
-/// `Mutex`. Keys are hashes, never the identities themselves, and a slot costs 16 bytes of key plus
-/// 8 bytes per limit plus 8.
+/// One shard of the memory store: an open-addressing hash table from a 128-bit identity hash to
+/// that identity's bucket state. Linear probing from a multiply-shift home slot (so any capacity
+/// works), at most 3/4 full, growing by half. Each slot is one run of words, `[low, high, last,
+/// deficit…]` (see `TokenBuckets`), so a lookup touches one place in memory; a `high` of zero marks
+/// an empty slot. With two limits a slot is 40 bytes. Keys are hashes, never the identities.
+///
+/// Not thread-safe: `MemoryStore` guards each table with a `Mutex`.
 final class BucketTable {
     private(set) var plan: LimitPlan
     /// `plan.shapes`, copied so the hot path reads them without retaining an array.
     private var shapes: UnsafeMutableBufferPointer<BucketShape>
-    private var stride: Int
+    /// Words per slot: 3 + limits.
+    private var slotWords: Int
     private(set) var capacity = 0
     private(set) var count = 0
-    /// Two words per slot (low, high); a high word of zero marks an empty slot.
-    private var keys: UnsafeMutablePointer<UInt64>?
-    private var rows: UnsafeMutablePointer<Int64>?
+    private var slots: UnsafeMutablePointer<Int64>?
 
     init(plan: LimitPlan) {
         self.plan = plan
         shapes = BucketTable.copy(plan.shapes)
-        stride = plan.shapes.count + 1
+        slotWords = plan.shapes.count + 3
     }
 
     deinit {
-        keys?.deallocate()
-        rows?.deallocate()
+        slots?.deallocate()
         shapes.deallocate()
     }
 
@@ -34,14 +34,13 @@ final class BucketTable {
 
     /// Takes a token from every bucket of the identity hashed to (`low`, `high`; `high` nonzero).
     func take(low: UInt64, high: UInt64, now: Int64) -> StoreReply {
-        if stride == 1 {
+        if shapes.isEmpty {
             return StoreReply(plan: plan, admitted: true, deficits: PerBucket(), nowMicroseconds: now)
         }
-        let slot = findOrInsert(low: low, high: high, now: now)
-        let row = rows! + slot * stride
+        let row = findOrInsert(low: Int64(bitPattern: low), high: Int64(bitPattern: high), now: now)
         let admitted = TokenBuckets.take(row: row, shapes: UnsafeBufferPointer(shapes), now: now)
         return StoreReply(
-            plan: plan, admitted: admitted, deficits: PerBucket(deficits: row + 1, count: stride - 1),
+            plan: plan, admitted: admitted, deficits: PerBucket(deficits: row + 1, count: shapes.count),
             nowMicroseconds: now)
     }
 
@@ -59,41 +58,43 @@ final class BucketTable {
         rebuild(capacity: capacity, plan: newPlan, now: nil)
     }
 
-    private func findOrInsert(low: UInt64, high: UInt64, now: Int64) -> Int {
+    /// The row (`[last, deficit…]`) of the identity, inserted full at `now` if absent.
+    private func findOrInsert(low: Int64, high: Int64, now: Int64) -> UnsafeMutablePointer<Int64> {
         if capacity == 0 { rebuild(capacity: 16, plan: plan, now: now) }
-        let keys = keys!
-        var slot = BucketTable.home(low, capacity)
+        var slot = slots! + BucketTable.home(low, capacity) * slotWords
+        let end = slots! + capacity * slotWords
         while true {
-            let slotHigh = keys[2 * slot + 1]
-            if slotHigh == high && keys[2 * slot] == low { return slot }
-            if slotHigh == 0 { break }
-            slot = slot + 1 == capacity ? 0 : slot + 1
+            if slot[1] == high && slot[0] == low { return slot + 2 }
+            if slot[1] == 0 { break }
+            slot += slotWords
+            if slot == end { slot = slots! }
         }
         if (count + 1) * 4 > capacity * 3 {
             makeRoom(now: now)
-            slot = BucketTable.freeSlot(for: low, in: self.keys!, capacity: capacity)
+            slot = BucketTable.freeSlot(for: low, in: slots!, capacity: capacity, slotWords: slotWords)
         }
-        self.keys![2 * slot] = low
-        self.keys![2 * slot + 1] = high
-        let row = rows! + slot * stride
-        row[0] = now
-        (row + 1).initialize(repeating: 0, count: stride - 1)
+        slot[0] = low
+        slot[1] = high
+        slot[2] = now
+        (slot + 3).initialize(repeating: 0, count: slotWords - 3)
         count += 1
-        return slot
+        return slot + 2
     }
 
     /// The slot where probing for `low` starts: `low × capacity / 2^64`.
     @inline(__always)
-    private static func home(_ low: UInt64, _ capacity: Int) -> Int {
-        Int(truncatingIfNeeded: low.multipliedFullWidth(by: UInt64(capacity)).high)
+    private static func home(_ low: Int64, _ capacity: Int) -> Int {
+        Int(truncatingIfNeeded: UInt64(bitPattern: low).multipliedFullWidth(by: UInt64(capacity)).high)
     }
 
     /// The first empty slot from `low`'s home.
     @inline(__always)
-    private static func freeSlot(for low: UInt64, in keys: UnsafeMutablePointer<UInt64>, capacity: Int) -> Int {
-        var slot = home(low, capacity)
-        while keys[2 * slot + 1] != 0 { slot = slot + 1 == capacity ? 0 : slot + 1 }
-        return slot
+    private static func freeSlot(
+        for low: Int64, in slots: UnsafeMutablePointer<Int64>, capacity: Int, slotWords: Int
+    ) -> UnsafeMutablePointer<Int64> {
+        var index = home(low, capacity)
+        while slots[index * slotWords + 1] != 0 { index = index + 1 == capacity ? 0 : index + 1 }
+        return slots + index * slotWords
     }
 
     /// Called when the table is 3/4 full: drops full rows (the lazy part of the sweep) and grows the
@@ -104,10 +105,11 @@ final class BucketTable {
     }
 
     private func liveCount(now: Int64) -> Int {
-        guard let keys, let rows else { return 0 }
+        guard let slots else { return 0 }
         var live = 0
-        for slot in 0..<capacity where keys[2 * slot + 1] != 0 {
-            if !TokenBuckets.isFull(row: rows + slot * stride, shapes: UnsafeBufferPointer(shapes), now: now) {
+        for index in 0..<capacity {
+            let slot = slots + index * slotWords
+            if slot[1] != 0, !TokenBuckets.isFull(row: slot + 2, shapes: UnsafeBufferPointer(shapes), now: now) {
                 live += 1
             }
         }
@@ -117,37 +119,37 @@ final class BucketTable {
     /// Moves every row into fresh storage of `newCapacity` slots laid out for `newPlan`. With `now`,
     /// rows full at `now` are dropped; rows whose buckets all end up full after a migration too.
     private func rebuild(capacity newCapacity: Int, plan newPlan: LimitPlan, now: Int64?) {
-        let newStride = newPlan.shapes.count + 1
-        let newKeys = newCapacity == 0 ? nil : UnsafeMutablePointer<UInt64>.allocate(capacity: 2 * newCapacity)
-        let newRows = newCapacity == 0 ? nil : UnsafeMutablePointer<Int64>.allocate(capacity: newStride * newCapacity)
-        newKeys?.initialize(repeating: 0, count: 2 * newCapacity)
+        let newWords = newPlan.shapes.count + 3
+        let newSlots = newCapacity == 0 ? nil : UnsafeMutablePointer<Int64>.allocate(capacity: newWords * newCapacity)
+        newSlots?.initialize(repeating: 0, count: newWords * newCapacity)
         let mapping = newPlan.rules.map { rule in plan.rules.firstIndex { $0.name == rule.name } }
         var newCount = 0
-        if let keys, let rows, let newKeys, let newRows {
-            for slot in 0..<capacity where keys[2 * slot + 1] != 0 {
-                let row = rows + slot * stride
-                if let now, TokenBuckets.isFull(row: row, shapes: UnsafeBufferPointer(shapes), now: now) {
+        if let slots, let newSlots {
+            for index in 0..<capacity {
+                let slot = slots + index * slotWords
+                if slot[1] == 0 { continue }
+                if let now, TokenBuckets.isFull(row: slot + 2, shapes: UnsafeBufferPointer(shapes), now: now) {
                     continue
                 }
-                let target = BucketTable.freeSlot(for: keys[2 * slot], in: newKeys, capacity: newCapacity)
-                let newRow = newRows + target * newStride
-                newRow[0] = row[0]
+                let target = BucketTable.freeSlot(for: slot[0], in: newSlots, capacity: newCapacity, slotWords: newWords)
                 var anyMissing = false
-                for (index, old) in mapping.enumerated() {
-                    let deficit = old.map { newPlan.shapes[index].migrated(deficit: row[$0 + 1], from: plan.shapes[$0]) } ?? 0
-                    newRow[index + 1] = deficit
+                for (newIndex, old) in mapping.enumerated() {
+                    let deficit = old.map { newPlan.shapes[newIndex].migrated(deficit: slot[$0 + 3], from: shapes[$0]) } ?? 0
+                    target[newIndex + 3] = deficit
                     if deficit > 0 { anyMissing = true }
                 }
-                if !anyMissing { continue }
-                newKeys[2 * target] = keys[2 * slot]
-                newKeys[2 * target + 1] = keys[2 * slot + 1]
+                if !anyMissing {
+                    (target + 3).update(repeating: 0, count: newWords - 3)
+                    continue
+                }
+                target[0] = slot[0]
+                target[1] = slot[1]
+                target[2] = slot[2]
                 newCount += 1
             }
         }
-        keys?.deallocate()
-        rows?.deallocate()
-        keys = newKeys
-        rows = newRows
+        slots?.deallocate()
+        slots = newSlots
         capacity = newCapacity
         count = newCount
         if newPlan !== plan {
@@ -155,6 +157,6 @@ final class BucketTable {
             shapes = BucketTable.copy(newPlan.shapes)
             plan = newPlan
         }
-        stride = newStride
+        slotWords = newWords
     }
 }

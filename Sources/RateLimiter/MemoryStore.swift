@@ -6,23 +6,35 @@ import Synchronization
 /// as guessing a random 128-bit number), so an identity never gets more than its tokens whichever threads its
 /// requests land on. Rows whose buckets have all refilled are dropped when a shard needs room and
 /// by `sweep`, so idle identities cost no memory.
-public final class MemoryStore: RateLimitStore {
+///
+/// `@unchecked Sendable`: the shards are reached through a pointer the store owns and never
+/// reassigns, and every table is only touched under its shard's `Mutex`.
+public final class MemoryStore: RateLimitStore, @unchecked Sendable {
     /// Number of shards (a power of two).
     public static let shardCount = 64
-    private let shards: [Shard]
+    /// `shardCount` shards, each on its own cache lines; reached without reference counting.
+    private let shards: UnsafeMutablePointer<Shard>
     private let sip: SipHash
 
     /// An empty store; `RateLimiter` installs its limits.
     public init() {
         sip = SipHash.random()
         let empty = LimitPlan(rules: [])
-        shards = (0..<MemoryStore.shardCount).map { _ in Shard(BucketTable(plan: empty)) }
+        shards = UnsafeMutablePointer<Shard>.allocate(capacity: MemoryStore.shardCount)
+        for index in 0..<MemoryStore.shardCount {
+            (shards + index).initialize(to: Shard(BucketTable(plan: empty)))
+        }
+    }
+
+    deinit {
+        shards.deinitialize(count: MemoryStore.shardCount)
+        shards.deallocate()
     }
 
     /// See `RateLimitStore.install`.
     public func install(_ plan: LimitPlan) {
-        for shard in shards {
-            shard.table.withLock { $0.install(plan) }
+        for index in 0..<MemoryStore.shardCount {
+            shards[index].table.withLock { $0.install(plan) }
         }
     }
 
@@ -37,23 +49,23 @@ public final class MemoryStore: RateLimitStore {
 
     /// Identities holding state (rows not yet dropped).
     public var trackedKeys: Int {
-        shards.reduce(0) { total, shard in total + shard.table.withLock { $0.count } }
+        (0..<MemoryStore.shardCount).reduce(0) { total, index in total + shards[index].table.withLock { $0.count } }
     }
 
     /// Drops every row whose buckets have all refilled by `nowNanoseconds`.
     public func sweep(nowNanoseconds: Int64) {
         let now = nowNanoseconds / 1_000
-        for shard in shards {
-            shard.table.withLock { $0.sweep(now: now) }
+        for index in 0..<MemoryStore.shardCount {
+            shards[index].table.withLock { $0.sweep(now: now) }
         }
     }
 }
 
-/// One lock and its table, padded so that two shards' locks never share a cache line.
-private final class Shard: Sendable {
+/// One lock and its table, padded to 128 bytes so that two shards' locks never share a cache line.
+private struct Shard: ~Copyable {
     let table: Mutex<BucketTable>
-    private let padding: (Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64) =
-        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    private let padding: (Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64) =
+        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
     init(_ table: sending BucketTable) {
         self.table = Mutex(table)

@@ -68,7 +68,7 @@ struct ByteWriter {
         position += 2
     }
 
-    /// `value` in decimal (at most 20 bytes).
+    /// `value` in decimal (at most 20 bytes), two digits per division.
     @inline(__always)
     mutating func writeDecimal(_ value: Int64) {
         if value < 0 {
@@ -76,19 +76,32 @@ struct ByteWriter {
             position += 1
         }
         var magnitude = value.magnitude
-        var digits = 1
-        var scale: UInt64 = 10
-        while digits < 19 && magnitude >= scale {
-            digits += 1
-            scale &*= 10
+        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        let length = Swift.withUnsafeMutableBytes(of: &buffer) { raw -> Int in
+            var index = raw.count
+            while magnitude >= 100 {
+                let pair = Int(truncatingIfNeeded: magnitude % 100)
+                magnitude /= 100
+                index -= 2
+                raw[index] = ByteWriter.digitPairs[2 * pair]
+                raw[index + 1] = ByteWriter.digitPairs[2 * pair + 1]
+            }
+            if magnitude >= 10 {
+                let pair = Int(truncatingIfNeeded: magnitude)
+                index -= 2
+                raw[index] = ByteWriter.digitPairs[2 * pair]
+                raw[index + 1] = ByteWriter.digitPairs[2 * pair + 1]
+            } else {
+                index -= 1
+                raw[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: magnitude)
+            }
+            let length = raw.count - index
+            position.update(from: raw.baseAddress!.assumingMemoryBound(to: UInt8.self) + index, count: length)
+            return length
         }
-        if magnitude >= 10_000_000_000_000_000_000 { digits = 20 }
-        var index = digits
-        repeat {
-            index -= 1
-            position[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: magnitude % 10)
-            magnitude /= 10
-        } while index > 0
-        position += digits
+        position += length
     }
+
+    /// "000102…9899": the two digits of every number below 100.
+    private static let digitPairs: [UInt8] = (0..<100).flatMap { [UInt8(ascii: "0") + UInt8($0 / 10), UInt8(ascii: "0") + UInt8($0 % 10)] }
 }

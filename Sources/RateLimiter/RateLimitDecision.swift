@@ -4,8 +4,6 @@ public struct RateLimitDecision: Sendable {
     public let plan: LimitPlan
     /// Whether the request may proceed (one token was taken from every bucket).
     public let admitted: Bool
-    /// Each bucket's deficit after the decision (see `BucketShape`).
-    public let deficits: PerBucket
     /// Whole tokens left in each bucket after the decision.
     public let remainingTokens: PerBucket
     /// The decision's time, Unix microseconds.
@@ -29,7 +27,6 @@ public struct RateLimitDecision: Sendable {
         let now = reply.nowMicroseconds
         self.plan = plan
         admitted = reply.admitted
-        self.deficits = deficits
         nowMicroseconds = now
         var tokens = PerBucket(zeros: deficits.count)
         var closest: Int?

@@ -28,14 +28,14 @@ public final class RateLimiter: Sendable {
 
     /// Takes one token from each of the identity's buckets, or none when one is empty.
     public func decide(identity: String) -> RateLimitDecision {
-        identity.utf8.withContiguousStorageIfAvailable { decide(identityBytes: UnsafeRawBufferPointer($0)) }
-            ?? withUTF8Bytes(identity) { decide(identityBytes: $0) }
+        var identity = identity
+        return identity.withUTF8 { decide(identityBytes: UnsafeRawBufferPointer($0)) }
     }
 
     /// `decide(identity:)` for a slice of a larger string (e.g. of the `Authorization` header).
     public func decide(identity: Substring) -> RateLimitDecision {
-        identity.utf8.withContiguousStorageIfAvailable { decide(identityBytes: UnsafeRawBufferPointer($0)) }
-            ?? withUTF8Bytes(identity) { decide(identityBytes: $0) }
+        var identity = identity
+        return identity.withUTF8 { decide(identityBytes: UnsafeRawBufferPointer($0)) }
     }
 
     /// `decide(identity:)` for an identity held as raw bytes (e.g. straight from a request buffer).
