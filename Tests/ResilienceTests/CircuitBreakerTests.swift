@@ -4,6 +4,15 @@ import XCTest
 final class CircuitBreakerTests: XCTestCase {
     private let clock = ManualResilienceClock()
 
+    /// One target whose circuit (1 failure, open for 30 s) opened, half-opened, and gave its trial to a request.
+    private func halfOpenTargetWithTrialTaken(trialTimeout: Duration = .seconds(10)) -> TargetHealth {
+        let health = makeHealth(targets: 1, failures: 1, openFor: .seconds(30), trialTimeout: trialTimeout, clock: clock)
+        health.fail(0, times: 1)
+        clock.advance(by: .seconds(30))
+        XCTAssertEqual(health.choose(startingAt: 0), .target(0, isTrial: true))
+        return health
+    }
+
     func testCircuitOpensAfterExactlyThresholdConsecutiveFailures() {
         let health = makeHealth(targets: 1, failures: 3, clock: clock)
         health.fail(0, times: 2)
@@ -46,10 +55,7 @@ final class CircuitBreakerTests: XCTestCase {
     }
 
     func testHalfOpenLetsExactlyOneTrialThrough() {
-        let health = makeHealth(targets: 1, failures: 1, clock: clock)
-        health.fail(0, times: 1)
-        clock.advance(by: .seconds(30))
-        XCTAssertEqual(health.choose(startingAt: 0), .target(0, isTrial: true))
+        let health = halfOpenTargetWithTrialTaken()
         for _ in 0..<5 {
             XCTAssertEqual(health.choose(startingAt: 0), .noneHealthy(retryAfterSeconds: 1))
         }
@@ -73,10 +79,7 @@ final class CircuitBreakerTests: XCTestCase {
     }
 
     func testTrialFailureReopensForAnotherOpenFor() {
-        let health = makeHealth(targets: 1, failures: 1, openFor: .seconds(30), clock: clock)
-        health.fail(0, times: 1)
-        clock.advance(by: .seconds(30))
-        XCTAssertEqual(health.choose(startingAt: 0), .target(0, isTrial: true))
+        let health = halfOpenTargetWithTrialTaken()
         clock.advance(by: .seconds(2))
         health.record(target: 0, success: false, wasTrial: true)
         XCTAssertEqual(health.circuit(0), .open)
@@ -86,10 +89,7 @@ final class CircuitBreakerTests: XCTestCase {
     }
 
     func testCancelledTrialReleasesTheSlotAtOnce() {
-        let health = makeHealth(targets: 1, failures: 1, clock: clock)
-        health.fail(0, times: 1)
-        clock.advance(by: .seconds(30))
-        XCTAssertEqual(health.choose(startingAt: 0), .target(0, isTrial: true))
+        let health = halfOpenTargetWithTrialTaken()
         XCTAssertEqual(health.choose(startingAt: 0), .noneHealthy(retryAfterSeconds: 1))
         health.record(target: 0, outcome: .cancelled, wasTrial: true)
         XCTAssertEqual(health.circuit(0), .halfOpen)
@@ -98,10 +98,7 @@ final class CircuitBreakerTests: XCTestCase {
     }
 
     func testUnrecordedTrialExpiresAfterTheTrialTimeout() {
-        let health = makeHealth(targets: 1, failures: 1, trialTimeout: .seconds(10), clock: clock)
-        health.fail(0, times: 1)
-        clock.advance(by: .seconds(30))
-        XCTAssertEqual(health.choose(startingAt: 0), .target(0, isTrial: true))
+        let health = halfOpenTargetWithTrialTaken(trialTimeout: .seconds(10))
         clock.advance(by: .milliseconds(9_999))
         XCTAssertEqual(health.choose(startingAt: 0), .noneHealthy(retryAfterSeconds: 1))
         clock.advance(by: .milliseconds(1))
