@@ -68,6 +68,22 @@ final class MemoryStoreTests: XCTestCase {
         XCTAssertEqual(limiter.trackedKeys, 1000)
     }
 
+    func testReloadsDuringConcurrentDecisionsNeitherLoseNorAddTokens() {
+        let minute = LimitRule(name: "minute", requests: 50, per: .seconds(60))
+        let (limiter, _) = makeLimiter([LimitRule(name: "hour", requests: 1000, per: .seconds(3600)), minute])
+        let admitted = runOnThreads(4) { thread in
+            if thread == 0 {
+                for round in 0..<200 {
+                    let hour = LimitRule(name: "hour", requests: 1000 + round % 2 * 1000, per: .seconds(3600))
+                    limiter.reconfigure(limits: [hour, minute])
+                }
+                return 0
+            }
+            return limiter.admittedCount("shared", attempts: 100)
+        }
+        XCTAssertEqual(admitted, 50)
+    }
+
     /// Runs `body` on `count` threads started together and sums what they return.
     private func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Int) -> Int {
         let results = ResultBox(count)
