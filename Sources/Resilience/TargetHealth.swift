@@ -114,12 +114,12 @@ public final class TargetHealth: Sendable {
         case .failure:
             slot.failures.wrappingAdd(1, ordering: .relaxed)
             let failures = slot.consecutiveFailures.wrappingAdd(1, ordering: .relaxed).newValue
-            if wasTrial {
-                let reopenAt = clock.nowNanoseconds().saturatingAdd(openFor)
-                slot.updateCircuit { $0.isTrial ? .open(until: reopenAt) : nil }
-            } else if failures >= failureThreshold {
-                let reopenAt = clock.nowNanoseconds().saturatingAdd(openFor)
-                slot.updateCircuit { $0.isClosed ? .open(until: reopenAt) : nil }
+            let reachesThreshold = failures >= failureThreshold
+            guard wasTrial || reachesThreshold else { return }
+            let reopenAt = clock.nowNanoseconds().saturatingAdd(openFor)
+            slot.updateCircuit { word in
+                if word.isTrial { return wasTrial ? .open(until: reopenAt) : nil }
+                return word.isClosed && reachesThreshold ? .open(until: reopenAt) : nil
             }
         case .cancelled:
             if wasTrial {

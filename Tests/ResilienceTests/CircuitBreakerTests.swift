@@ -119,6 +119,15 @@ final class CircuitBreakerTests: XCTestCase {
         XCTAssertEqual(health.choose(startingAt: 0), .noneHealthy(retryAfterSeconds: 1))
     }
 
+    func testTrialFailingAfterAHealthCheckClosedTheCircuitCountsLikeAnyFailure() {
+        let health = halfOpenTargetWithTrialTaken()
+        health.setHealthCheck(target: 0, up: false)
+        health.setHealthCheck(target: 0, up: true)
+        XCTAssertEqual(health.circuit(0), .closed)
+        health.record(target: 0, success: false, wasTrial: true)
+        XCTAssertEqual(health.circuit(0), .open, "one failure reaches the threshold of 1")
+    }
+
     func testFailuresWhileOpenDoNotExtendTheOpenTime() {
         let health = makeHealth(targets: 1, failures: 1, openFor: .seconds(30), clock: clock)
         health.fail(0, times: 1)
