@@ -42,6 +42,8 @@ final class UpstreamConnection: IOHandler {
 
     let fd: Int32
     let target: Int
+    /// The pool this connection returns to (a reload may retire it).
+    private let pool: UpstreamPool
     private unowned let worker: Worker
     private var watcher: IOWatcher?
     private var timer: LoopTimer?
@@ -68,6 +70,7 @@ final class UpstreamConnection: IOHandler {
     init(target: Int, worker: Worker) throws(SocketError) {
         self.target = target
         self.worker = worker
+        self.pool = worker.pools[target]
         self.fd = try Socket.connect(to: worker.context.targets[target])
         self.parser = ResponseHeadParser(maxHeaderBytes: max(worker.context.maxHeaderBytes, 65536))
         self.watcher = IOWatcher(loop: worker.loop, fd: fd, handler: self)
@@ -274,7 +277,7 @@ final class UpstreamConnection: IOHandler {
         if reusable {
             state = .idle
             inbound.shrinkIfIdle()
-            worker.pools[target].release(self, limit: worker.context.keepalive)
+            pool.release(self, limit: worker.context.keepalive)
         } else {
             close()
         }
@@ -291,7 +294,7 @@ final class UpstreamConnection: IOHandler {
     /// Closes the connection (cancelling any exchange without telling the delegate).
     func close(removeFromPool: Bool = false) {
         guard state != .closed else { return }
-        if removeFromPool { worker.pools[target].remove(self) }
+        if removeFromPool { pool.remove(self) }
         state = .closed
         delegate = nil
         watcher?.cancel()

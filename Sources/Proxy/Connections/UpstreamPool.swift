@@ -2,6 +2,8 @@
 /// used connection is the least likely to have been closed by the upstream).
 final class UpstreamPool {
     private var idle: [UpstreamConnection] = []
+    /// Set when a reload replaced the targets: connections coming back are closed.
+    private(set) var isRetired = false
 
     /// An idle connection, or nil.
     func acquire() -> UpstreamConnection? {
@@ -10,7 +12,7 @@ final class UpstreamPool {
 
     /// Keeps `connection` for reuse if fewer than `limit` are idle; closes it otherwise.
     func release(_ connection: UpstreamConnection, limit: Int) {
-        if idle.count < limit {
+        if idle.count < limit && !isRetired {
             idle.append(connection)
         } else {
             connection.close()
@@ -25,6 +27,12 @@ final class UpstreamPool {
     }
 
     var idleCount: Int { idle.count }
+
+    /// Closes the idle connections and refuses further ones.
+    func retire() {
+        isRetired = true
+        closeAll()
+    }
 
     func closeAll() {
         let connections = idle

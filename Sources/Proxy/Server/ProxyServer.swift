@@ -75,6 +75,7 @@ public final class ProxyServer {
             }
             graceTimer?.arm(afterNanoseconds: context.config.server.shutdownGrace.nanoseconds)
         }
+        let admin = try startAdmin(on: control, isDraining: { draining })
         let watchers = [
             SignalWatcher(loop: control, signal: SIGTERM, action: drain),
             SignalWatcher(loop: control, signal: SIGINT, action: drain),
@@ -84,10 +85,35 @@ public final class ProxyServer {
             RepeatingTimer(loop: control, every: 10_000_000_000) { limiter.sweep() }
         }
         control.run()
+        admin?.close()
         withExtendedLifetime(sweepTimer) {}
         withExtendedLifetime(watchers) {}
         for thread in threads { thread.join() }
         logger.info("stopped")
         return 0
+    }
+}
+
+extension ProxyServer {
+    /// Binds the admin listener on the control loop, when `admin.listen` is set.
+    fileprivate func startAdmin(on control: EventLoop, isDraining: @escaping () -> Bool) throws(SocketError) -> AdminServer? {
+        guard let listen = context.config.admin.listen else { return nil }
+        let fd = try Socket.listen(try SocketAddress(host: listen.host, port: listen.port), backlog: 128)
+        if let bound = Socket.localAddress(fd) {
+            logger.info("listening", metadata: ["listener": "admin", "address": "\(bound)"])
+        }
+        let json: StaticString = "application/json; charset=utf-8"
+        let routes: [String: AdminServer.Route] = [
+            "/healthz": .init(requiresToken: false) {
+                AdminResponse(status: 200, contentType: json, body: Array(#"{"status":"ok"}"#.utf8))
+            },
+            "/readyz": .init(requiresToken: false) {
+                if isDraining() {
+                    return AdminResponse(status: 503, contentType: json, body: Array(#"{"status":"draining"}"#.utf8))
+                }
+                return AdminResponse(status: 200, contentType: json, body: Array(#"{"status":"ready"}"#.utf8))
+            },
+        ]
+        return AdminServer(fd: fd, loop: control, token: context.config.admin.token, routes: routes)
     }
 }

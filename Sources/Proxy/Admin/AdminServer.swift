@@ -1,0 +1,167 @@
+import Engine
+import Glibc
+import HTTP1
+import Logging
+import Normaliser
+
+/// A response the admin endpoint sends.
+struct AdminResponse {
+    var status: Int
+    var contentType: StaticString
+    var body: [UInt8]
+}
+
+/// The admin listener (`admin.listen`): `/stats`, `/metrics`, `/healthz`, `/readyz`, on the
+/// control loop, never on the public port. One request per connection (answers carry
+/// `Connection: close`); a small fixed budget per connection keeps it cheap to probe.
+final class AdminServer: IOHandler {
+    /// Route handlers, by exact path (query ignored). Each runs on the control loop.
+    struct Route {
+        var requiresToken: Bool
+        var handler: () -> AdminResponse
+    }
+
+    let fd: Int32
+    private let loop: EventLoop
+    private var watcher: IOWatcher?
+    private var connections: [Int32: AdminConnection] = [:]
+    let routes: [String: Route]
+    let token: [UInt8]
+
+    init(fd: Int32, loop: EventLoop, token: String, routes: [String: Route]) {
+        self.fd = fd
+        self.loop = loop
+        self.token = Array(token.utf8)
+        self.routes = routes
+        watcher = IOWatcher(loop: loop, fd: fd, handler: self, flags: [.read, .persist, .edgeTriggered])
+    }
+
+    func ioReady(_ flags: EventFlags) {
+        while let (client, _) = Socket.accept(fd) {
+            let connection = AdminConnection(fd: client, loop: loop, server: self)
+            connections[client] = connection
+        }
+    }
+
+    func remove(_ connection: AdminConnection) {
+        connections[connection.fd] = nil
+    }
+
+    func close() {
+        watcher?.cancel()
+        watcher = nil
+        Socket.close(fd)
+        for connection in Array(connections.values) { connection.close() }
+    }
+
+    /// Answers one parsed request.
+    func respond(method: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer, authorization: UnsafeRawBufferPointer?) -> AdminResponse {
+        let pathText = String(decoding: path.prefix { $0 != UInt8(ascii: "?") }, as: UTF8.self)
+        guard let route = routes[pathText] else {
+            return envelope(404, code: "RESOURCE_NOT_FOUND", message: "No such admin resource: try /stats, /metrics, /healthz or /readyz")
+        }
+        guard method.equalsLowercase("get") || method.equalsLowercase("head") else {
+            return envelope(405, code: "METHOD_NOT_ALLOWED", message: "The admin endpoint answers GET only")
+        }
+        if route.requiresToken && !token.isEmpty && !authorized(authorization) {
+            return envelope(401, code: ProxyError.missingAuthorization.code, message: "The admin endpoint needs Authorization: Bearer <admin token>")
+        }
+        return route.handler()
+    }
+
+    /// Constant-time comparison of `Bearer <token>` with the configured token.
+    private func authorized(_ header: UnsafeRawBufferPointer?) -> Bool {
+        guard let header, header.count > 7, UnsafeRawBufferPointer(rebasing: header[0..<7]).equalsLowercase("bearer ") else { return false }
+        let presented = UnsafeRawBufferPointer(rebasing: header[7...])
+        var difference = UInt8(truncatingIfNeeded: presented.count ^ token.count)
+        for i in 0..<token.count {
+            difference |= token[i] ^ (i < presented.count ? presented[i] : 0)
+        }
+        return difference == 0
+    }
+
+    func envelope(_ status: Int, code: String, message: String) -> AdminResponse {
+        let envelope = ErrorEnvelope(code: code, message: message, details: nil,
+                                     timestamp: RFC3339.format(unixSeconds: Int64(time(nil))), requestID: RequestID.generate(using: &random))
+        return AdminResponse(status: status, contentType: "application/json; charset=utf-8", body: envelope.encoded())
+    }
+
+    private var random = FastRandom()
+}
+
+/// One admin client connection: reads one head, answers, closes.
+final class AdminConnection: IOHandler {
+    let fd: Int32
+    private unowned let server: AdminServer
+    private var watcher: IOWatcher?
+    private var timer: LoopTimer?
+    private let inbound = ByteBuffer()
+    private let outbound = ByteBuffer()
+    private var parser = RequestHeadParser(maxHeaderBytes: 8192, maxBodyBytes: 0)
+    private var answered = false
+
+    init(fd: Int32, loop: EventLoop, server: AdminServer) {
+        self.fd = fd
+        self.server = server
+        watcher = IOWatcher(loop: loop, fd: fd, handler: self)
+        timer = LoopTimer(loop: loop) { [unowned self] in self.close() }
+        timer?.arm(afterNanoseconds: 10_000_000_000)
+    }
+
+    func ioReady(_ flags: EventFlags) {
+        if flags.contains(.read) && !answered {
+            let (result, _) = inbound.read(from: fd, limit: 8193)
+            if result == .endOfFile { return close() }
+            if case .failed = result { return close() }
+            handleInput()
+        }
+        if flags.contains(.write) && !outbound.isEmpty { flush() }
+    }
+
+    private func handleInput() {
+        switch parser.parse(inbound.readable) {
+        case .incomplete:
+            return
+        case .failed:
+            send(server.envelope(400, code: ProxyError.badRequest.code, message: "Malformed request"), headersOnly: false)
+        case .complete(let head):
+            let buffer = inbound.readable
+            var authorization: UnsafeRawBufferPointer? = nil
+            for field in head.headers where HeaderName.classify(buffer, field.name) == .authorization {
+                authorization = UnsafeRawBufferPointer(rebasing: buffer[field.value])
+            }
+            let response = server.respond(
+                method: UnsafeRawBufferPointer(rebasing: buffer[head.method]),
+                path: UnsafeRawBufferPointer(rebasing: buffer[head.target]), authorization: authorization)
+            send(response, headersOnly: head.isHEAD)
+        }
+    }
+
+    private func send(_ response: AdminResponse, headersOnly: Bool) {
+        answered = true
+        OwnResponse.appendStatusLine(response.status, to: outbound)
+        outbound.append("Content-Type: ")
+        outbound.append(response.contentType)
+        outbound.append("\r\nContent-Length: ")
+        outbound.append(decimal: response.body.count)
+        outbound.append("\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n")
+        if !headersOnly { outbound.append(response.body) }
+        flush()
+    }
+
+    private func flush() {
+        let result = outbound.write(to: fd)
+        if case .failed = result { return close() }
+        if outbound.isEmpty && answered { close() }
+    }
+
+    func close() {
+        guard watcher != nil else { return }
+        watcher?.cancel()
+        watcher = nil
+        timer?.close()
+        timer = nil
+        Socket.close(fd)
+        server.remove(self)
+    }
+}
