@@ -36,8 +36,11 @@ extension Sluice {
             let logger = Logger(label: "sluice")
             do {
                 let limiter = RateLimiter(limits: config.rateLimit.limitRules)
-                let context = try ProxyContext(config: config, limiter: limiter, logger: logger)
-                let status = try ProxyServer(context: context).run()
+                let path = options.config
+                let server = try ProxyServer(config: config, limiter: limiter, logger: logger) { () throws(ConfigError) in
+                    try SluiceConfig.load(path: path)
+                }
+                let status = try server.run()
                 throw ExitCode(status)
             } catch let error as SocketError {
                 logger.critical("cannot start", metadata: ["error": "\(error)"])

@@ -49,6 +49,7 @@ final class ClientConnection: IOHandler {
         self.peer = peer
         self.peerHost = peer.host
         self.worker = worker
+        self.context = worker.context
         self.parser = RequestHeadParser(maxHeaderBytes: worker.context.maxHeaderBytes, maxBodyBytes: worker.context.maxBodyBytes)
     }
 
@@ -58,7 +59,9 @@ final class ClientConnection: IOHandler {
         setDeadline(worker.context.clientTimeout)
     }
 
-    var context: ProxyContext { worker.context }
+    /// The configuration this connection's current request runs under: taken from the worker
+    /// when a request begins, so a reload applies between requests, never in the middle of one.
+    private(set) var context: ProxyContext
 
     // MARK: readiness
 
@@ -113,6 +116,7 @@ final class ClientConnection: IOHandler {
             switch state {
             case .idle:
                 if inbound.isEmpty { return }
+                if context !== worker.context { adoptContext() }
                 state = .readingHead
                 // The head must be complete `client_timeout` after its first byte (slowloris).
                 setDeadline(context.clientTimeout)
@@ -143,6 +147,11 @@ final class ClientConnection: IOHandler {
         case .closed:
             break
         }
+    }
+
+    private func adoptContext() {
+        context = worker.context
+        parser = RequestHeadParser(maxHeaderBytes: context.maxHeaderBytes, maxBodyBytes: context.maxBodyBytes)
     }
 
     // MARK: output

@@ -45,6 +45,8 @@ final class UpstreamConnection: IOHandler {
     /// The pool this connection returns to (a reload may retire it).
     private let pool: UpstreamPool
     private unowned let worker: Worker
+    /// The configuration the connection was opened under (timeouts, keepalive).
+    private let context: ProxyContext
     private var watcher: IOWatcher?
     private var timer: LoopTimer?
     private let inbound = ByteBuffer()
@@ -71,11 +73,12 @@ final class UpstreamConnection: IOHandler {
         self.target = target
         self.worker = worker
         self.pool = worker.pools[target]
-        self.fd = try Socket.connect(to: worker.context.targets[target])
-        self.parser = ResponseHeadParser(maxHeaderBytes: max(worker.context.maxHeaderBytes, 65536))
+        self.context = worker.context
+        self.fd = try Socket.connect(to: context.targets[target])
+        self.parser = ResponseHeadParser(maxHeaderBytes: max(context.maxHeaderBytes, 65536))
         self.watcher = IOWatcher(loop: worker.loop, fd: fd, handler: self)
         self.timer = LoopTimer(loop: worker.loop) { [unowned self] in self.timerFired() }
-        setDeadline(worker.context.connectTimeout, failure: .connectTimeout)
+        setDeadline(context.connectTimeout, failure: .connectTimeout)
     }
 
     /// Sends a complete request (head and body) and waits for the response.
@@ -89,7 +92,7 @@ final class UpstreamConnection: IOHandler {
         if state == .idle {
             reused = true
             state = .awaitingHead
-            setDeadline(worker.context.responseTimeout, failure: .responseTimeout)
+            setDeadline(context.responseTimeout, failure: .responseTimeout)
             flush()
         }
     }
@@ -102,7 +105,7 @@ final class UpstreamConnection: IOHandler {
             let error = Socket.pendingError(fd)
             if error != 0 { return fail(.connectFailed(error)) }
             state = .awaitingHead
-            setDeadline(worker.context.responseTimeout, failure: .responseTimeout)
+            setDeadline(context.responseTimeout, failure: .responseTimeout)
         }
         if flags.contains(.write) && !outbound.isEmpty { flush() }
         if flags.contains(.read) { readAvailable() }
@@ -142,7 +145,7 @@ final class UpstreamConnection: IOHandler {
                 return failBroken()
             case .bytes, .wouldBlock:
                 if case .bytes = result, state == .readingBody {
-                    setDeadline(worker.context.responseTimeout, failure: .responseTimeout)
+                    setDeadline(context.responseTimeout, failure: .responseTimeout)
                 }
                 processInbound()
                 if drained { return }
@@ -277,7 +280,7 @@ final class UpstreamConnection: IOHandler {
         if reusable {
             state = .idle
             inbound.shrinkIfIdle()
-            pool.release(self, limit: worker.context.keepalive)
+            pool.release(self, limit: context.keepalive)
         } else {
             close()
         }
@@ -315,7 +318,7 @@ final class UpstreamConnection: IOHandler {
     private func timerFired() {
         guard state == .connecting || state == .awaitingHead || state == .readingBody, deadline != .max else { return }
         let now = EventLoop.monotonicNanoseconds()
-        if paused { deadline = now + worker.context.responseTimeout }  // a slow client is the client side's concern
+        if paused { deadline = now + context.responseTimeout }  // a slow client is the client side's concern
         if now < deadline {
             timer?.arm(afterNanoseconds: deadline - now)
             return

@@ -1,102 +1,188 @@
+import Config
 import Engine
 import Glibc
 import Logging
+import RateLimiter
 import Synchronization
 
 /// The running proxy: one worker thread per event loop, each with its own `SO_REUSEPORT`
-/// listener, and a control loop on the calling thread that owns the signals.
+/// listener, and a control loop on the calling thread that owns the signals, the admin
+/// listener and the periodic jobs.
 public final class ProxyServer {
-    private let context: ProxyContext
+    private var context: ProxyContext
+    private let limiter: RateLimiter
+    private let reloadConfiguration: () throws(ConfigError) -> SluiceConfig
     private let workerCount: Int
     private var logger: Logger { context.logger }
 
+    private let control = EventLoop()
+    private let workers = WorkerRegistry()
+    private var admin: AdminServer?
+    private var signalWatchers: [SignalWatcher] = []
+    private var timers: [AnyObject] = []
+    private(set) var isDraining = false
+
     /// A worker as other threads see it.
     private struct WorkerReference: Sendable {
+        let index: Int
         let handle: EventLoopHandle
         let worker: LoopBound<Worker>
     }
 
-    public init(context: ProxyContext) {
-        self.context = context
-        let configured = context.config.server.workers
+    /// The workers, registered by their own threads as they start.
+    private final class WorkerRegistry: Sendable {
+        let list = Mutex<[WorkerReference]>([])
+    }
+
+    /// - Parameters:
+    ///   - limiter: kept for the life of the process, across reloads.
+    ///   - reload: reads and validates the configuration file again (SIGHUP).
+    public init(config: SluiceConfig, limiter: RateLimiter, logger: Logger,
+                reload: @escaping () throws(ConfigError) -> SluiceConfig) throws(SocketError) {
+        self.context = try ProxyContext(config: config, limiter: limiter, logger: logger)
+        self.limiter = limiter
+        self.reloadConfiguration = reload
+        let configured = config.server.workers
         self.workerCount = configured > 0 ? configured : LoopThread.coreCount
     }
 
     /// Binds, serves until SIGTERM/SIGINT and the drain that follows, and returns the exit code.
     public func run() throws(SocketError) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
-        let listen = context.config.server.listen
+        let listenerFDs = try bindPublic(context.config.server.listen)
+        admin = try startAdmin()
+        let threads = startWorkers(listenerFDs: listenerFDs)
+        signalWatchers = [
+            SignalWatcher(loop: control, signal: SIGTERM) { [unowned self] in self.beginDrain(signal: $0) },
+            SignalWatcher(loop: control, signal: SIGINT) { [unowned self] in self.beginDrain(signal: $0) },
+            SignalWatcher(loop: control, signal: SIGHUP) { [unowned self] _ in self.reload() },
+        ]
+        // Idle keys cost no memory: full buckets are dropped lazily and by this sweep.
+        let limiter = self.limiter
+        timers.append(RepeatingTimer(loop: control, every: 10_000_000_000) { limiter.sweep() })
+        control.run()
+        admin?.close()
+        for thread in threads { thread.join() }
+        logger.info("stopped")
+        return 0
+    }
+
+    /// One listening socket per worker on the same address (`SO_REUSEPORT`); port 0 is resolved
+    /// by the first bind so that every worker shares the port.
+    private func bindPublic(_ listen: HostPort) throws(SocketError) -> [Int32] {
         let address = try SocketAddress(host: listen.host, port: listen.port)
-        var listenerFDs = [try Socket.listen(address)]
-        guard let bound = Socket.localAddress(listenerFDs[0]) else { throw SocketError("getsockname failed") }
-        for _ in 1..<workerCount {
-            listenerFDs.append(try Socket.listen(bound))
+        var fds = [try Socket.listen(address)]
+        guard let bound = Socket.localAddress(fds[0]) else { throw SocketError("getsockname failed") }
+        do {
+            for _ in 1..<workerCount { fds.append(try Socket.listen(bound)) }
+        } catch {
+            for fd in fds { Socket.close(fd) }
+            throw error
         }
         logger.info("listening", metadata: ["listener": "public", "address": "\(bound)", "workers": "\(workerCount)"])
+        return fds
+    }
 
-        let control = EventLoop()
+    private func startWorkers(listenerFDs: [Int32]) -> [LoopThread] {
         let controlBound = LoopBound(control)
         let controlHandle = control.handle
-        let references = Mutex<[WorkerReference]>([])
         let running = Mutex(workerCount)
         let context = self.context
-        var threads: [LoopThread] = []
-        for index in 0..<workerCount {
+        let workers = self.workers
+        return (0..<workerCount).map { index in
             let fd = listenerFDs[index]
-            threads.append(LoopThread(name: "sluice-w\(index)") {
+            return LoopThread(name: "sluice-w\(index)") {
                 let loop = EventLoop()
                 let worker = Worker(index: index, loop: loop, context: context, listenerFD: fd)
                 worker.onDrained = { loop.stop() }
-                references.withLock { $0.append(WorkerReference(handle: loop.handle, worker: LoopBound(worker))) }
+                workers.list.withLock { $0.append(WorkerReference(index: index, handle: loop.handle, worker: LoopBound(worker))) }
                 loop.run()
                 worker.closeEverything()
                 // The last worker to finish ends the control loop.
                 if running.withLock({ $0 -= 1; return $0 }) == 0 {
                     controlHandle.execute { controlBound.unwrapped.stop() }
                 }
-            })
-        }
-
-        var draining = false
-        var graceTimer: LoopTimer?
-        let drain: (Int32) -> Void = { [logger] signal in
-            guard !draining else { return }
-            draining = true
-            logger.info("draining", metadata: ["signal": "\(signal)"])
-            let workers = references.withLock { $0 }
-            for reference in workers {
-                reference.handle.execute { reference.worker.unwrapped.beginDrain() }
             }
-            graceTimer = LoopTimer(loop: control) {
-                logger.warning("shutdown grace period over; closing remaining connections")
-                for reference in workers {
-                    reference.handle.execute { reference.worker.unwrapped.loop.stop() }
-                }
-            }
-            graceTimer?.arm(afterNanoseconds: context.config.server.shutdownGrace.nanoseconds)
         }
-        let admin = try startAdmin(on: control, isDraining: { draining })
-        let watchers = [
-            SignalWatcher(loop: control, signal: SIGTERM, action: drain),
-            SignalWatcher(loop: control, signal: SIGINT, action: drain),
-        ]
-        // Idle keys cost no memory: full buckets are dropped lazily and by this sweep.
-        let sweepTimer = context.limiter.map { limiter in
-            RepeatingTimer(loop: control, every: 10_000_000_000) { limiter.sweep() }
-        }
-        control.run()
-        admin?.close()
-        withExtendedLifetime(sweepTimer) {}
-        withExtendedLifetime(watchers) {}
-        for thread in threads { thread.join() }
-        logger.info("stopped")
-        return 0
     }
-}
 
-extension ProxyServer {
+    private func forEachWorker(_ job: @escaping @Sendable (Worker, Int) -> Void) {
+        for reference in workers.list.withLock({ $0 }) {
+            reference.handle.execute { job(reference.worker.unwrapped, reference.index) }
+        }
+    }
+
+    // MARK: signals
+
+    /// SIGTERM/SIGINT: stop accepting everywhere, let requests in flight finish for up to
+    /// `shutdown_grace`, then stop whatever is left.
+    private func beginDrain(signal: Int32) {
+        guard !isDraining else { return }
+        isDraining = true
+        logger.info("draining", metadata: ["signal": "\(signal)"])
+        forEachWorker { worker, _ in worker.beginDrain() }
+        let grace = LoopTimer(loop: control) { [unowned self] in
+            self.logger.warning("shutdown grace period over; closing remaining connections")
+            self.forEachWorker { worker, _ in worker.loop.stop() }
+        }
+        grace.arm(afterNanoseconds: context.config.server.shutdownGrace.nanoseconds)
+        timers.append(grace)
+    }
+
+    /// SIGHUP: read the file again; if valid, every worker switches to it between requests and
+    /// rate-limit state is kept for limits that keep their name; if not, log every problem and
+    /// keep running as before.
+    private func reload() {
+        guard !isDraining else { return }
+        let config: SluiceConfig
+        do {
+            config = try reloadConfiguration()
+        } catch {
+            for problem in error.problems {
+                logger.error("reload rejected; keeping the running configuration", metadata: ["problem": "\(problem)"])
+            }
+            return
+        }
+        let next: ProxyContext
+        do {
+            next = try ProxyContext(config: config, limiter: limiter, logger: logger)
+        } catch {
+            logger.error("reload rejected; keeping the running configuration", metadata: ["problem": "\(error)"])
+            return
+        }
+        let configuredWorkers = config.server.workers > 0 ? config.server.workers : LoopThread.coreCount
+        if configuredWorkers != workerCount {
+            logger.warning("server.workers changes need a restart; keeping \(workerCount) workers")
+        }
+        var listenerFDs: [Int32]? = nil
+        if config.server.listen != context.config.server.listen {
+            do {
+                listenerFDs = try bindPublic(config.server.listen)
+            } catch {
+                logger.error("reload: cannot bind the new listen address; keeping the old one", metadata: ["error": "\(error)"])
+            }
+        }
+        limiter.reconfigure(limits: config.rateLimit.limitRules)
+        let previous = context
+        context = next
+        let newListeners = listenerFDs
+        forEachWorker { worker, index in worker.apply(next, listenerFD: newListeners?[index]) }
+        if config.admin != previous.config.admin {
+            admin?.close()
+            admin = nil
+            do {
+                admin = try startAdmin()
+            } catch {
+                logger.error("reload: cannot bind the admin listener", metadata: ["error": "\(error)"])
+            }
+        }
+        logger.info("reloaded", metadata: ["limits": "\(config.rateLimit.limits.map { "\($0.name)=\($0.requests)" })"])
+    }
+
+    // MARK: admin
+
     /// Binds the admin listener on the control loop, when `admin.listen` is set.
-    fileprivate func startAdmin(on control: EventLoop, isDraining: @escaping () -> Bool) throws(SocketError) -> AdminServer? {
+    private func startAdmin() throws(SocketError) -> AdminServer? {
         guard let listen = context.config.admin.listen else { return nil }
         let fd = try Socket.listen(try SocketAddress(host: listen.host, port: listen.port), backlog: 128)
         if let bound = Socket.localAddress(fd) {
@@ -107,8 +193,8 @@ extension ProxyServer {
             "/healthz": .init(requiresToken: false) {
                 AdminResponse(status: 200, contentType: json, body: Array(#"{"status":"ok"}"#.utf8))
             },
-            "/readyz": .init(requiresToken: false) {
-                if isDraining() {
+            "/readyz": .init(requiresToken: false) { [unowned self] in
+                if self.isDraining {
                     return AdminResponse(status: 503, contentType: json, body: Array(#"{"status":"draining"}"#.utf8))
                 }
                 return AdminResponse(status: 200, contentType: json, body: Array(#"{"status":"ready"}"#.utf8))

@@ -47,6 +47,22 @@ final class Worker {
         return target
     }
 
+    /// Switches to a reloaded configuration: requests that begin from now on use it; requests in
+    /// flight finish under the old one. Changed targets get new pools (old idle connections
+    /// close); a new listening socket replaces the old one.
+    func apply(_ newContext: ProxyContext, listenerFD: Int32?) {
+        if newContext.targetNames != context.targetNames {
+            for pool in pools { pool.retire() }
+            pools = newContext.targets.indices.map { _ in UpstreamPool() }
+            nextTarget = 0
+        }
+        context = newContext
+        if let listenerFD, !isDraining {
+            listener?.close()
+            listener = Listener(fd: listenerFD, worker: self)
+        }
+    }
+
     /// Stops accepting, closes idle keep-alive connections, lets requests in flight finish.
     func beginDrain() {
         guard !isDraining else { return }
