@@ -1,0 +1,55 @@
+import HTTP1
+import XCTest
+
+final class HeaderValuesTests: XCTestCase {
+    private func withBytes<R>(_ string: String, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        Array(string.utf8).withUnsafeBytes(body)
+    }
+
+    func testCaseInsensitiveComparisonFoldsOnlyLetters() {
+        withBytes("xContent-LENGTHx") { b in
+            XCTAssertTrue(asciiEqualsIgnoringCase(b, 1..<15, "content-length"))
+            XCTAssertFalse(asciiEqualsIgnoringCase(b, 1..<14, "content-length"), "shorter range")
+            XCTAssertFalse(asciiEqualsIgnoringCase(b, 0..<14, "content-length"), "shifted range")
+            XCTAssertFalse(asciiEqualsIgnoringCase(b, 1..<15, "content_length"))
+        }
+        withBytes("@[`{") { b in
+            // '@' | 0x20 == '`' and '[' | 0x20 == '{': folding must not touch non-letters.
+            XCTAssertFalse(asciiEqualsIgnoringCase(b, 0..<1, "`"))
+            XCTAssertFalse(asciiEqualsIgnoringCase(b, 1..<2, "{"))
+            XCTAssertTrue(asciiEqualsIgnoringCase(b, 2..<4, "`{"))
+        }
+        withBytes("") { b in XCTAssertTrue(asciiEqualsIgnoringCase(b, 0..<0, "")) }
+        withBytes("abc") { b in XCTAssertFalse(asciiEqualsIgnoringCase(b, 2..<5, "abc"), "range past the end") }
+    }
+
+    func testCommaSeparatedTokensAreTrimmedAndSkipEmptyElements() {
+        let cases: [(String, [String])] = [
+            ("close", ["close"]),
+            ("keep-alive, Upgrade", ["keep-alive", "Upgrade"]),
+            (" ,a ,, \tb\t,", ["a", "b"]),
+            ("", []),
+            (" , ", []),
+            ("X-Custom-Hop,Te", ["X-Custom-Hop", "Te"]),
+        ]
+        for (value, expected) in cases {
+            let tokens = withBytes(value) { b in
+                commaSeparatedTokens(b, 0..<b.count).map { String(decoding: UnsafeRawBufferPointer(rebasing: b[$0]), as: UTF8.self) }
+            }
+            XCTAssertEqual(tokens, expected, value)
+        }
+    }
+
+    func testTokensOfAHeaderValueInsideALargerBuffer() {
+        let raw = "GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, X-Hop\r\n\r\n"
+        var parser = RequestHeadParser(maxHeaderBytes: 1024, maxBodyBytes: 0)
+        Array(raw.utf8).withUnsafeBytes { b in
+            guard case .complete(let head) = parser.parse(b) else { return XCTFail() }
+            let connection = head.headers[1]
+            XCTAssertTrue(asciiEqualsIgnoringCase(b, connection.name, "connection"))
+            let tokens = commaSeparatedTokens(b, connection.value)
+            XCTAssertEqual(tokens.count, 2)
+            XCTAssertTrue(asciiEqualsIgnoringCase(b, tokens[1], "x-hop"))
+        }
+    }
+}
