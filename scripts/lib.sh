@@ -1,0 +1,143 @@
+# Shared helpers for scripts/*.sh: sourced, never run on its own.
+#   . "$(dirname "$0")/lib.sh"
+# Gives: SLUICE_ROOT, the Debian package lists, ensure_packages, ensure_swift, build_release,
+# start_background / stop_started (processes killed by the PIDs this script started), wait_for_port,
+# port_in_use, free_port.
+# shellcheck shell=bash
+
+SLUICE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SLUICE_SCRIPT="$(basename "$0" .sh)"
+# SwiftPM scratch folder for the builds of these scripts (SLUICE_SCRATCH overrides; .build by default).
+SLUICE_SCRATCH="${SLUICE_SCRATCH:-$SLUICE_ROOT/.build}"
+
+# The package lists are used by the scripts that source this file.
+# shellcheck disable=SC2034
+{
+    # What building sluice needs (libevent and zlib through pkg-config; hiredis for the Redis store).
+    SLUICE_BUILD_PACKAGES=(pkg-config libevent-dev zlib1g-dev libhiredis-dev)
+    # What the tests need besides (they start their own redis-server).
+    SLUICE_TEST_PACKAGES=(redis-server)
+    # What scripts/bench.sh needs besides.
+    SLUICE_BENCH_PACKAGES=(nginx-light wrk strace)
+}
+
+# PIDs of the processes started with start_background, in start order.
+SLUICE_STARTED_PIDS=()
+# PID of the process the last start_background call started.
+SLUICE_LAST_PID=""
+
+say() { printf '[%s] %s\n' "$SLUICE_SCRIPT" "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+package_installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+# Installs the Debian packages among "$@" that are not installed yet. Runs `apt-get update` first, and only
+# when something is missing. Uses sudo when not root.
+ensure_packages() {
+    local missing=() package
+    for package in "$@"; do
+        package_installed "$package" || missing+=("$package")
+    done
+    if [ "${#missing[@]}" -eq 0 ]; then
+        return 0
+    fi
+    command -v apt-get >/dev/null || die "missing packages: ${missing[*]} (no apt-get on this machine: install them by hand)"
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || die "missing packages: ${missing[*]} (not root and no sudo: install them by hand)"
+        sudo=(sudo)
+    fi
+    say "installing missing Debian packages: ${missing[*]}"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# Puts Swift on PATH if it is not there yet (it lives in /opt/swift on the project's machines).
+ensure_swift() {
+    if command -v swift >/dev/null; then
+        return 0
+    fi
+    local candidate="${SWIFT_HOME:-/opt/swift}/usr/bin"
+    [ -x "$candidate/swift" ] || die "swift not found on PATH nor in $candidate (set SWIFT_HOME to the toolchain)"
+    PATH="$candidate:$PATH"
+    export PATH
+}
+
+# build_release SCRATCH_PATH PRODUCT...: release build of each product (SwiftPM honours one --product per call).
+# Prints the binary folder on stdout.
+build_release() {
+    local scratch="$1" product
+    shift
+    for product in "$@"; do
+        say "swift build -c release --product $product --scratch-path $scratch"
+        (cd "$SLUICE_ROOT" && swift build -c release --product "$product" --scratch-path "$scratch") >&2
+    done
+    (cd "$SLUICE_ROOT" && swift build -c release --scratch-path "$scratch" --show-bin-path)
+}
+
+# start_background LOG COMMAND [ARG...]: starts the command in the background with stdout and stderr going to
+# LOG ("-" keeps the script's own), remembers its PID in SLUICE_LAST_PID and SLUICE_STARTED_PIDS.
+start_background() {
+    local log="$1"
+    shift
+    if [ "$log" = "-" ]; then
+        "$@" &
+    else
+        "$@" >"$log" 2>&1 &
+    fi
+    SLUICE_LAST_PID=$!
+    SLUICE_STARTED_PIDS+=("$SLUICE_LAST_PID")
+}
+
+# stop_pid PID [GRACE_SECONDS]: SIGTERM, then SIGKILL if it is still alive after the grace period.
+stop_pid() {
+    local pid="$1" grace="${2:-10}" tenths=0
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    kill -TERM "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null && [ "$tenths" -lt $((grace * 10)) ]; do
+        sleep 0.1
+        tenths=$((tenths + 1))
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        say "PID $pid still running ${grace}s after SIGTERM: SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+
+# Stops every process start_background started, newest first. Meant for `trap stop_started EXIT`.
+stop_started() {
+    local i
+    for ((i = ${#SLUICE_STARTED_PIDS[@]} - 1; i >= 0; i--)); do
+        stop_pid "${SLUICE_STARTED_PIDS[i]}"
+    done
+    SLUICE_STARTED_PIDS=()
+}
+
+# port_in_use HOST PORT: true if something accepts TCP connections there.
+port_in_use() {
+    (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
+}
+
+# wait_for_port HOST PORT PID [SECONDS]: waits until HOST:PORT accepts connections; fails if PID exits first
+# or after SECONDS (default 30).
+wait_for_port() {
+    local host="$1" port="$2" pid="$3" limit="${4:-30}" tenths=0
+    until port_in_use "$host" "$port"; do
+        kill -0 "$pid" 2>/dev/null || return 1
+        [ "$tenths" -lt $((limit * 10)) ] || return 1
+        sleep 0.1
+        tenths=$((tenths + 1))
+    done
+}
+
+# free_port FIRST: prints the first port from FIRST up that nothing on 127.0.0.1 listens on.
+free_port() {
+    local port="$1"
+    while port_in_use 127.0.0.1 "$port"; do
+        port=$((port + 1))
+    done
+    printf '%s\n' "$port"
+}
