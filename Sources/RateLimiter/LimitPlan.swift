@@ -8,22 +8,8 @@ public final class LimitPlan: Sendable {
     /// Each limit's window in words (`1 hour`), for the 429 details.
     public let windowWords: [String]
 
-    /// `X-RateLimit-Limit: 100\r\nX-RateLimit-Remaining: `
-    let standardHead: [UInt8]
-    /// Per limit: `X-RateLimit-Limit-Hour: 100\r\nX-RateLimit-Remaining-Hour: `
-    let perLimitHeads: [[UInt8]]
-    /// `RateLimit-Policy: "hour";q=100;w=3600, "minute";q=10;w=60\r\nRateLimit: `
-    let policyAndRateLimitHead: [UInt8]
-    /// Per limit: `"minute";r=`
-    let rateLimitItemHeads: [[UInt8]]
-    /// `\r\nX-RateLimit-Reset: `
-    let resetHead = Array("\r\nX-RateLimit-Reset: ".utf8)
-    /// `;t=`
-    let secondsParameter = Array(";t=".utf8)
-    /// `Retry-After: `
-    let retryAfterHead = Array("Retry-After: ".utf8)
-    /// At most how many bytes the header lines of one decision take.
-    let headerBytesUpperBound: Int
+    /// The constant bytes of the header lines.
+    let headers: HeaderTemplate
 
     /// Compiles `rules`; only the first `PerBucket.capacity` (8) are used (see `LimitPlan.problem`).
     public init(rules allRules: [LimitRule]) {
@@ -32,21 +18,19 @@ public final class LimitPlan: Sendable {
         shapes = rules.map(BucketShape.init)
         windowWords = rules.map { WindowWords.describe($0.per) }
         let standard = shapes.first.map { String($0.refillPerMicrosecond) } ?? "0"
-        standardHead = Array("X-RateLimit-Limit: \(standard)\r\nX-RateLimit-Remaining: ".utf8)
-        perLimitHeads = zip(rules, shapes).map { rule, shape in
+        let limitHeads = zip(rules, shapes).map { rule, shape in
             let suffix = LimitPlan.headerSuffix(rule.name)
-            return Array(
-                "X-RateLimit-Limit-\(suffix): \(shape.refillPerMicrosecond)\r\nX-RateLimit-Remaining-\(suffix): ".utf8)
+            return "X-RateLimit-Limit-\(suffix): \(shape.refillPerMicrosecond)\r\nX-RateLimit-Remaining-\(suffix): "
         }
         let policies = zip(rules, shapes).map { rule, shape in
             let seconds = (shape.tokenUnits + 999_999) / 1_000_000
             return "\(LimitPlan.quoted(rule.name));q=\(shape.refillPerMicrosecond);w=\(seconds)"
         }
-        policyAndRateLimitHead = Array("RateLimit-Policy: \(policies.joined(separator: ", "))\r\nRateLimit: ".utf8)
-        rateLimitItemHeads = rules.map { Array("\(LimitPlan.quoted($0.name));r=".utf8) }
-        let numbers = 21 * (rules.count + 5)
-        headerBytesUpperBound = standardHead.count + perLimitHeads.reduce(0) { $0 + $1.count }
-            + policyAndRateLimitHead.count + rateLimitItemHeads.reduce(0) { max($0, $1.count) } + numbers + 128
+        headers = HeaderTemplate(
+            standardHead: "X-RateLimit-Limit: \(standard)\r\nX-RateLimit-Remaining: ",
+            policyHead: "RateLimit-Policy: \(policies.joined(separator: ", "))\r\nRateLimit: ",
+            limitHeads: limitHeads,
+            itemHeads: rules.map { "\(LimitPlan.quoted($0.name));r=" })
     }
 
     /// What is wrong with this list of limits as a whole (too many, duplicate names), or nil.

@@ -15,9 +15,10 @@ public struct LimitRule: Sendable, Equatable {
         self.per = per
     }
 
-    /// The largest `requests × per` (in microseconds) the integer arithmetic represents: about 146 years
-    /// of microseconds, e.g. 1,000,000 requests per 53 days.
-    public static let maximumRequestMicroseconds: Int64 = 1 << 62
+    /// The largest `requests × per` (in microseconds) a limit may have: 2^53, so that every quantity
+    /// of the arithmetic is also exact in a double (a Redis store's Lua numbers), e.g. up to
+    /// 1,000,000 requests per 2.5 hours or 100,000 per day.
+    public static let maximumRequestMicroseconds: Int64 = 1 << 53
 
     /// What is wrong with this rule for the limiter, or nil when it can be used.
     /// Config validation can report this text; `RateLimiter` clamps a rule it would refuse.
@@ -30,7 +31,7 @@ public struct LimitRule: Sendable, Equatable {
         let micros = per.wholeMicroseconds
         if micros < 1 { return "per must be at least 1 microsecond" }
         if micros > LimitRule.maximumRequestMicroseconds / Int64(requests) {
-            return "requests × per is too large (at most 2^62 request-microseconds)"
+            return "requests × per is too large (at most 2^53 request-microseconds, e.g. 100000 per day)"
         }
         return nil
     }

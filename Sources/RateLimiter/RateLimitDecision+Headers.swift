@@ -1,40 +1,50 @@
 extension RateLimitDecision {
+    /// At most how many bytes `writeHeaders(to:)` writes for this decision's plan.
+    public var maximumHeaderBytes: Int {
+        plan.headers.maximumBytes
+    }
+
     /// Appends every rate-limit header line of this response to `out`, each `Name: value\r\n`:
     /// `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (standard limit), then per
     /// limit `X-RateLimit-Limit-<Name>` and `X-RateLimit-Remaining-<Name>`, then `RateLimit-Policy`,
     /// `RateLimit`, and `Retry-After` when refused. Nothing without limits.
     public func appendHeaders(to out: inout [UInt8]) {
-        guard let closestLimit, remainingTokens.count == plan.shapes.count else { return }
-        let start = out.count
-        let bound = plan.headerBytesUpperBound
-        out.append(contentsOf: repeatElement(0, count: bound))
-        let written = out.withUnsafeMutableBufferPointer { buffer in
-            var writer = ByteWriter(buffer.baseAddress! + start)
-            writer.write(plan.standardHead)
-            writer.writeDecimal(remainingTokens[0])
-            writer.write(plan.resetHead)
-            writer.writeDecimal(resetUnixSeconds)
-            writer.writeLineEnd()
-            for index in 0..<remainingTokens.count {
-                writer.write(plan.perLimitHeads[index])
-                writer.writeDecimal(remainingTokens[index])
-                writer.writeLineEnd()
-            }
-            writer.write(plan.policyAndRateLimitHead)
-            writer.write(plan.rateLimitItemHeads[closestLimit])
-            writer.writeDecimal(remainingTokens[closestLimit])
-            writer.write(plan.secondsParameter)
-            writer.writeDecimal(closestNextTokenSeconds)
-            writer.writeLineEnd()
-            if let retryAfterSeconds {
-                writer.write(plan.retryAfterHead)
-                writer.writeDecimal(Int64(retryAfterSeconds))
-                writer.writeLineEnd()
-            }
-            return writer.position - (buffer.baseAddress! + start)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maximumHeaderBytes) { buffer in
+            let count = writeHeaders(to: buffer.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<count]))
         }
-        precondition(written <= bound, "rate-limit headers overran their bound")
-        out.removeLast(bound - written)
+    }
+
+    /// Writes the lines of `appendHeaders(to:)` to `start`, which must have room for
+    /// `maximumHeaderBytes` (e.g. space reserved in an output buffer); returns the bytes written.
+    public func writeHeaders(to start: UnsafeMutablePointer<UInt8>) -> Int {
+        let template = plan.headers
+        guard let closestLimit, remainingTokens.count == template.limitCount else { return 0 }
+        var position = start
+        template.write(HeaderTemplate.standard, to: &position)
+        writeDecimal(remainingTokens[0], to: &position)
+        template.write(HeaderTemplate.reset, to: &position)
+        writeDecimal(resetUnixSeconds, to: &position)
+        writeLineEnd(to: &position)
+        for index in 0..<remainingTokens.count {
+            template.write(HeaderTemplate.limitHead(index), to: &position)
+            writeDecimal(remainingTokens[index], to: &position)
+            writeLineEnd(to: &position)
+        }
+        template.write(HeaderTemplate.policy, to: &position)
+        template.write(template.itemHead(closestLimit), to: &position)
+        writeDecimal(remainingTokens[closestLimit], to: &position)
+        template.write(HeaderTemplate.seconds, to: &position)
+        writeDecimal(closestNextTokenSeconds, to: &position)
+        writeLineEnd(to: &position)
+        if let retryAfterSeconds {
+            template.write(HeaderTemplate.retryAfter, to: &position)
+            writeDecimal(Int64(retryAfterSeconds), to: &position)
+            writeLineEnd(to: &position)
+        }
+        let count = position - start
+        precondition(count <= template.maximumBytes, "rate-limit headers overran their bound")
+        return count
     }
 
     /// The header lines as one string (for tests and logs).
@@ -45,63 +55,44 @@ extension RateLimitDecision {
     }
 }
 
-/// Writes bytes forward from a pointer into memory already sized by the caller.
-struct ByteWriter {
-    var position: UnsafeMutablePointer<UInt8>
+/// Writes `\r\n` and moves `position` past it.
+@inline(__always)
+private func writeLineEnd(to position: inout UnsafeMutablePointer<UInt8>) {
+    position[0] = UInt8(ascii: "\r")
+    position[1] = UInt8(ascii: "\n")
+    position += 2
+}
 
-    init(_ start: UnsafeMutablePointer<UInt8>) {
-        position = start
+/// Writes `value` in decimal (at most 20 bytes), two digits per division, and moves `position` past.
+@inline(__always)
+private func writeDecimal(_ value: Int64, to position: inout UnsafeMutablePointer<UInt8>) {
+    if value < 0 {
+        position.pointee = UInt8(ascii: "-")
+        position += 1
     }
-
-    @inline(__always)
-    mutating func write(_ bytes: [UInt8]) {
-        bytes.withUnsafeBufferPointer { source in
-            position.update(from: source.baseAddress!, count: source.count)
-            position += source.count
+    var magnitude = value.magnitude
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    let length = withUnsafeMutableBytes(of: &digits) { raw -> Int in
+        var index = raw.count
+        while magnitude >= 100 {
+            let pair = UInt8(truncatingIfNeeded: magnitude % 100)
+            magnitude /= 100
+            index -= 2
+            raw[index] = UInt8(ascii: "0") + pair / 10
+            raw[index + 1] = UInt8(ascii: "0") + pair % 10
         }
-    }
-
-    @inline(__always)
-    mutating func writeLineEnd() {
-        position[0] = UInt8(ascii: "\r")
-        position[1] = UInt8(ascii: "\n")
-        position += 2
-    }
-
-    /// `value` in decimal (at most 20 bytes), two digits per division.
-    @inline(__always)
-    mutating func writeDecimal(_ value: Int64) {
-        if value < 0 {
-            position.pointee = UInt8(ascii: "-")
-            position += 1
+        let last = UInt8(truncatingIfNeeded: magnitude)
+        if last >= 10 {
+            index -= 2
+            raw[index] = UInt8(ascii: "0") + last / 10
+            raw[index + 1] = UInt8(ascii: "0") + last % 10
+        } else {
+            index -= 1
+            raw[index] = UInt8(ascii: "0") + last
         }
-        var magnitude = value.magnitude
-        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        let length = Swift.withUnsafeMutableBytes(of: &buffer) { raw -> Int in
-            var index = raw.count
-            while magnitude >= 100 {
-                let pair = Int(truncatingIfNeeded: magnitude % 100)
-                magnitude /= 100
-                index -= 2
-                raw[index] = ByteWriter.digitPairs[2 * pair]
-                raw[index + 1] = ByteWriter.digitPairs[2 * pair + 1]
-            }
-            if magnitude >= 10 {
-                let pair = Int(truncatingIfNeeded: magnitude)
-                index -= 2
-                raw[index] = ByteWriter.digitPairs[2 * pair]
-                raw[index + 1] = ByteWriter.digitPairs[2 * pair + 1]
-            } else {
-                index -= 1
-                raw[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: magnitude)
-            }
-            let length = raw.count - index
-            position.update(from: raw.baseAddress!.assumingMemoryBound(to: UInt8.self) + index, count: length)
-            return length
-        }
-        position += length
+        let length = raw.count - index
+        position.update(from: raw.baseAddress!.assumingMemoryBound(to: UInt8.self) + index, count: length)
+        return length
     }
-
-    /// "000102…9899": the two digits of every number below 100.
-    private static let digitPairs: [UInt8] = (0..<100).flatMap { [UInt8(ascii: "0") + UInt8($0 / 10), UInt8(ascii: "0") + UInt8($0 % 10)] }
+    position += length
 }
