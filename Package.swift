@@ -23,13 +23,14 @@ let package = Package(
         .target(name: "RateLimiter"),
         .target(name: "Normaliser", dependencies: ["CZlib"]),
         .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Resilience"),
 
         // The event engine: libevent loops, sockets, timers, signals.
         .target(name: "Engine", dependencies: ["CLibevent"]),
 
         // The proxy: client and upstream connections, forwarding, pools.
         .target(name: "Proxy", dependencies: [
-            "Engine", "HTTP1", "Config", "Normaliser", "RateLimiter",
+            "Engine", "HTTP1", "Config", "Normaliser", "RateLimiter", "Resilience",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -50,6 +51,7 @@ let package = Package(
         .testTarget(name: "RateLimiterTests", dependencies: ["RateLimiter"]),
         .testTarget(name: "NormaliserTests", dependencies: ["Normaliser"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
         .testTarget(name: "IntegrationTests", dependencies: []),
     ]
 )

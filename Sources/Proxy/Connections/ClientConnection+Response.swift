@@ -2,6 +2,7 @@ import Engine
 import Glibc
 import HTTP1
 import Normaliser
+import Resilience
 
 /// Writing responses: upstream ones (streamed, or collected and normalised when ≥ 400) and
 /// sluice's own.
@@ -10,6 +11,15 @@ extension ClientConnection: UpstreamDelegate {
     static let errorBodyCap = 1 << 20
 
     func upstreamDidReceiveHead(_ head: ResponseHead, buffer: UnsafeRawBufferPointer) -> UpstreamBodyMode {
+        let statusFailure = context.retryPolicy.failure(forStatus: head.status)
+        if let statusFailure, let delay = retryDelay(after: statusFailure) {
+            // A status in retry_on with tries left: read the body to keep the connection, then retry.
+            exchange.discardingForRetry = true
+            exchange.retryDelay = delay
+            exchange.lastFailure = statusFailure
+            return .decoded
+        }
+        recordTry(statusFailure == nil ? .success : .failure)
         exchange.responseStatus = head.status
         if head.status >= 400 && context.config.errors.normalise {
             exchange.collecting = true
@@ -90,6 +100,7 @@ extension ClientConnection: UpstreamDelegate {
     }
 
     func upstreamDidReceiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if exchange.discardingForRetry { return true }
         if exchange.collecting {
             let room = ClientConnection.errorBodyCap + 1 - exchange.collectedBody.count
             if room > 0 { exchange.collectedBody.append(contentsOf: bytes.prefix(room)) }
@@ -102,6 +113,11 @@ extension ClientConnection: UpstreamDelegate {
 
     func upstreamDidFinish() {
         upstream = nil
+        if exchange.discardingForRetry {
+            exchange.discardingForRetry = false
+            recordTry(.failure)
+            return scheduleRetry(after: exchange.retryDelay)
+        }
         if exchange.collecting {
             let normalised = context.normaliser.normalise(
                 status: exchange.responseStatus, contentEncoding: exchange.responseContentEncoding,
@@ -120,21 +136,30 @@ extension ClientConnection: UpstreamDelegate {
     func upstreamDidFail(_ failure: UpstreamFailure, reused: Bool) {
         upstream = nil
         if exchange.responseStarted {
-            // Part of the response already left: the client must see a truncated message.
+            // Part of the response already left: never retried; the client must see a truncated message.
+            recordTry(.failure)
             return abort()
         }
         if reused && !exchange.retriedStale, case .brokenBeforeResponse(anyByte: false) = failure {
-            // A stale keep-alive connection (the upstream closed it while idle): once more, fresh.
+            // A stale keep-alive connection (the upstream closed it while idle): once more, fresh,
+            // same target, same try.
             exchange.retriedStale = true
             exchange.collecting = false
             exchange.collectedBody.removeAll()
-            return startTry(fresh: true)
+            return startTry(sameTargetFresh: true)
         }
+        if exchange.discardingForRetry {
+            exchange.discardingForRetry = false
+            recordTry(.failure)
+            return scheduleRetry(after: exchange.retryDelay)
+        }
+        exchange.collecting = false
+        exchange.collectedBody.removeAll()
         switch failure {
-        case .connectTimeout, .responseTimeout:
-            respondOwnError(.upstreamTimeout)
-        default:
-            respondOwnError(.upstreamUnavailable)
+        case .connectFailed: tryFailed(.connectFailed)
+        case .connectTimeout: tryFailed(.connectTimeout)
+        case .responseTimeout: tryFailed(.responseTimeout)
+        case .brokenBeforeResponse, .brokenMidBody, .invalidResponse: tryFailed(.broken)
         }
     }
 

@@ -27,6 +27,8 @@ final class ClientConnection: IOHandler {
     unowned let worker: Worker
     private var watcher: IOWatcher?
     private var timer: LoopTimer?
+    /// Fires when a retry's backoff is over (made on first use).
+    var retryTimer: LoopTimer?
     let inbound = ByteBuffer()
     let outbound = ByteBuffer()
     var state: State = .idle
@@ -193,6 +195,7 @@ final class ClientConnection: IOHandler {
 
     /// Drops the connection at once, cancelling its upstream exchange.
     func abort() {
+        recordTry(.cancelled)
         upstream?.close()
         upstream = nil
         close(reset: state == .forwarding)
@@ -200,7 +203,10 @@ final class ClientConnection: IOHandler {
 
     func close(reset: Bool = false) {
         guard state != .closed else { return }
+        recordTry(.cancelled)
         state = .closed
+        retryTimer?.close()
+        retryTimer = nil
         upstream?.close()
         upstream = nil
         watcher?.cancel()

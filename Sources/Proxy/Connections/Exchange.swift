@@ -1,5 +1,6 @@
 import HTTP1
 import Normaliser
+import Resilience
 
 /// One request's state on a client connection, from its head to the end of its response.
 struct Exchange {
@@ -23,6 +24,21 @@ struct Exchange {
     var rateLimitHeaders: [UInt8] = []
     /// Whether a fresh connection was already tried after a stale keep-alive one failed.
     var retriedStale = false
+
+    // Tries (SPEC §6).
+    var methodIsIdempotent = false
+    /// 0-based index of the current try.
+    var attempt = 0
+    var target = 0
+    var isTrial = false
+    /// A try is running on an upstream connection (its outcome is not recorded yet).
+    var tryInFlight = false
+    /// Monotonic time after which no further try starts.
+    var deadline: Int64 = 0
+    /// The current try's response is being read only to be thrown away before a retry.
+    var discardingForRetry = false
+    var retryDelay: Duration = .zero
+    var lastFailure: TryFailure? = nil
 
     // Response side.
     var responseStarted = false

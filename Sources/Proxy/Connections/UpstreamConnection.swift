@@ -69,11 +69,11 @@ final class UpstreamConnection: IOHandler {
     weak var delegate: UpstreamDelegate?
 
     /// Starts connecting to `target`; throws when the connect fails at once.
-    init(target: Int, worker: Worker) throws(SocketError) {
+    init(target: Int, pool: UpstreamPool, context: ProxyContext, worker: Worker) throws(SocketError) {
         self.target = target
         self.worker = worker
-        self.pool = worker.pools[target]
-        self.context = worker.context
+        self.pool = pool
+        self.context = context
         self.fd = try Socket.connect(to: context.targets[target])
         self.parser = ResponseHeadParser(maxHeaderBytes: max(context.maxHeaderBytes, 65536))
         self.watcher = IOWatcher(loop: worker.loop, fd: fd, handler: self)

@@ -3,6 +3,7 @@ import Engine
 import Logging
 import Normaliser
 import RateLimiter
+import Resilience
 
 /// Everything a worker needs to serve requests under one configuration, derived once from a
 /// ``SluiceConfig`` (addresses resolved, durations in nanoseconds). Immutable and shared by
@@ -16,6 +17,11 @@ public final class ProxyContext: Sendable {
     let normaliser: Normaliser
     /// Shared by every worker and kept across reloads; nil when `rate_limit.enabled` is false.
     let limiter: RateLimiter?
+    /// Circuit breakers and health-check state of the targets, shared by every worker; kept by a
+    /// reload that leaves the targets and the breaker settings unchanged.
+    public let health: TargetHealth
+    let retryPolicy: RetryPolicy
+    let clock = MonotonicClock()
     let logger: Logger
 
     let maxHeaderBytes: Int
@@ -26,7 +32,7 @@ public final class ProxyContext: Sendable {
     let keepalive: Int
 
     /// Resolves the targets; throws when one cannot be resolved.
-    public init(config: SluiceConfig, limiter: RateLimiter?, logger: Logger) throws(SocketError) {
+    public init(config: SluiceConfig, limiter: RateLimiter?, previous: ProxyContext? = nil, logger: Logger) throws(SocketError) {
         self.config = config
         self.limiter = config.rateLimit.enabled ? limiter : nil
         self.logger = logger
@@ -39,6 +45,20 @@ public final class ProxyContext: Sendable {
         self.normaliser = Normaliser(
             rules: config.errors.rules.map { CodeRule(status: $0.status, messageContains: $0.message, code: $0.code) },
             exposeUpstream5xxMessages: config.errors.exposeUpstream5xxMessages)
+        let upstream = config.upstream
+        if let previous, previous.config.upstream.targets == upstream.targets,
+           previous.config.upstream.circuitBreaker == upstream.circuitBreaker,
+           previous.config.upstream.healthCheck == upstream.healthCheck {
+            health = previous.health
+        } else {
+            health = TargetHealth(
+                targetCount: upstream.targets.count, failureThreshold: upstream.circuitBreaker.failures,
+                openFor: upstream.circuitBreaker.openFor, trialTimeout: upstream.connectTimeout + upstream.responseTimeout,
+                checkInterval: upstream.healthCheck.interval, clock: MonotonicClock())
+        }
+        retryPolicy = RetryPolicy(
+            retries: upstream.retries, retryBackoff: upstream.retryBackoff, retryOn: upstream.retryOn,
+            connectTimeout: upstream.connectTimeout, responseTimeout: upstream.responseTimeout)
         maxHeaderBytes = config.server.maxHeaderBytes
         maxBodyBytes = config.server.maxBodyBytes
         clientTimeout = config.server.clientTimeout.nanoseconds

@@ -20,6 +20,7 @@ public final class ProxyServer {
     private var admin: AdminServer?
     private var signalWatchers: [SignalWatcher] = []
     private var timers: [AnyObject] = []
+    private var healthChecks: HealthCheckScheduler?
     private(set) var isDraining = false
 
     /// A worker as other threads see it.
@@ -60,7 +61,9 @@ public final class ProxyServer {
         // Idle keys cost no memory: full buckets are dropped lazily and by this sweep.
         let limiter = self.limiter
         timers.append(RepeatingTimer(loop: control, every: 10_000_000_000) { limiter.sweep() })
+        startHealthChecks()
         control.run()
+        healthChecks?.stop()
         admin?.close()
         for thread in threads { thread.join() }
         logger.info("stopped")
@@ -145,7 +148,7 @@ public final class ProxyServer {
         }
         let next: ProxyContext
         do {
-            next = try ProxyContext(config: config, limiter: limiter, logger: logger)
+            next = try ProxyContext(config: config, limiter: limiter, previous: context, logger: logger)
         } catch {
             logger.error("reload rejected; keeping the running configuration", metadata: ["problem": "\(error)"])
             return
@@ -165,6 +168,9 @@ public final class ProxyServer {
         limiter.reconfigure(limits: config.rateLimit.limitRules)
         let previous = context
         context = next
+        if next.health !== previous.health || next.config.upstream.healthCheck != previous.config.upstream.healthCheck {
+            startHealthChecks()
+        }
         let newListeners = listenerFDs
         forEachWorker { worker, index in worker.apply(next, listenerFD: newListeners?[index]) }
         if config.admin != previous.config.admin {
@@ -177,6 +183,12 @@ public final class ProxyServer {
             }
         }
         logger.info("reloaded", metadata: ["limits": "\(config.rateLimit.limits.map { "\($0.name)=\($0.requests)" })"])
+    }
+
+    /// (Re)starts active health checks for the current targets, when `health_check.path` is set.
+    private func startHealthChecks() {
+        healthChecks?.stop()
+        healthChecks = context.config.upstream.healthCheck.path.isEmpty ? nil : HealthCheckScheduler(context: context, loop: control)
     }
 
     // MARK: admin
@@ -196,6 +208,9 @@ public final class ProxyServer {
             "/readyz": .init(requiresToken: false) { [unowned self] in
                 if self.isDraining {
                     return AdminResponse(status: 503, contentType: json, body: Array(#"{"status":"draining"}"#.utf8))
+                }
+                if !self.context.health.hasHealthyTarget {
+                    return AdminResponse(status: 503, contentType: json, body: Array(#"{"status":"no healthy upstream target"}"#.utf8))
                 }
                 return AdminResponse(status: 200, contentType: json, body: Array(#"{"status":"ready"}"#.utf8))
             },

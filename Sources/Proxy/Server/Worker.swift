@@ -10,7 +10,8 @@ final class Worker {
     private var listener: Listener?
     private var clients: [Int32: ClientConnection] = [:]
     private(set) var pools: [UpstreamPool]
-    private var nextTarget = 0
+    /// Where the next request's round-robin choice starts.
+    var nextTarget = 0
     var random = FastRandom()
     private(set) var isDraining = false
     /// Called once the worker has drained (no connection left) after ``beginDrain()``.
@@ -40,11 +41,13 @@ final class Worker {
         if isDraining && clients.isEmpty { finishDrain() }
     }
 
-    /// The next target, round-robin.
-    func pickTarget() -> Int {
-        let target = nextTarget
-        nextTarget = (nextTarget + 1) % context.targets.count
-        return target
+    /// The pool for `target` under `context`; a request still running under a configuration a
+    /// reload replaced gets a retired pool (its connection closes after use).
+    func pool(for target: Int, context: ProxyContext) -> UpstreamPool {
+        if context === self.context { return pools[target] }
+        let retired = UpstreamPool()
+        retired.retire()
+        return retired
     }
 
     /// Switches to a reloaded configuration: requests that begin from now on use it; requests in
