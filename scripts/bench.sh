@@ -1,0 +1,387 @@
+#!/usr/bin/env bash
+# Throughput and latency of sluice against nginx as a reverse proxy, with wrk on loopback.
+#
+# One upstream for everything: nginx answering a ~100-byte JSON body from `return 200` (keep-alive, no access
+# log). Measured in interleaved rounds, for each worker count:
+#   upstream        wrk straight at the upstream: the limit of this machine
+#   nginx           nginx as reverse proxy (same worker count, upstream keepalive 64, HTTP/1.1, reuseport,
+#                   no access log; sets X-Forwarded-For/-Proto and X-Request-Id as sluice does, unless
+#                   BENCH_NGINX_HEADERS=0)
+#   sluice          release build: no API key required, rate limiting off, access log off, level warning
+#   sluice+limit    the same with API keys required and rate limiting on (memory store, two buckets far too
+#                   large to refuse anything): the cost of the limiter and its response headers
+# Every request carries the same `Authorization: Bearer` header. The table gives the median req/s of the
+# rounds, the median p50 and p99 of the rounds, and the ratios to nginx. Then `strace -c -f` counts the system
+# calls per request of sluice and of the nginx workers during a short run.
+#
+# CPU placement (2 cores shared by wrk, proxy and upstream): with 1 worker the proxy is pinned to CPU 0 and
+# wrk and the upstream to CPU 1 (taskset), so the proxy has a core to itself; with 2 or more workers nothing
+# is pinned. BENCH_PIN=0 never pins; fewer than 2 CPUs never pins.
+#
+#   scripts/bench.sh
+# Environment: BENCH_WORKERS ("1 2"), BENCH_ROUNDS (3), BENCH_DURATION (seconds per wrk run, 10),
+#   BENCH_CONNECTIONS (50), BENCH_THREADS (wrk threads, 1), BENCH_WARMUP (seconds per target, 2),
+#   BENCH_RATE_LIMIT (1: also measure sluice+limit), BENCH_STRACE_SECONDS (5; 0 skips strace),
+#   BENCH_UPSTREAM_WORKERS (1), BENCH_PIN (auto), BENCH_SKIP_BUILD (0: build release first; 1: use the binary
+#   in SLUICE_BIN_DIR or the scratch folder), SLUICE_SCRATCH (SwiftPM scratch folder, default .build),
+#   BENCH_KEEP (1: keep the temporary folder with configs, logs and raw wrk output), BENCH_NICE (a niceness
+#   for this script and everything it starts, e.g. -10 on a machine busy with other work; needs root).
+# All processes it starts are stopped by PID when it ends, also on Ctrl-C.
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$SLUICE_ROOT"
+
+worker_counts="${BENCH_WORKERS:-1 2}"
+rounds="${BENCH_ROUNDS:-3}"
+duration="${BENCH_DURATION:-10}"
+connections="${BENCH_CONNECTIONS:-50}"
+threads="${BENCH_THREADS:-1}"
+warmup="${BENCH_WARMUP:-2}"
+with_rate_limit="${BENCH_RATE_LIMIT:-1}"
+strace_seconds="${BENCH_STRACE_SECONDS:-5}"
+upstream_workers="${BENCH_UPSTREAM_WORKERS:-1}"
+pin="${BENCH_PIN:-auto}"
+# nginx sets the forwarding headers sluice sets (SPEC §4) unless BENCH_NGINX_HEADERS=0.
+nginx_headers=""
+if [ "${BENCH_NGINX_HEADERS:-1}" = 1 ]; then
+    # shellcheck disable=SC2016  # nginx variables, not shell ones
+    nginx_headers='            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Request-Id $request_id;
+            add_header X-Request-Id $request_id;'
+fi
+api_key="bench-key"
+body='{"id":1042,"name":"sluice benchmark","status":"active","tags":["proxy","bench"],"score":0.94,"ok":true}'
+
+ensure_packages "${SLUICE_BUILD_PACKAGES[@]}" "${SLUICE_BENCH_PACKAGES[@]}" curl
+if [ -n "${BENCH_NICE:-}" ]; then
+    renice -n "$BENCH_NICE" -p $$ >/dev/null || die "cannot set niceness $BENCH_NICE"
+fi
+if [ "${BENCH_SKIP_BUILD:-0}" = 1 ]; then
+    bin="${SLUICE_BIN_DIR:-$SLUICE_SCRATCH/release}"
+else
+    ensure_swift
+    bin="$(build_release "$SLUICE_SCRATCH" sluice)"
+fi
+[ -x "$bin/sluice" ] || die "no sluice binary in $bin"
+nginx="$(command -v nginx || echo /usr/sbin/nginx)"
+[ -x "$nginx" ] || die "nginx not found"
+
+workdir="$(mktemp -d /tmp/sluice-bench-XXXXXX)"
+results="$workdir/results.tsv"
+: >"$results"
+# shellcheck disable=SC2317  # called by the EXIT trap
+cleanup() {
+    stop_started
+    if [ "${BENCH_KEEP:-0}" = 1 ]; then
+        say "kept $workdir"
+    else
+        rm -rf "$workdir"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+cpus="$(nproc)"
+# Command prefixes that pin the proxies and the client side (wrk, upstream); empty when unpinned.
+proxy_pin=()
+client_pin=()
+
+# nginx_common NAME WORKERS: the top of an nginx.conf running in its own prefix under the temporary folder.
+nginx_common() {
+    local dir="$workdir/$1"
+    cat <<EOF
+worker_processes $2;
+daemon off;
+master_process on;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
+    keepalive_requests 100000000;
+    keepalive_timeout 300s;
+EOF
+}
+
+# start_nginx NAME [PIN...]: starts nginx on $workdir/NAME/nginx.conf (non-daemon master, stopped by its PID).
+start_nginx() {
+    local dir="$workdir/$1"
+    shift
+    "$nginx" -t -q -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" || die "bad nginx config $dir/nginx.conf"
+    start_background "$dir/stderr.log" "$@" "$nginx" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log"
+}
+
+start_upstream() {
+    local dir="$workdir/upstream"
+    mkdir -p "$dir"
+    {
+        nginx_common upstream "$upstream_workers"
+        cat <<EOF
+    server {
+        listen 127.0.0.1:$upstream_port backlog=4096;
+        location / {
+            default_type application/json;
+            return 200 '$body';
+        }
+    }
+}
+EOF
+    } >"$dir/nginx.conf"
+    start_nginx upstream "${client_pin[@]}"
+    upstream_pid="$SLUICE_LAST_PID"
+    wait_for_port 127.0.0.1 "$upstream_port" "$upstream_pid" || die "upstream nginx did not start ($dir)"
+}
+
+start_nginx_proxy() {
+    local workers="$1" dir="$workdir/nginx"
+    mkdir -p "$dir"
+    {
+        nginx_common nginx "$workers"
+        cat <<EOF
+    upstream backend {
+        server 127.0.0.1:$upstream_port;
+        keepalive 64;
+        keepalive_requests 100000000;
+        keepalive_timeout 300s;
+    }
+    server {
+        listen 127.0.0.1:$nginx_port reuseport backlog=4096;
+        location / {
+            proxy_pass http://backend;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+$nginx_headers
+        }
+    }
+}
+EOF
+    } >"$dir/nginx.conf"
+    start_nginx nginx "${proxy_pin[@]}"
+    nginx_pid="$SLUICE_LAST_PID"
+    wait_for_port 127.0.0.1 "$nginx_port" "$nginx_pid" || die "nginx proxy did not start ($dir)"
+}
+
+# start_sluice NAME PORT WORKERS RATE_LIMITED: starts the release sluice; its PID goes to SLUICE_LAST_PID.
+start_sluice() {
+    local name="$1" port="$2" workers="$3" limited="$4" config="$workdir/$1.yaml"
+    local require_key=false enabled=false
+    if [ "$limited" = 1 ]; then
+        require_key=true
+        enabled=true
+    fi
+    cat >"$config" <<EOF
+server:
+  listen: "127.0.0.1:$port"
+  workers: $workers
+admin:
+  listen: ""
+upstream:
+  targets: ["127.0.0.1:$upstream_port"]
+  keepalive: 64
+  health_check: { path: "" }
+auth:
+  require_api_key: $require_key
+rate_limit:
+  enabled: $enabled
+  key: api_key
+  limits:
+    - { name: hour, requests: 1000000000, per: 1h }
+    - { name: minute, requests: 1000000000, per: 1m }
+logging:
+  level: warning
+  access_log: "off"
+EOF
+    "$bin/sluice" check --config "$config" >&2 || die "sluice rejected $config"
+    start_background "$workdir/$name.log" "${proxy_pin[@]}" "$bin/sluice" --config "$config"
+    wait_for_port 127.0.0.1 "$port" "$SLUICE_LAST_PID" || { cat "$workdir/$name.log" >&2; die "$name did not start"; }
+}
+
+# expect_ok NAME PORT: one request through curl must give 200 and the upstream's body.
+expect_ok() {
+    local answer
+    answer="$(curl -sS --max-time 5 -H "Authorization: Bearer $api_key" -w ' %{http_code}' "http://127.0.0.1:$2/v1/items")" \
+        || die "$1: request failed"
+    [ "$answer" = "$body 200" ] || die "$1: unexpected answer: $answer"
+}
+
+# run_wrk SECONDS CONNECTIONS PORT OUTPUT: wrk on the client CPU.
+run_wrk() {
+    "${client_pin[@]}" wrk -t"$threads" -c"$2" -d"$1s" --latency -H "Authorization: Bearer $api_key" \
+        "http://127.0.0.1:$3/v1/items" >"$4" 2>&1 || { cat "$4" >&2; die "wrk failed"; }
+}
+
+# wrk_figures FILE: prints "req/s p50_us p99_us errors requests" from wrk --latency output.
+wrk_figures() {
+    awk '
+        function us(v) {
+            if (v ~ /us$/) return v + 0
+            if (v ~ /ms$/) return (v + 0) * 1000
+            if (v ~ /m$/) return (v + 0) * 60000000
+            if (v ~ /s$/) return (v + 0) * 1000000
+            return v + 0
+        }
+        /^Requests\/sec:/ { rps = $2 }
+        / requests in / { requests = $1 }
+        /^ +50%/ { p50 = us($2) }
+        /^ +99%/ { p99 = us($2) }
+        /Non-2xx or 3xx responses:/ { errors += $NF }
+        /Socket errors:/ { for (i = 3; i <= NF; i++) { gsub(",", "", $i); if ($i ~ /^[0-9]+$/) errors += $i } }
+        END { printf "%s %s %s %d %s\n", rps, p50, p99, errors, requests }
+    ' "$1"
+}
+
+# count_syscalls NAME LABEL PORT PID...: syscalls per request of the processes (all threads) during a short
+# wrk run; appends a line to syscalls.md.
+count_syscalls() {
+    local name="$1" label="$2" port="$3" out="$workdir/strace-$1.txt" wrk_out="$workdir/strace-$1-wrk.txt" args=() pid
+    shift 3
+    for pid in "$@"; do
+        args+=(-p "$pid")
+    done
+    strace -c -f -o "$out" "${args[@]}" 2>"$workdir/strace-$name.log" &
+    local strace_pid=$!
+    SLUICE_STARTED_PIDS+=("$strace_pid")
+    sleep 1
+    run_wrk "$strace_seconds" "$connections" "$port" "$wrk_out"
+    kill -INT "$strace_pid" 2>/dev/null || true
+    wait "$strace_pid" 2>/dev/null || true
+    local requests
+    requests="$(wrk_figures "$wrk_out" | awk '{ print $5 }')"
+    awk -v name="$label" -v requests="$requests" '
+        $NF == "total" { total = $4 }
+        $1 ~ /^[0-9.]+$/ && $NF != "total" { calls[$NF] = $4 }
+        END {
+            if (requests == 0 || total == "") { printf "- %s: no strace figures\n", name; exit }
+            printf "- %s: %d syscalls for %d requests = **%.2f per request**:", name, total, requests, total / requests
+            n = 0
+            for (s in calls) if (calls[s] / requests >= 0.01) list[++n] = s
+            for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (calls[list[j]] > calls[list[i]]) { t = list[i]; list[i] = list[j]; list[j] = t }
+            for (i = 1; i <= n; i++) printf "%s %s %.2f", (i == 1 ? "" : ","), list[i], calls[list[i]] / requests
+            printf "\n"
+        }
+    ' "$out" >>"$workdir/syscalls.md"
+}
+
+# pin_for WORKERS: 1 worker on 2+ CPUs: proxies on CPU 0, wrk and upstream on CPU 1; otherwise unpinned.
+pin_for() {
+    proxy_pin=()
+    client_pin=()
+    if [ "$1" -eq 1 ] && [ "$cpus" -ge 2 ] && [ "$pin" != 0 ]; then
+        proxy_pin=(taskset -c 0)
+        client_pin=(taskset -c 1)
+    fi
+}
+
+upstream_port="$(free_port 18600)"
+nginx_port="$(free_port $((upstream_port + 1)))"
+sluice_port="$(free_port $((nginx_port + 1)))"
+limited_port="$(free_port $((sluice_port + 1)))"
+targets=(upstream nginx sluice)
+if [ "$with_rate_limit" = 1 ]; then
+    targets+=(sluice+limit)
+fi
+port_of() {
+    case "$1" in
+        upstream) echo "$upstream_port" ;;
+        nginx) echo "$nginx_port" ;;
+        sluice) echo "$sluice_port" ;;
+        sluice+limit) echo "$limited_port" ;;
+    esac
+}
+
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+started_at="$(date -u '+%Y-%m-%d %H:%M UTC')"
+: >"$workdir/syscalls.md"
+for workers in $worker_counts; do
+    pin_for "$workers"
+    say "workers=$workers: proxies ${proxy_pin[*]:-unpinned}, wrk and upstream ${client_pin[*]:-unpinned}"
+    start_upstream
+    start_nginx_proxy "$workers"
+    start_sluice sluice "$sluice_port" "$workers" 0
+    sluice_pid="$SLUICE_LAST_PID"
+    if [ "$with_rate_limit" = 1 ]; then
+        start_sluice sluice-limit "$limited_port" "$workers" 1
+    fi
+    for target in "${targets[@]}"; do
+        expect_ok "$target" "$(port_of "$target")"
+        if [ "$warmup" -gt 0 ]; then
+            run_wrk "$warmup" "$connections" "$(port_of "$target")" "$workdir/warmup.txt"
+        fi
+    done
+    for ((round = 1; round <= rounds; round++)); do
+        for target in "${targets[@]}"; do
+            out="$workdir/w$workers-$target-$round.txt"
+            run_wrk "$duration" "$connections" "$(port_of "$target")" "$out"
+            read -r rps p50 p99 errors _ < <(wrk_figures "$out")
+            say "workers=$workers round $round/$rounds $target: $rps req/s, p50 ${p50}us, p99 ${p99}us, errors $errors"
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workers" "$target" "$round" "$rps" "$p50" "$p99" "$errors" >>"$results"
+        done
+    done
+    if [ "$strace_seconds" -gt 0 ] && [ ! -s "$workdir/syscalls.md" ]; then
+        say "strace -c -f during a ${strace_seconds}s wrk run (workers=$workers)"
+        count_syscalls "sluice-w$workers" "sluice ($workers worker(s))" "$sluice_port" "$sluice_pid"
+        mapfile -t nginx_workers < <(pgrep -P "$nginx_pid")
+        count_syscalls "nginx-w$workers" "nginx ($workers worker process(es))" "$nginx_port" "${nginx_workers[@]}"
+    fi
+    stop_started
+done
+
+echo
+echo "## sluice benchmark, $started_at"
+echo
+echo "Machine: $cpus CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(uname -sr); $("$nginx" -v 2>&1 | sed 's/.*: //'), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)."
+echo "Load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)."
+echo "wrk -t$threads -c$connections -d${duration}s --latency, $rounds interleaved rounds per target, after ${warmup}s warm-up each;"
+echo "upstream: nginx (${upstream_workers} worker) returning a ${#body}-byte JSON body."
+if [ -n "$nginx_headers" ]; then
+    echo "nginx proxy sets X-Forwarded-For, X-Forwarded-Proto and X-Request-Id (\$request_id) like sluice."
+else
+    echo "nginx proxy sets no forwarding headers (BENCH_NGINX_HEADERS=0); sluice still does."
+fi
+echo "Pinning: 1 worker: proxy on CPU 0, wrk and upstream on CPU 1 (taskset); 2+ workers: unpinned."
+if [ "$pin" = 0 ]; then
+    echo "(BENCH_PIN=0: nothing pinned.)"
+fi
+if [ -n "${BENCH_NICE:-}" ]; then
+    echo "Everything benchmarked ran at niceness $BENCH_NICE (BENCH_NICE)."
+fi
+echo
+echo "| workers | target | req/s (median) | p50 | p99 | req/s vs nginx | p99 vs nginx | req/s per round | errors |"
+echo "|---|---|---|---|---|---|---|---|---|"
+awk -F'\t' '
+    function median(list,    n, a, i, j, t) {
+        n = split(list, a, " ")
+        for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    function duration(us) { return us >= 1000 ? sprintf("%.2f ms", us / 1000) : sprintf("%.0f µs", us) }
+    {
+        key = $1 SUBSEP $2
+        if (!(key in rps)) { order[++n] = key }
+        rps[key] = rps[key] " " $4; p50[key] = p50[key] " " $5; p99[key] = p99[key] " " $6; errors[key] += $7
+        rounds[key] = rounds[key] (rounds[key] == "" ? "" : ", ") sprintf("%.0f", $4)
+    }
+    END {
+        for (i = 1; i <= n; i++) { k = order[i]; mr[k] = median(rps[k]); m99[k] = median(p99[k]) }
+        for (i = 1; i <= n; i++) {
+            k = order[i]; split(k, parts, SUBSEP); base = parts[1] SUBSEP "nginx"
+            printf "| %s | %s | %.0f | %s | %s | %.2f× | %.2f× | %s | %d |\n", parts[1], parts[2], mr[k], duration(median(p50[k])),
+                duration(m99[k]), mr[k] / mr[base], m99[k] / m99[base], rounds[k], errors[k]
+        }
+    }
+' "$results"
+if [ -s "$workdir/syscalls.md" ]; then
+    echo
+    echo "System calls per request (strace -c -f, ${strace_seconds}s wrk run under strace, all threads; syscalls at >= 0.01 per request):"
+    echo
+    cat "$workdir/syscalls.md"
+fi
