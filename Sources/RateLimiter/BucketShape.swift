@@ -25,9 +25,8 @@ public struct BucketShape: Sendable, Equatable {
     @inline(__always)
     public func refilled(_ deficit: Int64, after elapsed: Int64) -> Int64 {
         if deficit <= 0 { return 0 }
-        // elapsed × rate ≥ deficit, tested without multiplying a possibly huge elapsed time.
-        if elapsed >= (deficit + refillPerMicrosecond - 1) / refillPerMicrosecond { return 0 }
-        return deficit - elapsed * refillPerMicrosecond
+        let (refill, overflow) = elapsed.multipliedReportingOverflow(by: refillPerMicrosecond)
+        return overflow || refill >= deficit ? 0 : deficit - refill
     }
 
     /// Whether a bucket with this deficit holds at least one whole token.

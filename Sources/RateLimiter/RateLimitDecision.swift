@@ -36,25 +36,34 @@ public struct RateLimitDecision: Sendable {
         var longestWait: Int64 = 0
         plan.shapes.withUnsafeBufferPointer { shapes in
             let count = min(shapes.count, deficits.count)
+            guard count > 0 else { return }
+            // Fewest whole tokens first; only the limits tied on that count need their next token.
+            var fewest = Int64.max
+            var tied = 0
             for index in 0..<count {
-                let shape = shapes[index]
-                let deficit = deficits[index]
-                let whole = shape.wholeTokens(deficit: deficit)
+                let whole = shapes[index].wholeTokens(deficit: deficits[index])
                 tokens[index] = whole
-                guard let best = closest else {
+                if whole < fewest {
+                    fewest = whole
                     closest = index
-                    closestWait = shape.microsecondsUntilNextToken(deficit: deficit, wholeTokens: whole)
-                    continue
-                }
-                let bestTokens = tokens[best]
-                if whole > bestTokens { continue }
-                let wait = shape.microsecondsUntilNextToken(deficit: deficit, wholeTokens: whole)
-                if whole < bestTokens || wait > closestWait {
-                    closest = index
-                    closestWait = wait
+                    tied = 1
+                } else if whole == fewest {
+                    tied += 1
                 }
             }
-            if count > 0 { reset += shapes[0].microsecondsUntilFull(deficit: deficits[0]) }
+            if tied == 1, let only = closest {
+                closestWait = shapes[only].microsecondsUntilNextToken(deficit: deficits[only], wholeTokens: fewest)
+            } else {
+                closest = nil
+                for index in 0..<count where tokens[index] == fewest {
+                    let wait = shapes[index].microsecondsUntilNextToken(deficit: deficits[index], wholeTokens: fewest)
+                    if closest == nil || wait > closestWait {
+                        closest = index
+                        closestWait = wait
+                    }
+                }
+            }
+            reset += shapes[0].microsecondsUntilFull(deficit: deficits[0])
             if !reply.admitted {
                 for index in 0..<count where !shapes[index].holdsToken(deficit: deficits[index]) {
                     let wait = shapes[index].microsecondsUntilToken(deficit: deficits[index])
