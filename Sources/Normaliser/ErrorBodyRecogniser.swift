@@ -9,7 +9,7 @@ struct RecognisedBody: Equatable {
     var message: String?
     /// The details to keep.
     var details: JSONValue?
-    /// An RFC 3339 timestamp to keep (`error_object` only).
+    /// The body's RFC 3339 timestamp, as UTC, to keep (`error_object` only).
     var timestamp: String?
 
     static let other = RecognisedBody(shape: .other)
@@ -48,7 +48,7 @@ enum ErrorBodyRecogniser {
         let code = error[member: "code"]?.stringValue
         let message = error[member: "message"]?.stringValue
         guard code != nil || message != nil else { return .other }
-        let timestamp = body[member: "timestamp"]?.stringValue.flatMap { RFC3339.isValid($0) ? $0 : nil }
+        let timestamp = body[member: "timestamp"]?.stringValue.flatMap(RFC3339.utc)
         return RecognisedBody(shape: .errorObject, statedCode: code.flatMap(canonicalCode), message: message,
                               details: keptDetails(error[member: "details"]), timestamp: timestamp)
     }

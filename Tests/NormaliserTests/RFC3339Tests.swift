@@ -32,4 +32,19 @@ final class RFC3339Tests: XCTestCase {
             XCTAssertFalse(RFC3339.isValid(invalid), invalid)
         }
     }
+
+    func testUTCConvertsOffsetsAndKeepsFractions() {
+        let cases: [(String, String?)] = [
+            ("2024-01-15T10:30:00Z", "2024-01-15T10:30:00Z"),
+            ("2024-01-15t10:30:00.250z", "2024-01-15T10:30:00.250Z"),
+            ("2024-01-15T12:30:00+02:00", "2024-01-15T10:30:00Z"),
+            ("2024-01-01T01:00:00+05:30", "2023-12-31T19:30:00Z"),
+            ("2024-02-28T22:00:00-03:00", "2024-02-29T01:00:00Z"),
+            ("2024-01-15T10:30:00-00:00", "2024-01-15T10:30:00Z"),
+            ("yesterday", nil),
+        ]
+        for (text, expected) in cases {
+            XCTAssertEqual(RFC3339.utc(text), expected, text)
+        }
+    }
 }
