@@ -27,6 +27,21 @@ enum ASCII {
         b < 128 && tcharTable.utf8Start[Int(b)] == 0x31
     }
 
+    /// Bytes allowed in a Host value (`uri-host [":" port]`): unreserved, "%", the sub-delims other than
+    /// ",", ":" and the brackets of an IP literal. Same layout as `tcharTable`.
+    private static let hostTable: StaticString = """
+        00000000000000000000000000000000\
+        01001111111101101111111111110100\
+        01111111111111111111111111110101\
+        01111111111111111111111111100010
+        """
+
+    /// Whether `b` may appear in a Host value.
+    @inline(__always)
+    static func isHostChar(_ b: UInt8) -> Bool {
+        b < 128 && hostTable.utf8Start[Int(b)] == 0x31
+    }
+
     /// Whether `b` may appear in a field value other than as OWS: VCHAR or obs-text.
     @inline(__always)
     static func isFieldVisible(_ b: UInt8) -> Bool { b > 0x20 && b != 0x7F }

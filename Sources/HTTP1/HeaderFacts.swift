@@ -28,7 +28,8 @@ struct HeaderFacts: Sendable {
         case 6 where requestRules && asciiEqualsIgnoringCase(buffer, name, "expect"):
             if asciiEqualsIgnoringCase(buffer, field.value, "100-continue") { expectsContinue = true }
         case 10 where asciiEqualsIgnoringCase(buffer, name, "connection"):
-            forEachCommaSeparatedToken(buffer, field.value) { token in
+            var tokens = CommaSeparatedTokens(buffer: buffer, range: field.value)
+            while let token = tokens.next() {
                 if asciiEqualsIgnoringCase(buffer, token, "close") {
                     connectionClose = true
                 } else if asciiEqualsIgnoringCase(buffer, token, "keep-alive") {
@@ -64,21 +65,7 @@ struct HeaderFacts: Sendable {
     /// sub-delims other than ",", ":" and the brackets of an IP literal. An empty value is allowed
     /// (RFC 9112 §3.2). Rejects lists ("a, b"), userinfo ("u@h"), paths, spaces and obs-text.
     private func isValidHost(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
-        for i in range {
-            let b = buffer[i]
-            let isAlphaNum = (b | 0x20) &- 0x61 < 26 || b &- 0x30 < 10
-            guard isAlphaNum else {
-                switch b {
-                case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "!"),
-                    UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"),
-                    UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ";"), UInt8(ascii: "="), UInt8(ascii: ":"),
-                    UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "%"):
-                    continue
-                default:
-                    return false
-                }
-            }
-        }
+        for i in range where !ASCII.isHostChar(buffer[i]) { return false }
         return true
     }
 

@@ -6,12 +6,24 @@ public func asciiEqualsIgnoringCase(
 ) -> Bool {
     let count = lowercaseLiteral.utf8CodeUnitCount
     guard range.count == count, range.lowerBound >= 0, range.upperBound <= buffer.count else { return false }
-    let literal = lowercaseLiteral.utf8Start
+    let literal = UnsafeRawPointer(lowercaseLiteral.utf8Start)
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
     var i = 0
+    // Eight bytes at a time: add 0x20 to exactly the bytes 'A'...'Z', then compare words.
+    while i &+ 8 <= count {
+        let x = buffer.loadUnaligned(fromByteOffset: range.lowerBound &+ i, as: UInt64.self)
+        let low7 = x & ~highs
+        let atLeastA = low7 &+ ones &* (0x80 - 0x41)
+        let atLeastAfterZ = low7 &+ ones &* (0x80 - 0x5B)
+        let upper = atLeastA & ~atLeastAfterZ & ~x & highs
+        if x | (upper >> 2) != literal.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+        i &+= 8
+    }
     while i < count {
         let b = buffer[range.lowerBound &+ i]
         let folded = (b &- 0x41) < 26 ? b | 0x20 : b
-        if folded != literal[i] { return false }
+        if folded != literal.load(fromByteOffset: i, as: UInt8.self) { return false }
         i &+= 1
     }
     return true
@@ -21,26 +33,36 @@ public func asciiEqualsIgnoringCase(
 /// empty list elements are skipped.
 public func commaSeparatedTokens(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>) -> [Range<Int>] {
     var tokens: [Range<Int>] = []
-    forEachCommaSeparatedToken(buffer, range) { tokens.append($0) }
+    var iterator = CommaSeparatedTokens(buffer: buffer, range: range)
+    while let token = iterator.next() { tokens.append(token) }
     return tokens
 }
 
-/// Calls `body` with each element of a comma-separated list, trimmed of OWS, skipping empty elements.
-/// Allocation-free counterpart of `commaSeparatedTokens` used on the hot path.
-@inline(__always)
-func forEachCommaSeparatedToken(
-    _ buffer: UnsafeRawBufferPointer, _ range: Range<Int>, _ body: (Range<Int>) -> Void
-) {
-    var start = range.lowerBound
-    while start < range.upperBound {
-        var end = start
-        while end < range.upperBound && buffer[end] != ASCII.comma { end += 1 }
-        var lo = start
-        var hi = end
-        while lo < hi && ASCII.isOWS(buffer[lo]) { lo += 1 }
-        while hi > lo && ASCII.isOWS(buffer[hi - 1]) { hi -= 1 }
-        if lo < hi { body(lo..<hi) }
-        start = end + 1
+/// Allocation-free iterator over the elements of a comma-separated list, trimmed of OWS, skipping
+/// empty elements; the hot-path counterpart of `commaSeparatedTokens`.
+struct CommaSeparatedTokens: IteratorProtocol {
+    let buffer: UnsafeRawBufferPointer
+    var start: Int
+    let end: Int
+
+    init(buffer: UnsafeRawBufferPointer, range: Range<Int>) {
+        self.buffer = buffer
+        self.start = range.lowerBound
+        self.end = range.upperBound
+    }
+
+    mutating func next() -> Range<Int>? {
+        while start < end {
+            var stop = start
+            while stop < end && buffer[stop] != ASCII.comma { stop += 1 }
+            var lo = start
+            var hi = stop
+            start = stop + 1
+            while lo < hi && ASCII.isOWS(buffer[lo]) { lo += 1 }
+            while hi > lo && ASCII.isOWS(buffer[hi - 1]) { hi -= 1 }
+            if lo < hi { return lo..<hi }
+        }
+        return nil
     }
 }
 

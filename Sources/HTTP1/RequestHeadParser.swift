@@ -134,6 +134,9 @@ public struct RequestHeadParser: Sendable {
                 targetStart = pos
                 phase = .target
             case .target:
+                while pos &+ 8 <= end && !SWAR.mayStopTarget(buffer.loadUnaligned(fromByteOffset: pos, as: UInt64.self)) {
+                    pos &+= 8
+                }
                 while pos < end && (buffer[pos] &- 0x21) < 0x5E { pos += 1 }
                 if pos == end { return nil }
                 guard buffer[pos] == ASCII.sp else { return .badRequest("Invalid character in request target") }
@@ -145,6 +148,10 @@ public struct RequestHeadParser: Sendable {
                 }
                 phase = .version
             case .version:
+                if pos &+ 8 <= end && versionMatcher.matchWord(buffer.loadUnaligned(fromByteOffset: pos, as: UInt64.self)) {
+                    pos &+= 8
+                    continue
+                }
                 if versionMatcher.index == 8 {
                     guard b == ASCII.cr else { return .badRequest("Invalid request line (after version)") }
                     phase = .startLineLF

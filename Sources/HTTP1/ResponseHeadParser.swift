@@ -90,6 +90,10 @@ public struct ResponseHeadParser: Sendable {
             let b = buffer[pos]
             switch phase {
             case .version:
+                if pos &+ 8 <= end && versionMatcher.matchWord(buffer.loadUnaligned(fromByteOffset: pos, as: UInt64.self)) {
+                    pos &+= 8
+                    continue
+                }
                 if versionMatcher.index == 8 {
                     guard b == ASCII.sp else { return .badRequest("Invalid status line (after version)") }
                     phase = .status

@@ -8,6 +8,19 @@ struct VersionMatcher: Sendable {
 
     var version: HTTPVersion { HTTPVersion(major: 1, minor: minor) }
 
+    /// Matches all eight bytes at once when they are at hand: `word` is the little-endian load of them.
+    /// Returns false (changing nothing) unless they are exactly `HTTP/1.0` or `HTTP/1.1`.
+    @inline(__always)
+    mutating func matchWord(_ word: UInt64) -> Bool {
+        // "HTTP/1." little-endian in the low seven bytes; the minor digit in the top byte.
+        guard index == 0, word & 0x00FF_FFFF_FFFF_FFFF == 0x002E_312F_5054_5448 else { return false }
+        let digit = UInt8(truncatingIfNeeded: word >> 56) &- 0x30
+        guard digit < 2 else { return false }
+        minor = digit
+        index = 8
+        return true
+    }
+
     @inline(__always)
     mutating func step(_ b: UInt8) -> Step {
         defer { index += 1 }

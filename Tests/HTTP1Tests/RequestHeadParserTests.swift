@@ -149,6 +149,28 @@ final class RequestHeadParserTests: XCTestCase {
         }
     }
 
+    func testEveryForbiddenByteIsFoundAtEveryOffsetOfALongTargetOrValue() {
+        let requestLine = Array("GET /".utf8)
+        let headStart = Array("GET / HTTP/1.1\r\nHost: h\r\nX-V: ".utf8)
+        for offset in 0..<20 {
+            let filler = [UInt8](repeating: UInt8(ascii: "a"), count: offset)
+            let tail = [UInt8](repeating: UInt8(ascii: "b"), count: 10)
+            for bad: UInt8 in [0x00, 0x09, 0x1F, 0x7F, 0x80, 0xFF] {
+                let target = requestLine + filler + [bad] + tail + Array(" HTTP/1.1\r\nHost: h\r\n\r\n".utf8)
+                XCTAssertEqual(parseRequest(target).error, .badRequest("Invalid character in request target"), "\(offset) \(bad)")
+            }
+            for bad: UInt8 in [0x00, 0x0B, 0x1F, 0x7F, 0x0A, 0x0D] {
+                let value = headStart + filler + [bad] + tail + Array("\r\n\r\n".utf8)
+                XCTAssertNotNil(parseRequest(value).error, "\(offset) \(bad)")
+            }
+            for fine: UInt8 in [0x09, 0x20, 0x80, 0xFF, 0x7E] {
+                let value = headStart + filler + [fine] + tail + Array("\r\n\r\n".utf8)
+                guard case .complete(let head) = parseRequest(value) else { XCTFail("\(offset) \(fine)"); continue }
+                XCTAssertEqual(head.headers[1][1].utf8.count > 0, true)
+            }
+        }
+    }
+
     func testRequestsWithoutHostOnHTTP11AreRejected() {
         XCTAssertEqual(parseRequest("GET / HTTP/1.1\r\nX: y\r\n\r\n").error, .badRequest("Missing Host header"))
     }
