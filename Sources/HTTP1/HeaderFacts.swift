@@ -26,7 +26,8 @@ struct HeaderFacts: Sendable {
             if !isValidHost(buffer, field.value) { return .badRequest("Invalid Host header") }
             hostIndex = index
         case 6 where requestRules && asciiEqualsIgnoringCase(buffer, name, "expect"):
-            if asciiEqualsIgnoringCase(buffer, field.value, "100-continue") { expectsContinue = true }
+            // An HTTP/1.0 request's expectation is ignored (RFC 9110 §10.1.1).
+            if version.minor == 1 && asciiEqualsIgnoringCase(buffer, field.value, "100-continue") { expectsContinue = true }
         case 10 where asciiEqualsIgnoringCase(buffer, name, "connection"):
             var tokens = CommaSeparatedTokens(buffer: buffer, range: field.value)
             while let token = tokens.next() {

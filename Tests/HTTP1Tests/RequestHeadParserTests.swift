@@ -89,10 +89,12 @@ final class RequestHeadParserTests: XCTestCase {
 
     func testExpectContinueIsReported() {
         guard case .complete(let yes) = parseRequest("PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n"),
-            case .complete(let no) = parseRequest("PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\n")
+            case .complete(let no) = parseRequest("PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\n"),
+            case .complete(let old) = parseRequest("PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n")
         else { return XCTFail() }
         XCTAssertTrue(yes.expectsContinue)
         XCTAssertFalse(no.expectsContinue)
+        XCTAssertFalse(old.expectsContinue, "HTTP/1.0 expectations are ignored")
     }
 
     func testLeadingEmptyLinesAreSkippedAndCounted() {
