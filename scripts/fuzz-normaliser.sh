@@ -49,6 +49,7 @@ PY
 fi
 
 echo "fuzzing for ${duration}s"
+started=$SECONDS
 set +e
 "./$out/normaliser-fuzz" "$out/corpus" -max_total_time="$duration" -print_final_stats=1 \
     -artifact_prefix="$out/artifacts/" -max_len=4096 -timeout=10 -rss_limit_mb=2048 2>&1 | tee "$out/last-run.log" \
@@ -56,5 +57,7 @@ set +e
 status=${PIPESTATUS[0]}
 set -e
 runs=$(grep -E '^stat::number_of_executed_units' "$out/last-run.log" | awk '{print $2}')
-echo "executions: ${runs:-unknown} in ${duration}s (exit status $status; log $out/last-run.log)"
+elapsed=$((SECONDS - started))
+if [ "$status" -eq 0 ]; then verdict="no crash"; else verdict="FAILED (exit status $status), see $out/artifacts/"; fi
+echo "executions: ${runs:-unknown} in ${elapsed}s, $verdict (log $out/last-run.log)"
 exit "$status"
