@@ -22,9 +22,11 @@ private func summarize(_ result: HeadParseResult<RequestHead>) -> Summary {
     case .incomplete: return Summary()
     case .failed(let error): return Summary(kind: "\(error)")
     case .complete(let h):
-        var n = [h.method.lowerBound, h.method.upperBound, h.target.lowerBound, h.target.upperBound,
-                 Int(h.version.minor), h.length, h.keepAlive ? 1 : 0, h.isHEAD ? 1 : 0, h.expectsContinue ? 1 : 0,
-                 h.hostIndex ?? -1, framingNumber(h.framing)]
+        var n = [
+            h.method.lowerBound, h.method.upperBound, h.target.lowerBound, h.target.upperBound,
+            Int(h.version.minor), h.length, h.keepAlive ? 1 : 0, h.isHEAD ? 1 : 0, h.expectsContinue ? 1 : 0,
+            h.hostIndex ?? -1, framingNumber(h.framing),
+        ]
         for f in h.headers { n += [f.name.lowerBound, f.name.upperBound, f.value.lowerBound, f.value.upperBound] }
         return Summary(kind: "complete", numbers: n)
     }
@@ -35,8 +37,10 @@ private func summarize(_ result: HeadParseResult<ResponseHead>) -> Summary {
     case .incomplete: return Summary()
     case .failed(let error): return Summary(kind: "\(error)")
     case .complete(let h):
-        var n = [Int(h.version.minor), h.status, h.length, h.keepAlive ? 1 : 0, h.contentEncodingIndex ?? -1,
-                 framingNumber(h.framing)]
+        var n = [
+            Int(h.version.minor), h.status, h.length, h.keepAlive ? 1 : 0, h.contentEncodingIndex ?? -1,
+            framingNumber(h.framing),
+        ]
         for f in h.headers { n += [f.name.lowerBound, f.name.upperBound, f.value.lowerBound, f.value.upperBound] }
         return Summary(kind: "complete", numbers: n)
     }
@@ -52,8 +56,10 @@ private func framingNumber(_ framing: BodyFraming) -> Int {
 }
 
 /// Feeds growing prefixes of `bytes` (ends chosen by `cuts`) to `parse` until it stops being incomplete.
-private func feedInPieces<R>(_ bytes: [UInt8], cuts: [Int], _ parse: (UnsafeRawBufferPointer) -> R,
-                             isIncomplete: (R) -> Bool) -> R {
+private func feedInPieces<R>(
+    _ bytes: [UInt8], cuts: [Int], _ parse: (UnsafeRawBufferPointer) -> R,
+    isIncomplete: (R) -> Bool
+) -> R {
     var last: R? = nil
     for end in cuts + [bytes.count] where end <= bytes.count {
         let r = bytes[0..<end].withUnsafeBytes { parse($0) }
@@ -103,19 +109,22 @@ private func fuzzRequest(_ bytes: [UInt8], seed: UInt8) {
     }
     let whole = parse(bytes)
     var parser = RequestHeadParser(maxHeaderBytes: 2048, maxBodyBytes: 100_000, maxHeaderCount: 20)
-    let pieces = feedInPieces(bytes, cuts: cutPoints(bytes.count, seed: seed), { parser.parse($0) },
-                              isIncomplete: { if case .incomplete = $0 { true } else { false } })
+    let pieces = feedInPieces(
+        bytes, cuts: cutPoints(bytes.count, seed: seed), { parser.parse($0) },
+        isIncomplete: { if case .incomplete = $0 { true } else { false } })
     check(summarize(whole) == summarize(pieces), "whole and pieces agree")
     guard case .complete(let head) = whole else { return }
     check(head.length <= bytes.count && head.length <= 2048, "length inside buffer")
     check(head.method.upperBound < head.target.lowerBound && head.target.upperBound < head.length, "line order")
     checkFields(head.headers, bytes, length: head.length)
     if case .contentLength(let n) = head.framing { check(n <= 100_000, "body limit") }
-    let line = Array(bytes[head.method]) + [ASCII.sp] + Array(bytes[head.target]) + Array(" HTTP/1.\(head.version.minor)".utf8)
+    let line =
+        Array(bytes[head.method]) + [ASCII.sp] + Array(bytes[head.target]) + Array(" HTTP/1.\(head.version.minor)".utf8)
     let again = parse(rebuild(startLine: line, head.headers, bytes))
     guard case .complete(let head2) = again else { fatalError("rebuilt request does not parse: \(again)") }
-    check(head2.headers.count == head.headers.count && head2.framing == head.framing && head2.keepAlive == head.keepAlive
-          && head2.hostIndex == head.hostIndex && head2.isHEAD == head.isHEAD, "rebuilt request agrees")
+    check(
+        head2.headers.count == head.headers.count && head2.framing == head.framing && head2.keepAlive == head.keepAlive
+            && head2.hostIndex == head.hostIndex && head2.isHEAD == head.isHEAD, "rebuilt request agrees")
 }
 
 private func fuzzResponse(_ bytes: [UInt8], seed: UInt8) {
@@ -126,17 +135,20 @@ private func fuzzResponse(_ bytes: [UInt8], seed: UInt8) {
     }
     let whole = parse(bytes)
     var parser = ResponseHeadParser(maxHeaderBytes: 2048, maxHeaderCount: 20)
-    let pieces = feedInPieces(bytes, cuts: cutPoints(bytes.count, seed: seed), { parser.parse($0, requestWasHEAD: wasHEAD) },
-                              isIncomplete: { if case .incomplete = $0 { true } else { false } })
+    let pieces = feedInPieces(
+        bytes, cuts: cutPoints(bytes.count, seed: seed), { parser.parse($0, requestWasHEAD: wasHEAD) },
+        isIncomplete: { if case .incomplete = $0 { true } else { false } })
     check(summarize(whole) == summarize(pieces), "whole and pieces agree")
     guard case .complete(let head) = whole else { return }
     check((100...599).contains(head.status) && head.length <= bytes.count, "status and length")
     checkFields(head.headers, bytes, length: head.length)
     if head.framing == .untilClose { check(!head.keepAlive, "until-close is not kept alive") }
-    let again = parse(rebuild(startLine: Array("HTTP/1.\(head.version.minor) \(head.status) R".utf8), head.headers, bytes))
+    let again = parse(
+        rebuild(startLine: Array("HTTP/1.\(head.version.minor) \(head.status) R".utf8), head.headers, bytes))
     guard case .complete(let head2) = again else { fatalError("rebuilt response does not parse: \(again)") }
-    check(head2.headers.count == head.headers.count && head2.framing == head.framing && head2.keepAlive == head.keepAlive,
-          "rebuilt response agrees")
+    check(
+        head2.headers.count == head.headers.count && head2.framing == head.framing && head2.keepAlive == head.keepAlive,
+        "rebuilt response agrees")
 }
 
 /// Decodes in pieces; returns data, consumed, finished, or the error text.
@@ -170,14 +182,17 @@ private func decodeChunked(_ bytes: [UInt8], cuts: [Int]) -> ([UInt8], Int, Bool
 private func fuzzChunked(_ bytes: [UInt8], seed: UInt8) {
     let whole = decodeChunked(bytes, cuts: [])
     let pieces = decodeChunked(bytes, cuts: cutPoints(bytes.count, seed: seed))
-    check(whole.0 == pieces.0 && whole.1 == pieces.1 && whole.2 == pieces.2 && whole.3 == pieces.3, "chunked pieces agree")
+    check(
+        whole.0 == pieces.0 && whole.1 == pieces.1 && whole.2 == pieces.2 && whole.3 == pieces.3, "chunked pieces agree"
+    )
     // Round trip: the input as data, chunked by the seed's sizes, decodes back to itself.
     var encoded: [UInt8] = []
     var at = 0
     let step = Int(seed % 13) + 1
     while at < bytes.count {
         let n = min(step, bytes.count - at)
-        encoded += Array(String(n, radix: 16).utf8) + Array(";x=\"y\"\r\n".utf8) + bytes[at..<at + n] + [ASCII.cr, ASCII.lf]
+        encoded +=
+            Array(String(n, radix: 16).utf8) + Array(";x=\"y\"\r\n".utf8) + bytes[at..<at + n] + [ASCII.cr, ASCII.lf]
         at += n
     }
     encoded += Array("0\r\nT: v\r\n\r\nNEXT".utf8)

@@ -13,7 +13,8 @@ enum ASCII {
     static let slash: UInt8 = 0x2F
     static let asterisk: UInt8 = 0x2A
 
-    /// tchar membership of bytes 0x00–0x7F, one character per byte ("1" = tchar), 32 per line; a constant in the binary.
+    /// tchar membership of bytes 0x00–0x7F, one character per byte ("1" = tchar), 32 per line;
+    /// a constant in the binary.
     private static let tcharTable: StaticString = """
         00000000000000000000000000000000\
         01011111001101101111111111000000\
@@ -21,10 +22,16 @@ enum ASCII {
         11111111111111111111111111101010
         """
 
+    /// Looks `b` up in a 128-character table of "0"/"1"; bytes from 0x80 are never members.
+    @inline(__always)
+    private static func isMember(_ b: UInt8, of table: StaticString) -> Bool {
+        b < 128 && table.utf8Start[Int(b)] == 0x31
+    }
+
     /// Whether `b` is a token character (RFC 9110 §5.6.2).
     @inline(__always)
     static func isTchar(_ b: UInt8) -> Bool {
-        b < 128 && tcharTable.utf8Start[Int(b)] == 0x31
+        isMember(b, of: tcharTable)
     }
 
     /// Bytes allowed in a Host value (`uri-host [":" port]`): unreserved, "%", the sub-delims other than
@@ -39,7 +46,7 @@ enum ASCII {
     /// Whether `b` may appear in a Host value.
     @inline(__always)
     static func isHostChar(_ b: UInt8) -> Bool {
-        b < 128 && hostTable.utf8Start[Int(b)] == 0x31
+        isMember(b, of: hostTable)
     }
 
     /// Whether `b` may appear in a field value other than as OWS: VCHAR or obs-text.

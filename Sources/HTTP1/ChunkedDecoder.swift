@@ -69,7 +69,9 @@ public struct ChunkedDecoder: Sendable {
         return error
     }
 
-    private mutating func decodeTrailer(_ bytes: UnsafeRawBufferPointer, _ pos: inout Int, _ end: Int) throws(HTTPParseError) {
+    private mutating func decodeTrailer(_ bytes: UnsafeRawBufferPointer, _ pos: inout Int, _ end: Int)
+        throws(HTTPParseError)
+    {
         let start = pos
         trailer.forgetPositions()
         let limit = Swift.min(end, pos + (maxTrailerBytes - trailerBytes) + 1)

@@ -79,7 +79,8 @@ struct FieldLineScanner: Sendable {
             fallthrough
         case .value:
             while true {
-                while p &+ 8 <= end && !SWAR.mayStopFieldValue(buffer.loadUnaligned(fromByteOffset: p, as: UInt64.self)) {
+                while p &+ 8 <= end && !SWAR.mayStopFieldValue(buffer.loadUnaligned(fromByteOffset: p, as: UInt64.self))
+                {
                     p &+= 8
                 }
                 while p < end && ASCII.isFieldVisibleOrSP(buffer[p]) { p &+= 1 }

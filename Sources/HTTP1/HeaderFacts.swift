@@ -27,7 +27,9 @@ struct HeaderFacts: Sendable {
             hostIndex = index
         case 6 where requestRules && asciiEqualsIgnoringCase(buffer, name, "expect"):
             // An HTTP/1.0 request's expectation is ignored (RFC 9110 §10.1.1).
-            if version.minor == 1 && asciiEqualsIgnoringCase(buffer, field.value, "100-continue") { expectsContinue = true }
+            if version.minor == 1 && asciiEqualsIgnoringCase(buffer, field.value, "100-continue") {
+                expectsContinue = true
+            }
         case 10 where asciiEqualsIgnoringCase(buffer, name, "connection"):
             var tokens = CommaSeparatedTokens(buffer: buffer, range: field.value)
             while let token = tokens.next() {
@@ -42,7 +44,8 @@ struct HeaderFacts: Sendable {
                 return .badRequest("Invalid Content-Length header")
             }
             if let previous = contentLength, requestRules || previous != value {
-                return .badRequest(requestRules ? "Duplicate Content-Length header" : "Conflicting Content-Length headers")
+                return .badRequest(
+                    requestRules ? "Duplicate Content-Length header" : "Conflicting Content-Length headers")
             }
             if chunked { return .badRequest("Content-Length together with Transfer-Encoding") }
             contentLength = value

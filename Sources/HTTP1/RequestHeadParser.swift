@@ -21,86 +21,66 @@ public struct RequestHeadParser: Sendable {
 
     private static let maxLeadingEmptyLines = 4
 
-    private let maxHeaderBytes: Int
-    private let maxBodyBytes: Int
-    private let maxHeaderCount: Int
-
+    private var scan: HeadScan
     private var phase = Phase.leading
-    private var pos = 0
     private var leadingEmptyLines = 0
     private var methodStart = 0
     private var methodEnd = 0
     private var targetStart = 0
     private var targetEnd = 0
-    private var versionMatcher = VersionMatcher()
-    private var section = FieldSection()
-    private var failure: HTTPParseError?
 
     /// Creates a parser. `maxHeaderBytes` bounds the whole head (431 beyond), `maxBodyBytes` the declared
     /// Content-Length (413 beyond), `maxHeaderCount` the number of fields (431 beyond).
     public init(maxHeaderBytes: Int, maxBodyBytes: Int, maxHeaderCount: Int = 100) {
-        self.maxHeaderBytes = maxHeaderBytes
-        self.maxBodyBytes = maxBodyBytes
-        self.maxHeaderCount = maxHeaderCount
+        scan = HeadScan(
+            maxHeaderBytes: maxHeaderBytes, maxHeaderCount: maxHeaderCount, maxContentLength: maxBodyBytes,
+            requestRules: true)
     }
 
     /// Forgets the current message so the parser can start on the next one. Keeps allocated capacity.
     public mutating func reset() {
+        scan.reset()
         phase = .leading
-        pos = 0
         leadingEmptyLines = 0
-        versionMatcher = VersionMatcher()
-        section.reset()
-        failure = nil
     }
 
     /// Parses as much of the head as `buffer` holds. Offsets in the result refer to `buffer`.
     public mutating func parse(_ buffer: UnsafeRawBufferPointer) -> HeadParseResult<RequestHead> {
-        if let failure { return .failed(failure) }
-        let end = Swift.min(buffer.count, maxHeaderBytes)
-        if phase != .fields, let error = scanRequestLine(buffer, end) { return fail(error) }
-        if phase == .fields {
-            switch section.collect(
-                buffer, &pos, end, version: versionMatcher.version, requestRules: true,
-                maxHeaderCount: maxHeaderCount, maxContentLength: maxBodyBytes)
-            {
-            case .needMore: break
-            case .failed(let error): return fail(error)
-            case .complete: return finish(buffer)
-            }
+        let startLineError = scan.canScan && phase != .fields ? scanRequestLine(buffer, scan.end(of: buffer)) : nil
+        switch scan.scanFields(buffer, startLineDone: phase == .fields, startLineError: startLineError) {
+        case .incomplete: return .incomplete
+        case .failed(let error): return .failed(error)
+        case .complete: return finish(buffer)
         }
-        return buffer.count >= maxHeaderBytes ? fail(.headersTooLarge) : .incomplete
-    }
-
-    private mutating func fail(_ error: HTTPParseError) -> HeadParseResult<RequestHead> {
-        failure = error
-        return .failed(error)
     }
 
     private mutating func finish(_ buffer: UnsafeRawBufferPointer) -> HeadParseResult<RequestHead> {
-        let version = versionMatcher.version
-        if version.minor == 1 && section.facts.hostIndex == nil { return fail(.badRequest("Missing Host header")) }
+        let version = scan.version.version
+        let facts = scan.section.facts
+        if version.minor == 1 && facts.hostIndex == nil {
+            return .failed(scan.fail(.badRequest("Missing Host header")))
+        }
         let framing: BodyFraming
-        if section.facts.chunked {
+        if facts.chunked {
             framing = .chunked
-        } else if let length = section.facts.contentLength {
+        } else if let length = facts.contentLength {
             framing = .contentLength(length)
         } else {
             framing = .none
         }
         let head = RequestHead(
             method: methodStart..<methodEnd, target: targetStart..<targetEnd, version: version,
-            headers: section.takeHeaders(), length: pos, framing: framing, keepAlive: section.facts.keepAlive(version),
+            headers: scan.section.takeHeaders(), length: scan.pos, framing: framing,
+            keepAlive: facts.keepAlive(version),
             isHEAD: bytesEqual(buffer, methodStart..<methodEnd, "HEAD"),
-            expectsContinue: section.facts.expectsContinue, hostIndex: section.facts.hostIndex)
-        failure = .badRequest("Parser used again without reset()")
+            expectsContinue: facts.expectsContinue, hostIndex: facts.hostIndex)
         return .complete(head)
     }
 
     /// Scans the request line up to its CRLF; returns an error, or nil when it needs more bytes or is done.
     private mutating func scanRequestLine(_ buffer: UnsafeRawBufferPointer, _ end: Int) -> HTTPParseError? {
-        while pos < end {
-            let b = buffer[pos]
+        while scan.pos < end {
+            let b = buffer[scan.pos]
             switch phase {
             case .leading:
                 if b == ASCII.cr {
@@ -112,7 +92,7 @@ public struct RequestHeadParser: Sendable {
                 } else if b == ASCII.lf {
                     return .badRequest("Bare LF before the request line")
                 } else {
-                    methodStart = pos
+                    methodStart = scan.pos
                     phase = .method
                     continue
                 }
@@ -120,27 +100,29 @@ public struct RequestHeadParser: Sendable {
                 guard b == ASCII.lf else { return .badRequest("Bare CR before the request line") }
                 phase = .leading
             case .method:
-                while pos < end && ASCII.isTchar(buffer[pos]) { pos += 1 }
-                if pos == end { return nil }
-                guard buffer[pos] == ASCII.sp, pos > methodStart else {
+                while scan.pos < end && ASCII.isTchar(buffer[scan.pos]) { scan.pos += 1 }
+                if scan.pos == end { return nil }
+                guard buffer[scan.pos] == ASCII.sp, scan.pos > methodStart else {
                     return .badRequest("Invalid request line (method)")
                 }
-                methodEnd = pos
+                methodEnd = scan.pos
                 phase = .targetStart
             case .targetStart:
                 guard b == ASCII.slash || b == ASCII.asterisk else {
                     return .badRequest("Invalid request target (only origin-form is accepted)")
                 }
-                targetStart = pos
+                targetStart = scan.pos
                 phase = .target
             case .target:
-                while pos &+ 8 <= end && !SWAR.mayStopTarget(buffer.loadUnaligned(fromByteOffset: pos, as: UInt64.self)) {
-                    pos &+= 8
+                while scan.pos &+ 8 <= end
+                    && !SWAR.mayStopTarget(buffer.loadUnaligned(fromByteOffset: scan.pos, as: UInt64.self))
+                {
+                    scan.pos &+= 8
                 }
-                while pos < end && (buffer[pos] &- 0x21) < 0x5E { pos += 1 }
-                if pos == end { return nil }
-                guard buffer[pos] == ASCII.sp else { return .badRequest("Invalid character in request target") }
-                targetEnd = pos
+                while scan.pos < end && (buffer[scan.pos] &- 0x21) < 0x5E { scan.pos += 1 }
+                if scan.pos == end { return nil }
+                guard buffer[scan.pos] == ASCII.sp else { return .badRequest("Invalid character in request target") }
+                targetEnd = scan.pos
                 if buffer[targetStart] == ASCII.asterisk
                     && (targetEnd - targetStart != 1 || !bytesEqual(buffer, methodStart..<methodEnd, "OPTIONS"))
                 {
@@ -148,25 +130,27 @@ public struct RequestHeadParser: Sendable {
                 }
                 phase = .version
             case .version:
-                if pos &+ 8 <= end && versionMatcher.matchWord(buffer.loadUnaligned(fromByteOffset: pos, as: UInt64.self)) {
-                    pos &+= 8
+                if scan.pos &+ 8 <= end
+                    && scan.version.matchWord(buffer.loadUnaligned(fromByteOffset: scan.pos, as: UInt64.self))
+                {
+                    scan.pos &+= 8
                     continue
                 }
-                if versionMatcher.index == 8 {
+                if scan.version.index == 8 {
                     guard b == ASCII.cr else { return .badRequest("Invalid request line (after version)") }
                     phase = .startLineLF
-                } else if case .failed(let error) = versionMatcher.step(b) {
+                } else if case .failed(let error) = scan.version.step(b) {
                     return error
                 }
             case .startLineLF:
                 guard b == ASCII.lf else { return .badRequest("Bare CR in request line") }
-                pos += 1
+                scan.pos += 1
                 phase = .fields
                 return nil
             case .fields:
                 return nil
             }
-            pos += 1
+            scan.pos += 1
         }
         return nil
     }

@@ -12,92 +12,74 @@
 public struct ResponseHeadParser: Sendable {
     private enum Phase: UInt8 { case version, status, reason, startLineLF, fields }
 
-    private let maxHeaderBytes: Int
-    private let maxHeaderCount: Int
-
+    private var scan: HeadScan
     private var phase = Phase.version
-    private var pos = 0
     private var status = 0
     private var statusDigits = 0
-    private var versionMatcher = VersionMatcher()
-    private var section = FieldSection()
-    private var failure: HTTPParseError?
 
     /// Creates a parser; a head longer than `maxHeaderBytes` or with more than `maxHeaderCount` fields
     /// fails with `.headersTooLarge`.
     public init(maxHeaderBytes: Int, maxHeaderCount: Int = 100) {
-        self.maxHeaderBytes = maxHeaderBytes
-        self.maxHeaderCount = maxHeaderCount
+        scan = HeadScan(
+            maxHeaderBytes: maxHeaderBytes, maxHeaderCount: maxHeaderCount, maxContentLength: Int.max,
+            requestRules: false)
     }
 
     /// Forgets the current response so the parser can start on the next one. Keeps allocated capacity.
     public mutating func reset() {
+        scan.reset()
         phase = .version
-        pos = 0
         status = 0
         statusDigits = 0
-        versionMatcher = VersionMatcher()
-        section.reset()
-        failure = nil
     }
 
     /// Parses as much of the head as `buffer` holds. `requestWasHEAD` makes the framing `.none`.
-    public mutating func parse(_ buffer: UnsafeRawBufferPointer, requestWasHEAD: Bool) -> HeadParseResult<ResponseHead> {
-        if let failure { return .failed(failure) }
-        let end = Swift.min(buffer.count, maxHeaderBytes)
-        if phase != .fields, let error = scanStatusLine(buffer, end) { return fail(error) }
-        if phase == .fields {
-            switch section.collect(
-                buffer, &pos, end, version: versionMatcher.version, requestRules: false,
-                maxHeaderCount: maxHeaderCount, maxContentLength: Int.max)
-            {
-            case .needMore: break
-            case .failed(let error): return fail(error)
-            case .complete: return finish(requestWasHEAD: requestWasHEAD)
-            }
+    public mutating func parse(_ buffer: UnsafeRawBufferPointer, requestWasHEAD: Bool) -> HeadParseResult<ResponseHead>
+    {
+        let startLineError = scan.canScan && phase != .fields ? scanStatusLine(buffer, scan.end(of: buffer)) : nil
+        switch scan.scanFields(buffer, startLineDone: phase == .fields, startLineError: startLineError) {
+        case .incomplete: return .incomplete
+        case .failed(let error): return .failed(error)
+        case .complete: return finish(requestWasHEAD: requestWasHEAD)
         }
-        return buffer.count >= maxHeaderBytes ? fail(.headersTooLarge) : .incomplete
-    }
-
-    private mutating func fail(_ error: HTTPParseError) -> HeadParseResult<ResponseHead> {
-        failure = error
-        return .failed(error)
     }
 
     private mutating func finish(requestWasHEAD: Bool) -> HeadParseResult<ResponseHead> {
-        let version = versionMatcher.version
+        let version = scan.version.version
+        let facts = scan.section.facts
         let framing: BodyFraming
         if requestWasHEAD || status < 200 || status == 204 || status == 304 {
             framing = .none
-        } else if section.facts.chunked {
+        } else if facts.chunked {
             framing = .chunked
-        } else if let length = section.facts.contentLength {
+        } else if let length = facts.contentLength {
             framing = .contentLength(length)
         } else {
             framing = .untilClose
         }
         let head = ResponseHead(
-            version: version, status: status, headers: section.takeHeaders(), length: pos, framing: framing,
-            keepAlive: framing != .untilClose && section.facts.keepAlive(version),
-            contentEncodingIndex: section.facts.contentEncodingIndex)
-        failure = .badRequest("Parser used again without reset()")
+            version: version, status: status, headers: scan.section.takeHeaders(), length: scan.pos, framing: framing,
+            keepAlive: framing != .untilClose && facts.keepAlive(version),
+            contentEncodingIndex: facts.contentEncodingIndex)
         return .complete(head)
     }
 
     /// Scans the status line up to its CRLF; returns an error, or nil when it needs more bytes or is done.
     private mutating func scanStatusLine(_ buffer: UnsafeRawBufferPointer, _ end: Int) -> HTTPParseError? {
-        while pos < end {
-            let b = buffer[pos]
+        while scan.pos < end {
+            let b = buffer[scan.pos]
             switch phase {
             case .version:
-                if pos &+ 8 <= end && versionMatcher.matchWord(buffer.loadUnaligned(fromByteOffset: pos, as: UInt64.self)) {
-                    pos &+= 8
+                if scan.pos &+ 8 <= end
+                    && scan.version.matchWord(buffer.loadUnaligned(fromByteOffset: scan.pos, as: UInt64.self))
+                {
+                    scan.pos &+= 8
                     continue
                 }
-                if versionMatcher.index == 8 {
+                if scan.version.index == 8 {
                     guard b == ASCII.sp else { return .badRequest("Invalid status line (after version)") }
                     phase = .status
-                } else if case .failed(let error) = versionMatcher.step(b) {
+                } else if case .failed(let error) = scan.version.step(b) {
                     return error
                 }
             case .status:
@@ -117,22 +99,24 @@ public struct ResponseHeadParser: Sendable {
                     return .badRequest("Invalid status code")
                 }
             case .reason:
-                while pos < end && (ASCII.isFieldVisible(buffer[pos]) || ASCII.isOWS(buffer[pos])) { pos += 1 }
-                if pos == end { return nil }
-                switch buffer[pos] {
+                while scan.pos < end && (ASCII.isFieldVisible(buffer[scan.pos]) || ASCII.isOWS(buffer[scan.pos])) {
+                    scan.pos += 1
+                }
+                if scan.pos == end { return nil }
+                switch buffer[scan.pos] {
                 case ASCII.cr: phase = .startLineLF
                 case ASCII.lf: return .badRequest("Bare LF in status line")
                 default: return .badRequest("Invalid character in reason phrase")
                 }
             case .startLineLF:
                 guard b == ASCII.lf else { return .badRequest("Bare CR in status line") }
-                pos += 1
+                scan.pos += 1
                 phase = .fields
                 return nil
             case .fields:
                 return nil
             }
-            pos += 1
+            scan.pos += 1
         }
         return nil
     }

@@ -1,6 +1,9 @@
 /// Matches the eight bytes `HTTP/1.0` or `HTTP/1.1` one byte at a time (case-sensitive, RFC 9112 §2.3).
 struct VersionMatcher: Sendable {
-    enum Step { case more, matched, failed(HTTPParseError) }
+    enum Step {
+        case more, matched
+        case failed(HTTPParseError)
+    }
 
     private static let prefix: StaticString = "HTTP/1."
     private(set) var index = 0

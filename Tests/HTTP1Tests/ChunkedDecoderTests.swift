@@ -58,7 +58,8 @@ final class ChunkedDecoderTests: XCTestCase {
             for pieceSize in [Int.max, 1, 2, 3, 7] {
                 switch decode(vector.input, pieceSize: pieceSize) {
                 case .success(let result):
-                    XCTAssertEqual(String(decoding: result.body, as: UTF8.self), vector.body, "\(vector.name) / \(pieceSize)")
+                    XCTAssertEqual(
+                        String(decoding: result.body, as: UTF8.self), vector.body, "\(vector.name) / \(pieceSize)")
                     XCTAssertEqual(result.consumed, vector.input.utf8.count, vector.name)
                     XCTAssertTrue(result.finished, vector.name)
                 case .failure(let error):
@@ -105,7 +106,10 @@ final class ChunkedDecoderTests: XCTestCase {
         ("empty extension value", "5;a=\r\nhello\r\n", "Invalid chunk extension"),
         ("unterminated quoted value", "5;a=\"x\r\nhello\r\n", "Invalid chunk extension"),
         ("bare LF in extension", "5;a=b\nhello\r\n", "Invalid chunk extension"),
-        ("extension too long", "5;a=" + String(repeating: "b", count: 5000) + "\r\nhello\r\n", "Chunk extension too long"),
+        (
+            "extension too long", "5;a=" + String(repeating: "b", count: 5000) + "\r\nhello\r\n",
+            "Chunk extension too long"
+        ),
         ("obs-fold in trailer", "0\r\nX: a\r\n b\r\n\r\n", "Obsolete line folding in header section"),
         ("space before colon in trailer", "0\r\nX : a\r\n\r\n", "Whitespace between header field name and colon"),
         ("bare LF in trailer", "0\r\nX: a\n\r\n", "Bare LF in header section"),
@@ -143,7 +147,9 @@ final class ChunkedDecoderTests: XCTestCase {
         var body: [UInt8] = []
         let bytes = Array("x\r\n5\r\nhello\r\n".utf8)
         guard case .failure = feed(&decoder, bytes[...], into: &body) else { return XCTFail() }
-        guard case .failure = feed(&decoder, bytes[3...], into: &body) else { return XCTFail("a failed decoder stays failed") }
+        guard case .failure = feed(&decoder, bytes[3...], into: &body) else {
+            return XCTFail("a failed decoder stays failed")
+        }
         XCTAssertEqual(body, [])
     }
 
@@ -151,7 +157,9 @@ final class ChunkedDecoderTests: XCTestCase {
         var decoder = ChunkedDecoder()
         var body: [UInt8] = []
         for piece in ["10\r\n0123456", "789abcdef\r\n3\r\nxyz\r\n"] {
-            guard case .success(let result) = feed(&decoder, Array(piece.utf8)[...], into: &body) else { return XCTFail() }
+            guard case .success(let result) = feed(&decoder, Array(piece.utf8)[...], into: &body) else {
+                return XCTFail()
+            }
             XCTAssertFalse(result.finished)
         }
         XCTAssertEqual(decoder.decodedBytes, 19)

@@ -43,7 +43,9 @@ final class HeaderValuesTests: XCTestCase {
         ]
         for (value, expected) in cases {
             let tokens = withBytes(value) { b in
-                commaSeparatedTokens(b, 0..<b.count).map { String(decoding: UnsafeRawBufferPointer(rebasing: b[$0]), as: UTF8.self) }
+                commaSeparatedTokens(b, 0..<b.count).map {
+                    String(decoding: UnsafeRawBufferPointer(rebasing: b[$0]), as: UTF8.self)
+                }
             }
             XCTAssertEqual(tokens, expected, value)
         }

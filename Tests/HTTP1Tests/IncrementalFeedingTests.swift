@@ -35,7 +35,8 @@ final class IncrementalFeedingTests: XCTestCase {
     func testRandomPiecesAgreeWithWholeForValidAndInvalidRequests() {
         let valid = [
             "GET /x?y HTTP/1.1\r\nHost: h\r\nAccept: */*\r\nX-Pad:  a b  \r\nUser-Agent: test/1.0 (x; y)\r\n\r\n",
-            "\r\n\r\nPOST /upload HTTP/1.1\r\nHost: h:8080\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n",
+            "\r\n\r\nPOST /upload HTTP/1.1\r\nHost: h:8080\r\nTransfer-Encoding: chunked\r\n"
+                + "Expect: 100-continue\r\n\r\n",
             "PATCH /p HTTP/1.0\r\nContent-Length: 12\r\nConnection: keep-alive\r\nX-Long: "
                 + String(repeating: "0123456789abcdef\t ", count: 20) + "\r\n\r\n",
         ]

@@ -65,7 +65,8 @@ func parseRequest(
     _ bytes: [UInt8], maxHeaderBytes: Int = defaultMaxHeaderBytes, maxBodyBytes: Int = defaultMaxBodyBytes,
     maxHeaderCount: Int = 100
 ) -> Outcome<ParsedRequest> {
-    var parser = RequestHeadParser(maxHeaderBytes: maxHeaderBytes, maxBodyBytes: maxBodyBytes, maxHeaderCount: maxHeaderCount)
+    var parser = RequestHeadParser(
+        maxHeaderBytes: maxHeaderBytes, maxBodyBytes: maxBodyBytes, maxHeaderCount: maxHeaderCount)
     return bytes.withUnsafeBytes { buffer in
         switch parser.parse(buffer) {
         case .incomplete: return .incomplete
@@ -75,9 +76,12 @@ func parseRequest(
     }
 }
 
-func parseRequest(_ string: String, maxHeaderBytes: Int = defaultMaxHeaderBytes, maxBodyBytes: Int = defaultMaxBodyBytes,
-                  maxHeaderCount: Int = 100) -> Outcome<ParsedRequest> {
-    parseRequest(Array(string.utf8), maxHeaderBytes: maxHeaderBytes, maxBodyBytes: maxBodyBytes, maxHeaderCount: maxHeaderCount)
+func parseRequest(
+    _ string: String, maxHeaderBytes: Int = defaultMaxHeaderBytes, maxBodyBytes: Int = defaultMaxBodyBytes,
+    maxHeaderCount: Int = 100
+) -> Outcome<ParsedRequest> {
+    parseRequest(
+        Array(string.utf8), maxHeaderBytes: maxHeaderBytes, maxBodyBytes: maxBodyBytes, maxHeaderCount: maxHeaderCount)
 }
 
 /// Parses `bytes` fed one byte at a time (the buffer grows, same start), stopping at the first

@@ -27,19 +27,24 @@ final class RequestHeadParserTests: XCTestCase {
     }
 
     func testHeadersAreReturnedInOrderAndTrimmedOfOptionalWhitespace() {
-        let raw = "POST /x HTTP/1.1\r\nHost:h\r\nX-A: \t value with  inner \t \r\nX-Empty:\r\nX-Blank:   \r\n"
+        let raw =
+            "POST /x HTTP/1.1\r\nHost:h\r\nX-A: \t value with  inner \t \r\nX-Empty:\r\nX-Blank:   \r\n"
             + "X-Obs: caf\u{e9}\r\nContent-Length: 3\r\n\r\nabc"
         guard case .complete(let head) = parseRequest(raw) else { return XCTFail("\(parseRequest(raw))") }
-        XCTAssertEqual(head.headers, [
-            ["Host", "h"], ["X-A", "value with  inner"], ["X-Empty", ""], ["X-Blank", ""],
-            ["X-Obs", "caf\u{e9}"], ["Content-Length", "3"],
-        ])
+        XCTAssertEqual(
+            head.headers,
+            [
+                ["Host", "h"], ["X-A", "value with  inner"], ["X-Empty", ""], ["X-Blank", ""],
+                ["X-Obs", "caf\u{e9}"], ["Content-Length", "3"],
+            ])
         XCTAssertEqual(head.framing, .contentLength(3))
         XCTAssertEqual(head.length, raw.utf8.count - 3)
     }
 
     func testHostFormsAreAccepted() {
-        for host in ["example.com", "example.com:8080", "127.0.0.1:80", "[::1]:8443", "xn--bcher-kva.example", "a_b.local", ""] {
+        for host in [
+            "example.com", "example.com:8080", "127.0.0.1:80", "[::1]:8443", "xn--bcher-kva.example", "a_b.local", "",
+        ] {
             guard case .complete(let head) = parseRequest("GET / HTTP/1.1\r\nHost: \(host)\r\n\r\n") else {
                 XCTFail(host)
                 continue
@@ -67,7 +72,10 @@ final class RequestHeadParserTests: XCTestCase {
             ("GET / HTTP/1.0\r\n\r\n", false),
         ]
         for (raw, expected) in cases {
-            guard case .complete(let head) = parseRequest(raw) else { XCTFail(raw); continue }
+            guard case .complete(let head) = parseRequest(raw) else {
+                XCTFail(raw)
+                continue
+            }
             XCTAssertEqual(head.keepAlive, expected, raw)
         }
     }
@@ -82,15 +90,21 @@ final class RequestHeadParserTests: XCTestCase {
             ("POST / HTTP/1.1\r\nHost: h\r\n\r\n", .none),
         ]
         for (raw, expected) in cases {
-            guard case .complete(let head) = parseRequest(raw) else { XCTFail("\(raw): \(parseRequest(raw))"); continue }
+            guard case .complete(let head) = parseRequest(raw) else {
+                XCTFail("\(raw): \(parseRequest(raw))")
+                continue
+            }
             XCTAssertEqual(head.framing, expected, raw)
         }
     }
 
     func testExpectContinueIsReported() {
-        guard case .complete(let yes) = parseRequest("PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n"),
+        guard
+            case .complete(let yes) = parseRequest(
+                "PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n"),
             case .complete(let no) = parseRequest("PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\n"),
-            case .complete(let old) = parseRequest("PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n")
+            case .complete(let old) = parseRequest(
+                "PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n")
         else { return XCTFail() }
         XCTAssertTrue(yes.expectsContinue)
         XCTAssertFalse(no.expectsContinue)
@@ -102,8 +116,9 @@ final class RequestHeadParserTests: XCTestCase {
         guard case .complete(let head) = parseRequest(raw) else { return XCTFail() }
         XCTAssertEqual(head.method, "GET")
         XCTAssertEqual(head.length, raw.utf8.count)
-        XCTAssertEqual(parseRequest(String(repeating: "\r\n", count: 5) + "GET / HTTP/1.1\r\nHost: h\r\n\r\n").error,
-                       .badRequest("Too many empty lines before the request line"))
+        XCTAssertEqual(
+            parseRequest(String(repeating: "\r\n", count: 5) + "GET / HTTP/1.1\r\nHost: h\r\n\r\n").error,
+            .badRequest("Too many empty lines before the request line"))
     }
 
     func testPipelinedHeadsParseOneAfterAnother() {
@@ -130,8 +145,10 @@ final class RequestHeadParserTests: XCTestCase {
     }
 
     func testIncompleteHeadAsksForMoreBytes() {
-        for prefix in ["", "G", "GET", "GET /", "GET / HTTP/1.", "GET / HTTP/1.1\r", "GET / HTTP/1.1\r\nHost: h\r\n",
-                       "GET / HTTP/1.1\r\nHost: h\r\n\r", "GET / HTTP/1.1\r\nHo"] {
+        for prefix in [
+            "", "G", "GET", "GET /", "GET / HTTP/1.", "GET / HTTP/1.1\r", "GET / HTTP/1.1\r\nHost: h\r\n",
+            "GET / HTTP/1.1\r\nHost: h\r\n\r", "GET / HTTP/1.1\r\nHo",
+        ] {
             XCTAssertEqual(parseRequest(prefix), .incomplete, prefix)
         }
     }
@@ -144,7 +161,10 @@ final class RequestHeadParserTests: XCTestCase {
         ]
         for raw in raws {
             let whole = parseRequest(raw)
-            guard case .complete = whole else { XCTFail(raw); continue }
+            guard case .complete = whole else {
+                XCTFail(raw)
+                continue
+            }
             let (incremental, fed) = parseRequestByteByByte(Array(raw.utf8))
             XCTAssertEqual(incremental, whole, raw)
             XCTAssertEqual(fed, raw.utf8.count, raw)
@@ -159,7 +179,8 @@ final class RequestHeadParserTests: XCTestCase {
             let tail = [UInt8](repeating: UInt8(ascii: "b"), count: 10)
             for bad: UInt8 in [0x00, 0x09, 0x1F, 0x7F, 0x80, 0xFF] {
                 let target = requestLine + filler + [bad] + tail + Array(" HTTP/1.1\r\nHost: h\r\n\r\n".utf8)
-                XCTAssertEqual(parseRequest(target).error, .badRequest("Invalid character in request target"), "\(offset) \(bad)")
+                XCTAssertEqual(
+                    parseRequest(target).error, .badRequest("Invalid character in request target"), "\(offset) \(bad)")
             }
             for bad: UInt8 in [0x00, 0x0B, 0x1F, 0x7F, 0x0A, 0x0D] {
                 let value = headStart + filler + [bad] + tail + Array("\r\n\r\n".utf8)
@@ -167,7 +188,10 @@ final class RequestHeadParserTests: XCTestCase {
             }
             for fine: UInt8 in [0x09, 0x20, 0x80, 0xFF, 0x7E] {
                 let value = headStart + filler + [fine] + tail + Array("\r\n\r\n".utf8)
-                guard case .complete(let head) = parseRequest(value) else { XCTFail("\(offset) \(fine)"); continue }
+                guard case .complete(let head) = parseRequest(value) else {
+                    XCTFail("\(offset) \(fine)")
+                    continue
+                }
                 XCTAssertEqual(head.headers[1][1].utf8.count > 0, true)
             }
         }
@@ -186,8 +210,9 @@ final class RequestHeadParserTests: XCTestCase {
         guard case .complete = parseRequest(big, maxHeaderBytes: big.utf8.count) else { return XCTFail() }
         XCTAssertEqual(parseRequest(big, maxHeaderBytes: big.utf8.count - 1).error, .headersTooLarge)
         // A request line that never ends.
-        XCTAssertEqual(parseRequest("GET /" + String(repeating: "a", count: 200), maxHeaderBytes: 100).error,
-                       .headersTooLarge)
+        XCTAssertEqual(
+            parseRequest("GET /" + String(repeating: "a", count: 200), maxHeaderBytes: 100).error,
+            .headersTooLarge)
     }
 
     func testTooManyHeaderFieldsIs431() {
@@ -200,7 +225,9 @@ final class RequestHeadParserTests: XCTestCase {
     func testDeclaredBodyOverTheLimitIs413BeforeTheHeadEnds() {
         let raw = "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1001\r\nX-More: 1\r\n"
         XCTAssertEqual(parseRequest(raw, maxBodyBytes: 1000).error, .payloadTooLarge)
-        guard case .complete = parseRequest("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\n", maxBodyBytes: 1000)
+        guard
+            case .complete = parseRequest(
+                "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\n", maxBodyBytes: 1000)
         else { return XCTFail() }
     }
 

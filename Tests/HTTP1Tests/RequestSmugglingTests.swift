@@ -4,51 +4,120 @@ import XCTest
 /// Every request the proxy must refuse with 400, fed whole and byte by byte.
 final class RequestSmugglingTests: XCTestCase {
     static let vectors: [(name: String, raw: String, reason: String)] = [
-        ("duplicate equal Content-Length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n",
-         "Duplicate Content-Length header"),
-        ("duplicate differing Content-Length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\ncontent-length: 6\r\n\r\n",
-         "Duplicate Content-Length header"),
-        ("list-form Content-Length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5, 5\r\n\r\n", "Invalid Content-Length header"),
-        ("non-numeric Content-Length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: abc\r\n\r\n", "Invalid Content-Length header"),
-        ("hex Content-Length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0x10\r\n\r\n", "Invalid Content-Length header"),
-        ("negative Content-Length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n", "Invalid Content-Length header"),
-        ("plus-signed Content-Length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +5\r\n\r\n", "Invalid Content-Length header"),
-        ("empty Content-Length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: \r\n\r\n", "Invalid Content-Length header"),
-        ("Content-Length with inner space", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1 0\r\n\r\n", "Invalid Content-Length header"),
-        ("overflowing Content-Length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999999\r\n\r\n",
-         "Invalid Content-Length header"),
-        ("Content-Length then Transfer-Encoding",
-         "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
-         "Content-Length together with Transfer-Encoding"),
-        ("Transfer-Encoding then Content-Length",
-         "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
-         "Content-Length together with Transfer-Encoding"),
-        ("gzip, chunked", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
-         "Unsupported Transfer-Encoding (only chunked is accepted)"),
-        ("chunked, chunked", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
-         "Unsupported Transfer-Encoding (only chunked is accepted)"),
-        ("identity", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: identity\r\n\r\n",
-         "Unsupported Transfer-Encoding (only chunked is accepted)"),
-        ("chunked with parameter", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked;q=1\r\n\r\n",
-         "Unsupported Transfer-Encoding (only chunked is accepted)"),
-        ("two Transfer-Encoding headers",
-         "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
-         "Multiple Transfer-Encoding headers"),
-        ("Transfer-Encoding on HTTP/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
-         "Transfer-Encoding in an HTTP/1.0 message"),
-        ("space before colon", "GET / HTTP/1.1\r\nHost: h\r\nContent-Length : 5\r\n\r\n",
-         "Whitespace between header field name and colon"),
+        (
+            "duplicate equal Content-Length",
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n",
+            "Duplicate Content-Length header"
+        ),
+        (
+            "duplicate differing Content-Length",
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\ncontent-length: 6\r\n\r\n",
+            "Duplicate Content-Length header"
+        ),
+        (
+            "list-form Content-Length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5, 5\r\n\r\n",
+            "Invalid Content-Length header"
+        ),
+        (
+            "non-numeric Content-Length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: abc\r\n\r\n",
+            "Invalid Content-Length header"
+        ),
+        (
+            "hex Content-Length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0x10\r\n\r\n",
+            "Invalid Content-Length header"
+        ),
+        (
+            "negative Content-Length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n",
+            "Invalid Content-Length header"
+        ),
+        (
+            "plus-signed Content-Length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +5\r\n\r\n",
+            "Invalid Content-Length header"
+        ),
+        (
+            "empty Content-Length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: \r\n\r\n",
+            "Invalid Content-Length header"
+        ),
+        (
+            "Content-Length with inner space", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1 0\r\n\r\n",
+            "Invalid Content-Length header"
+        ),
+        (
+            "overflowing Content-Length",
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+            "Invalid Content-Length header"
+        ),
+        (
+            "Content-Length then Transfer-Encoding",
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "Content-Length together with Transfer-Encoding"
+        ),
+        (
+            "Transfer-Encoding then Content-Length",
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
+            "Content-Length together with Transfer-Encoding"
+        ),
+        (
+            "gzip, chunked", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+            "Unsupported Transfer-Encoding (only chunked is accepted)"
+        ),
+        (
+            "chunked, chunked", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
+            "Unsupported Transfer-Encoding (only chunked is accepted)"
+        ),
+        (
+            "identity", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: identity\r\n\r\n",
+            "Unsupported Transfer-Encoding (only chunked is accepted)"
+        ),
+        (
+            "chunked with parameter", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked;q=1\r\n\r\n",
+            "Unsupported Transfer-Encoding (only chunked is accepted)"
+        ),
+        (
+            "two Transfer-Encoding headers",
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "Multiple Transfer-Encoding headers"
+        ),
+        (
+            "Transfer-Encoding on HTTP/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "Transfer-Encoding in an HTTP/1.0 message"
+        ),
+        (
+            "space before colon", "GET / HTTP/1.1\r\nHost: h\r\nContent-Length : 5\r\n\r\n",
+            "Whitespace between header field name and colon"
+        ),
         ("tab before colon", "GET / HTTP/1.1\r\nHost\t: h\r\n\r\n", "Whitespace between header field name and colon"),
-        ("obs-fold with space", "GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\n 2\r\n\r\n", "Obsolete line folding in header section"),
-        ("obs-fold with tab", "GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\n\t2\r\n\r\n", "Obsolete line folding in header section"),
-        ("whitespace before first header", "GET / HTTP/1.1\r\n Host: h\r\n\r\n", "Obsolete line folding in header section"),
+        (
+            "obs-fold with space", "GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\n 2\r\n\r\n",
+            "Obsolete line folding in header section"
+        ),
+        (
+            "obs-fold with tab", "GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\n\t2\r\n\r\n",
+            "Obsolete line folding in header section"
+        ),
+        (
+            "whitespace before first header", "GET / HTTP/1.1\r\n Host: h\r\n\r\n",
+            "Obsolete line folding in header section"
+        ),
         ("empty field name", "GET / HTTP/1.1\r\nHost: h\r\n: v\r\n\r\n", "Empty header field name"),
         ("field without colon", "GET / HTTP/1.1\r\nHost: h\r\nNoColon\r\n\r\n", "Header field without colon"),
         ("non-tchar in name", "GET / HTTP/1.1\r\nHost: h\r\nX(A): v\r\n\r\n", "Invalid character in header field name"),
-        ("obs-text in name", "GET / HTTP/1.1\r\nHost: h\r\nX\u{e9}: v\r\n\r\n", "Invalid character in header field name"),
-        ("NUL in value", "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\u{0}b\r\n\r\n", "Invalid character in header field value"),
-        ("DEL in value", "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\u{7f}b\r\n\r\n", "Invalid character in header field value"),
-        ("vertical tab in value", "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\u{b}b\r\n\r\n", "Invalid character in header field value"),
+        (
+            "obs-text in name", "GET / HTTP/1.1\r\nHost: h\r\nX\u{e9}: v\r\n\r\n",
+            "Invalid character in header field name"
+        ),
+        (
+            "NUL in value", "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\u{0}b\r\n\r\n",
+            "Invalid character in header field value"
+        ),
+        (
+            "DEL in value", "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\u{7f}b\r\n\r\n",
+            "Invalid character in header field value"
+        ),
+        (
+            "vertical tab in value", "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\u{b}b\r\n\r\n",
+            "Invalid character in header field value"
+        ),
         ("bare LF after header", "GET / HTTP/1.1\r\nHost: h\nX: y\r\n\r\n", "Bare LF in header section"),
         ("bare LF ending head", "GET / HTTP/1.1\r\nHost: h\r\n\n", "Bare LF in header section"),
         ("bare LF after request line", "GET / HTTP/1.1\nHost: h\r\n\r\n", "Invalid request line (after version)"),
@@ -62,19 +131,30 @@ final class RequestSmugglingTests: XCTestCase {
         ("Host with path", "GET / HTTP/1.1\r\nHost: h/x\r\n\r\n", "Invalid Host header"),
         ("Host with inner space", "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", "Invalid Host header"),
         ("missing Host", "GET / HTTP/1.1\r\n\r\n", "Missing Host header"),
-        ("double space after method", "GET  / HTTP/1.1\r\nHost: h\r\n\r\n",
-         "Invalid request target (only origin-form is accepted)"),
+        (
+            "double space after method", "GET  / HTTP/1.1\r\nHost: h\r\n\r\n",
+            "Invalid request target (only origin-form is accepted)"
+        ),
         ("double space before version", "GET /  HTTP/1.1\r\nHost: h\r\n\r\n", "Invalid HTTP version"),
         ("tab separator", "GET\t/ HTTP/1.1\r\nHost: h\r\n\r\n", "Invalid request line (method)"),
         ("leading space", " GET / HTTP/1.1\r\nHost: h\r\n\r\n", "Invalid request line (method)"),
         ("non-tchar method", "GE(T / HTTP/1.1\r\nHost: h\r\n\r\n", "Invalid request line (method)"),
-        ("absolute-form target", "GET http://evil/ HTTP/1.1\r\nHost: h\r\n\r\n",
-         "Invalid request target (only origin-form is accepted)"),
-        ("authority-form target", "CONNECT h:443 HTTP/1.1\r\nHost: h\r\n\r\n",
-         "Invalid request target (only origin-form is accepted)"),
-        ("asterisk for GET", "GET * HTTP/1.1\r\nHost: h\r\n\r\n", "Invalid request target (* is only valid for OPTIONS)"),
-        ("asterisk with suffix", "OPTIONS *x HTTP/1.1\r\nHost: h\r\n\r\n",
-         "Invalid request target (* is only valid for OPTIONS)"),
+        (
+            "absolute-form target", "GET http://evil/ HTTP/1.1\r\nHost: h\r\n\r\n",
+            "Invalid request target (only origin-form is accepted)"
+        ),
+        (
+            "authority-form target", "CONNECT h:443 HTTP/1.1\r\nHost: h\r\n\r\n",
+            "Invalid request target (only origin-form is accepted)"
+        ),
+        (
+            "asterisk for GET", "GET * HTTP/1.1\r\nHost: h\r\n\r\n",
+            "Invalid request target (* is only valid for OPTIONS)"
+        ),
+        (
+            "asterisk with suffix", "OPTIONS *x HTTP/1.1\r\nHost: h\r\n\r\n",
+            "Invalid request target (* is only valid for OPTIONS)"
+        ),
         ("DEL in target", "GET /a\u{7f} HTTP/1.1\r\nHost: h\r\n\r\n", "Invalid character in request target"),
         ("obs-text in target", "GET /caf\u{e9} HTTP/1.1\r\nHost: h\r\n\r\n", "Invalid character in request target"),
         ("tab in target", "GET /a\tb HTTP/1.1\r\nHost: h\r\n\r\n", "Invalid character in request target"),
@@ -95,7 +175,8 @@ final class RequestSmugglingTests: XCTestCase {
 
     func testEverySmugglingVectorFailsTheSameWayByteByByte() {
         for vector in Self.vectors {
-            XCTAssertEqual(parseRequestByteByByte(Array(vector.raw.utf8)).0.error, .badRequest(vector.reason), vector.name)
+            XCTAssertEqual(
+                parseRequestByteByByte(Array(vector.raw.utf8)).0.error, .badRequest(vector.reason), vector.name)
         }
     }
 

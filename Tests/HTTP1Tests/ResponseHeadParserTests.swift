@@ -45,7 +45,10 @@ final class ResponseHeadParserTests: XCTestCase {
             ("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\n", false),  // until close
         ]
         for (raw, expected) in cases {
-            guard case .complete(let head) = parseResponse(raw) else { XCTFail(raw); continue }
+            guard case .complete(let head) = parseResponse(raw) else {
+                XCTFail(raw)
+                continue
+            }
             XCTAssertEqual(head.version, .http1_0)
             XCTAssertEqual(head.keepAlive, expected, raw)
         }
@@ -61,21 +64,30 @@ final class ResponseHeadParserTests: XCTestCase {
             ("HTTP/1.1 200 caf\u{e9}\r\n\r\n", 200),
         ]
         for (raw, status) in cases {
-            guard case .complete(let head) = parseResponse(raw) else { XCTFail("\(raw): \(parseResponse(raw))"); continue }
+            guard case .complete(let head) = parseResponse(raw) else {
+                XCTFail("\(raw): \(parseResponse(raw))")
+                continue
+            }
             XCTAssertEqual(head.status, status, raw)
         }
     }
 
     func testHeadersAndContentEncodingIndex() {
-        let raw = "HTTP/1.1 200 OK\r\nServer:  x \r\nContent-Encoding: gzip\r\ncontent-encoding: br\r\nContent-Length: 2\r\n\r\nhi"
+        let raw =
+            "HTTP/1.1 200 OK\r\nServer:  x \r\nContent-Encoding: gzip\r\ncontent-encoding: br\r\n"
+            + "Content-Length: 2\r\n\r\nhi"
         guard case .complete(let head) = parseResponse(raw) else { return XCTFail() }
-        XCTAssertEqual(head.headers, [["Server", "x"], ["Content-Encoding", "gzip"], ["content-encoding", "br"], ["Content-Length", "2"]])
+        XCTAssertEqual(
+            head.headers,
+            [["Server", "x"], ["Content-Encoding", "gzip"], ["content-encoding", "br"], ["Content-Length", "2"]])
         XCTAssertEqual(head.contentEncoding, "gzip")
         XCTAssertEqual(head.length, raw.utf8.count - 2)
     }
 
     func testEqualDuplicateContentLengthIsTolerated() {
-        guard case .complete(let head) = parseResponse("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n")
+        guard
+            case .complete(let head) = parseResponse(
+                "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n")
         else { return XCTFail() }
         XCTAssertEqual(head.framing, .contentLength(3))
     }
@@ -96,14 +108,26 @@ final class ResponseHeadParserTests: XCTestCase {
 
     func testMalformedResponsesAreRejected() {
         let cases: [(String, HTTPParseError)] = [
-            ("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", .badRequest("Conflicting Content-Length headers")),
-            ("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
-             .badRequest("Content-Length together with Transfer-Encoding")),
-            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
-             .badRequest("Content-Length together with Transfer-Encoding")),
-            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
-             .badRequest("Unsupported Transfer-Encoding (only chunked is accepted)")),
-            ("HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", .badRequest("Transfer-Encoding in an HTTP/1.0 message")),
+            (
+                "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n",
+                .badRequest("Conflicting Content-Length headers")
+            ),
+            (
+                "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+                .badRequest("Content-Length together with Transfer-Encoding")
+            ),
+            (
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
+                .badRequest("Content-Length together with Transfer-Encoding")
+            ),
+            (
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+                .badRequest("Unsupported Transfer-Encoding (only chunked is accepted)")
+            ),
+            (
+                "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+                .badRequest("Transfer-Encoding in an HTTP/1.0 message")
+            ),
             ("HTTP/1.1 200 OK\r\nContent-Length: -3\r\n\r\n", .badRequest("Invalid Content-Length header")),
             ("HTTP/1.1 200 OK\r\nX : y\r\n\r\n", .badRequest("Whitespace between header field name and colon")),
             ("HTTP/1.1 200 OK\r\nX: y\r\n z\r\n\r\n", .badRequest("Obsolete line folding in header section")),
