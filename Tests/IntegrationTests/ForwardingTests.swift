@@ -125,6 +125,7 @@ final class ForwardingTests: IntegrationTestCase {
         let response = try send(try connectToSluice(), "POST", "/echo", headers: [("X-Request-Id", "trace-me-42"), ("Content-Length", "20000000")])
         assertEnvelope(response, status: 413, code: "PAYLOAD_TOO_LARGE")
         XCTAssertEqual(response.jsonObject?["request_id"] as? String, "trace-me-42")
+        XCTAssertEqual(response.header("X-Request-Id"), "trace-me-42")
     }
 
     func testHostHeaderIsKept() throws {

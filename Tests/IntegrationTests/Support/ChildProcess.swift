@@ -4,17 +4,16 @@ import Glibc
 #endif
 
 /// A child process whose stdout and stderr are captured line by line, killed by PID when discarded.
-final class ChildProcess: @unchecked Sendable {
+final class ChildProcess {
     /// Thrown when the process does not print the awaited line or does not exit in time.
     struct Timeout: Error, CustomStringConvertible {
         var description: String
     }
 
     let process = Process()
-    private let lock = NSLock()
-    private var stdoutText = ""
-    private var stderrText = ""
-    private var openStreams = 2
+    /// Captured output, shared with the reader threads (which must not retain the ChildProcess itself, or it
+    /// would never be deinitialised and killed).
+    private let output = CapturedOutput()
 
     /// Starts `executable` with `arguments`.
     init(executable: String, arguments: [String]) throws {
@@ -34,23 +33,22 @@ final class ChildProcess: @unchecked Sendable {
     var pid: Int32 { process.processIdentifier }
 
     /// Everything written to stdout so far.
-    var standardOutput: String { lock.withLock { stdoutText } }
+    var standardOutput: String { output.withLock { $0.stdout } }
     /// Everything written to stderr so far.
-    var standardError: String { lock.withLock { stderrText } }
+    var standardError: String { output.withLock { $0.stderr } }
     /// Both streams, stdout first.
-    var allOutput: String { lock.withLock { stdoutText + stderrText } }
+    var allOutput: String { output.withLock { $0.stdout + $0.stderr } }
 
     private func startReader(_ handle: FileHandle, isStdout: Bool) {
-        let thread = Thread { [self] in
+        let output = self.output
+        let thread = Thread {
             while true {
                 let data = handle.availableData
                 if data.isEmpty { break }
                 let text = String(decoding: data, as: UTF8.self)
-                lock.withLock {
-                    if isStdout { stdoutText += text } else { stderrText += text }
-                }
+                output.withLock { if isStdout { $0.stdout += text } else { $0.stderr += text } }
             }
-            lock.withLock { openStreams -= 1 }
+            output.withLock { $0.openStreams -= 1 }
         }
         thread.start()
     }
@@ -62,7 +60,7 @@ final class ChildProcess: @unchecked Sendable {
             let text = onStdout ? standardOutput : standardError
             let completeLines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
             if let line = completeLines.first(where: { predicate(String($0)) }) { return String(line) }
-            if !process.isRunning && lock.withLock({ openStreams == 0 }) { break }
+            if !process.isRunning && output.withLock({ $0.openStreams == 0 }) { break }
             usleep(5_000)
         }
         throw Timeout(description: "no matching line from \(process.executableURL?.lastPathComponent ?? "?") "
@@ -72,7 +70,7 @@ final class ChildProcess: @unchecked Sendable {
     /// Waits until both output pipes reached end of file (after exit), so that the captured text is complete.
     func waitForOutputClosed(timeout: TimeInterval = 10) {
         let deadline = Date().addingTimeInterval(timeout)
-        while lock.withLock({ openStreams > 0 }) && Date() < deadline { usleep(2_000) }
+        while output.withLock({ $0.openStreams > 0 }) && Date() < deadline { usleep(2_000) }
     }
 
     /// Sends a signal.
@@ -107,5 +105,22 @@ final class ChildProcess: @unchecked Sendable {
             return digits.map { $0 * 1024 }
         }
         return nil
+    }
+}
+
+/// The text a child process wrote, behind a lock.
+final class CapturedOutput: @unchecked Sendable {
+    struct Text {
+        var stdout = ""
+        var stderr = ""
+        /// Pipes not yet at end of file.
+        var openStreams = 2
+    }
+
+    private let lock = NSLock()
+    private var text = Text()
+
+    func withLock<T>(_ body: (inout Text) -> T) -> T {
+        lock.withLock { body(&text) }
     }
 }

@@ -13,17 +13,17 @@ final class SluiceProcess {
     /// The admin listener's port, if sluice logged one.
     let adminPort: UInt16?
 
-    /// Writes `yaml` to a temporary file, starts `sluice --config FILE`, and waits until it logs
-    /// `listener=public address=127.0.0.1:PORT`.
+    /// Writes `yaml` to a temporary file, starts `sluice --config FILE`, and waits until it logs a line with
+    /// `listener=public` and `address=127.0.0.1:PORT` (in any order); then up to 1 s for `listener=admin`.
     init(yaml: String) throws {
         configPath = try SluiceProcess.writeTemporaryConfig(yaml)
         child = try ChildProcess(executable: try BinaryLocator.path(of: "sluice"), arguments: ["--config", configPath])
-        let publicLine = try child.waitForLine(onStdout: false) { $0.contains("listener=public address=") }
+        let publicLine = try child.waitForLine(onStdout: false) { SluiceProcess.announces($0, listener: "public") }
         guard let publicPort = SluiceProcess.port(in: publicLine, listener: "public") else {
             throw ChildProcess.Timeout(description: "cannot read the public port from: \(publicLine)")
         }
         port = publicPort
-        let adminLine = try? child.waitForLine(onStdout: false, timeout: 1) { $0.contains("listener=admin address=") }
+        let adminLine = try? child.waitForLine(onStdout: false, timeout: 1) { SluiceProcess.announces($0, listener: "admin") }
         adminPort = adminLine.flatMap { SluiceProcess.port(in: $0, listener: "admin") }
     }
 
@@ -71,11 +71,22 @@ final class SluiceProcess {
         return path
     }
 
-    /// The port in `listener=NAME address=HOST:PORT`.
-    static func port(in line: String, listener: String) -> UInt16? {
-        guard let range = line.range(of: "listener=\(listener) address=") else { return nil }
-        let address = line[range.upperBound...].prefix { !$0.isWhitespace && $0 != "\"" && $0 != "," }
-        guard let colon = address.lastIndex(of: ":") else { return nil }
+    /// Whether a log line announces the listener `name` (`listener=NAME` and `address=…`, in any order).
+    static func announces(_ line: String, listener name: String) -> Bool {
+        port(in: line, listener: name) != nil
+    }
+
+    /// The port of `address=HOST:PORT` in a line that carries `listener=NAME`.
+    static func port(in line: String, listener name: String) -> UInt16? {
+        let fields = fields(of: line)
+        guard fields.contains("listener=\(name)"),
+              let address = fields.first(where: { $0.hasPrefix("address=") }),
+              let colon = address.lastIndex(of: ":") else { return nil }
         return UInt16(address[address.index(after: colon)...])
+    }
+
+    /// The whitespace-separated words of a log line, without quotes and trailing commas.
+    private static func fields(of line: String) -> [String] {
+        line.split(whereSeparator: \.isWhitespace).map { String($0).replacingOccurrences(of: "\"", with: "").trimmingCharacters(in: CharacterSet(charactersIn: ",")) }
     }
 }
