@@ -37,6 +37,34 @@ struct HeadScan: Sendable {
     /// How far into `buffer` the head may reach.
     func end(of buffer: UnsafeRawBufferPointer) -> Int { Swift.min(buffer.count, maxHeaderBytes) }
 
+    enum VersionStep {
+        case consumed
+        case terminated
+        case failed(HTTPParseError)
+    }
+
+    /// Matches the start line's `HTTP/1.x` at `pos` (eight bytes at once when they are at hand, else one),
+    /// then expects `terminator` after it. `.consumed`: bytes were matched; `.terminated`: the terminator
+    /// was consumed too. `pos` is advanced past what was consumed.
+    @inline(__always)
+    mutating func scanVersion(
+        _ buffer: UnsafeRawBufferPointer, _ end: Int, then terminator: UInt8, otherwise reason: String
+    ) -> VersionStep {
+        if pos &+ 8 <= end && version.matchWord(buffer.loadUnaligned(fromByteOffset: pos, as: UInt64.self)) {
+            pos &+= 8
+            return .consumed
+        }
+        let b = buffer[pos]
+        if version.index == 8 {
+            guard b == terminator else { return .failed(.badRequest(reason)) }
+            pos += 1
+            return .terminated
+        }
+        if case .failed(let error) = version.step(b) { return .failed(error) }
+        pos += 1
+        return .consumed
+    }
+
     /// Records a failure, which every later call reports again, and returns it.
     @discardableResult
     mutating func fail(_ error: HTTPParseError) -> HTTPParseError {

@@ -130,17 +130,12 @@ public struct RequestHeadParser: Sendable {
                 }
                 phase = .version
             case .version:
-                if scan.pos &+ 8 <= end
-                    && scan.version.matchWord(buffer.loadUnaligned(fromByteOffset: scan.pos, as: UInt64.self))
-                {
-                    scan.pos &+= 8
-                    continue
-                }
-                if scan.version.index == 8 {
-                    guard b == ASCII.cr else { return .badRequest("Invalid request line (after version)") }
+                switch scan.scanVersion(buffer, end, then: ASCII.cr, otherwise: "Invalid request line (after version)") {
+                case .consumed: continue
+                case .terminated:
                     phase = .startLineLF
-                } else if case .failed(let error) = scan.version.step(b) {
-                    return error
+                    continue
+                case .failed(let error): return error
                 }
             case .startLineLF:
                 guard b == ASCII.lf else { return .badRequest("Bare CR in request line") }

@@ -70,17 +70,12 @@ public struct ResponseHeadParser: Sendable {
             let b = buffer[scan.pos]
             switch phase {
             case .version:
-                if scan.pos &+ 8 <= end
-                    && scan.version.matchWord(buffer.loadUnaligned(fromByteOffset: scan.pos, as: UInt64.self))
-                {
-                    scan.pos &+= 8
-                    continue
-                }
-                if scan.version.index == 8 {
-                    guard b == ASCII.sp else { return .badRequest("Invalid status line (after version)") }
+                switch scan.scanVersion(buffer, end, then: ASCII.sp, otherwise: "Invalid status line (after version)") {
+                case .consumed: continue
+                case .terminated:
                     phase = .status
-                } else if case .failed(let error) = scan.version.step(b) {
-                    return error
+                    continue
+                case .failed(let error): return error
                 }
             case .status:
                 if statusDigits < 3 {
