@@ -63,4 +63,29 @@ final class HeaderValuesTests: XCTestCase {
             XCTAssertTrue(asciiEqualsIgnoringCase(b, tokens[1], "x-hop"))
         }
     }
+
+    func testFirstIndexFindsFieldsByNameIgnoringCase() {
+        let raw = "GET / HTTP/1.1\r\nHost: h\r\nX-Request-Id: a\r\nx-request-id: b\r\nAccept: */*\r\n\r\n"
+        var parser = RequestHeadParser(maxHeaderBytes: 1024, maxBodyBytes: 0)
+        Array(raw.utf8).withUnsafeBytes { b in
+            guard case .complete(let head) = parser.parse(b) else { return XCTFail() }
+            XCTAssertEqual(head.headers.firstIndex(named: "x-request-id", in: b), 1)
+            XCTAssertEqual(head.headers.firstIndex(named: "accept", in: b), 3)
+            XCTAssertNil(head.headers.firstIndex(named: "x-forwarded-for", in: b))
+        }
+    }
+
+    func testHopByHopFieldNames() {
+        let hop = [
+            "Connection", "keep-alive", "Proxy-Authenticate", "proxy-authorization", "Proxy-Connection", "TE",
+            "Trailer", "Transfer-Encoding", "UPGRADE",
+        ]
+        let endToEnd = ["Host", "Content-Length", "Trailers", "Tee", "X-Upgrade", "Authorization", "Content-Encoding"]
+        for name in hop {
+            withBytes(name) { b in XCTAssertTrue(isHopByHopFieldName(b, 0..<b.count), name) }
+        }
+        for name in endToEnd {
+            withBytes(name) { b in XCTAssertFalse(isHopByHopFieldName(b, 0..<b.count), name) }
+        }
+    }
 }
