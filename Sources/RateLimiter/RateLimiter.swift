@@ -28,14 +28,20 @@ public final class RateLimiter: Sendable {
 
     /// Takes one token from each of the identity's buckets, or none when one is empty.
     public func decide(identity: String) -> RateLimitDecision {
-        var identity = identity
-        return identity.withUTF8 { decide(identityBytes: UnsafeRawBufferPointer($0)) }
+        let now = clock.nowNanoseconds()
+        let reply = identity.utf8.withContiguousStorageIfAvailable {
+            store.take(identity: UnsafeRawBufferPointer($0), nowNanoseconds: now)
+        }
+        return RateLimitDecision(reply ?? withUTF8Bytes(identity) { store.take(identity: $0, nowNanoseconds: now) })
     }
 
     /// `decide(identity:)` for a slice of a larger string (e.g. of the `Authorization` header).
     public func decide(identity: Substring) -> RateLimitDecision {
-        var identity = identity
-        return identity.withUTF8 { decide(identityBytes: UnsafeRawBufferPointer($0)) }
+        let now = clock.nowNanoseconds()
+        let reply = identity.utf8.withContiguousStorageIfAvailable {
+            store.take(identity: UnsafeRawBufferPointer($0), nowNanoseconds: now)
+        }
+        return RateLimitDecision(reply ?? withUTF8Bytes(identity) { store.take(identity: $0, nowNanoseconds: now) })
     }
 
     /// `decide(identity:)` for an identity held as raw bytes (e.g. straight from a request buffer).
