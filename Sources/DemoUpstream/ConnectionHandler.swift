@@ -20,7 +20,9 @@ struct ConnectionHandler {
             }
             if request.header("expect")?.lowercased() == "100-continue" { stream.write("HTTP/1.1 100 Continue\r\n\r\n") }
             guard request.readBody(from: stream) else { return }
-            let router = Router(state: state, stream: stream, request: request, keepAlive: !request.wantsClose)
+            // `close=1` in the query makes the upstream itself end the connection after answering.
+            let keepAlive = !request.wantsClose && request.queryValue("close") != "1"
+            let router = Router(state: state, stream: stream, request: request, keepAlive: keepAlive)
             outcome = router.handle()
         }
     }

@@ -6,14 +6,20 @@ extension Router {
     /// 251 × 256 bytes: byte i is i % 251, and every block starting at a multiple of 251 is identical.
     private static let patternBlock: [UInt8] = (0..<(251 * 256)).map { UInt8($0 % 251) }
 
-    /// `/bytes?n=N[&chunked=1][&slow_ms=M]`: N bytes, byte i = i % 251, in blocks of 64,256 bytes,
-    /// with M ms between blocks when asked.
+    /// `/bytes?n=N[&chunked=1|&framing=close][&slow_ms=M]`: N bytes, byte i = i % 251, in blocks of 64,256
+    /// bytes, framed by Content-Length, chunked, or the end of the connection, with M ms between blocks.
     func sendBytes() -> Outcome {
         let total = max(0, request.queryInt("n") ?? 1024)
         let chunked = request.queryValue("chunked") == "1"
+        let closeDelimited = !chunked && request.queryValue("framing") == "close"
+        let keepAlive = keepAlive && !closeDelimited
         let pause = UInt32(max(0, request.queryInt("slow_ms") ?? 0))
         var head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
-        head += chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: \(total)\r\n"
+        if chunked {
+            head += "Transfer-Encoding: chunked\r\n"
+        } else if !closeDelimited {
+            head += "Content-Length: \(total)\r\n"
+        }
         if !keepAlive { head += "Connection: close\r\n" }
         guard stream.write(head + "\r\n") else { return .close }
         if isHead { return keepAlive ? .keepAlive : .close }
