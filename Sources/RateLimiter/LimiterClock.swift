@@ -24,6 +24,25 @@ public struct SystemClock: LimiterClock {
     }
 }
 
+/// The kernel's coarse real-time clock (`CLOCK_REALTIME_COARSE`): a reading costs about 5 ns
+/// instead of about 25 ns, at the resolution of a kernel tick (1–10 ms), which is ample for limits
+/// measured in seconds, minutes and hours.
+public struct CoarseSystemClock: LimiterClock {
+    /// Creates the clock.
+    public init() {}
+
+    /// Current Unix time in nanoseconds, to the last kernel tick.
+    public func nowNanoseconds() -> Int64 {
+        var spec = timespec()
+        #if os(Linux)
+        clock_gettime(CLOCK_REALTIME_COARSE, &spec)
+        #else
+        clock_gettime(CLOCK_REALTIME, &spec)
+        #endif
+        return Int64(spec.tv_sec) &* 1_000_000_000 &+ Int64(spec.tv_nsec)
+    }
+}
+
 /// A clock that only moves when told to, for tests. Safe to share between threads.
 public final class ManualClock: LimiterClock {
     private let now: Mutex<Int64>

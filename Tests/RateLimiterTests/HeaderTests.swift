@@ -56,6 +56,18 @@ final class HeaderTests: XCTestCase {
         XCTAssertTrue(text.contains("RateLimit: \"burst\";r=2;t=1\r\n"), text)
     }
 
+    func testHeadersOfEightRefusedLimitsFitTheAnnouncedBound() {
+        let limits = (0..<8).map { LimitRule(name: "limit-number-\($0)", requests: 1000, per: .seconds(9)) }
+        let (limiter, _) = makeLimiter(limits)
+        XCTAssertEqual(limiter.admittedCount("key", attempts: 1001), 1000)
+        let refused = limiter.decide(identity: "key")
+        XCTAssertEqual(refused.retryAfterSeconds, 1)
+        var buffer = [UInt8](repeating: 0, count: refused.maximumHeaderBytes)
+        let written = buffer.withUnsafeMutableBufferPointer { refused.writeHeaders(to: $0.baseAddress!) }
+        XCTAssertEqual(String(decoding: buffer[..<written], as: UTF8.self), refused.headerText)
+        XCTAssertTrue(refused.headerText.hasSuffix("\"limit-number-0\";r=0;t=1\r\nRetry-After: 1\r\n"), refused.headerText)
+    }
+
     func testRefusalMessageUsesSingularForOneSecond() {
         XCTAssertEqual(
             Refusal(retryAfter: 1, limit: 10, window: "1 minute").message,

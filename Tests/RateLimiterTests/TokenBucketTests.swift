@@ -137,6 +137,13 @@ final class TokenBucketTests: XCTestCase {
         XCTAssertEqual(third.remaining, [97, 7])
     }
 
+    func testSystemClocksReadTheCurrentUnixTime() {
+        let precise = SystemClock().nowNanoseconds()
+        let coarse = CoarseSystemClock().nowNanoseconds()
+        XCTAssertGreaterThan(precise, startSeconds * 1_000_000_000 - 86_400 * 365 * 1_000_000_000)
+        XCTAssertLessThan(abs(precise - coarse), 1_000_000_000)
+    }
+
     func testNoLimitsAdmitsEverythingWithoutHeadersOrState() {
         let (limiter, _) = makeLimiter([])
         let decision = limiter.decide(identity: "key")
