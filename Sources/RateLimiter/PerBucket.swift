@@ -48,24 +48,3 @@ public struct PerBucket: Sendable {
         }
     }
 }
-
-/// What a store answers for one decision: the plan it computed with, whether the request was
-/// admitted, and every bucket's deficit afterwards, at `nowMicroseconds` (the store's clock).
-public struct StoreReply: Sendable {
-    /// The limits in force when the store decided (the newest one the store had installed).
-    public var plan: LimitPlan
-    /// Whether one token was taken from every bucket.
-    public var admitted: Bool
-    /// Deficits after the decision, one per limit of `plan`.
-    public var deficits: PerBucket
-    /// The time of the decision, Unix microseconds.
-    public var nowMicroseconds: Int64
-
-    /// Creates a reply.
-    public init(plan: LimitPlan, admitted: Bool, deficits: PerBucket, nowMicroseconds: Int64) {
-        self.plan = plan
-        self.admitted = admitted
-        self.deficits = deficits
-        self.nowMicroseconds = nowMicroseconds
-    }
-}

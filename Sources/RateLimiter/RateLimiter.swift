@@ -28,25 +28,27 @@ public final class RateLimiter: Sendable {
 
     /// Takes one token from each of the identity's buckets, or none when one is empty.
     public func decide(identity: String) -> RateLimitDecision {
-        let now = clock.nowNanoseconds()
-        let reply = identity.utf8.withContiguousStorageIfAvailable {
-            store.take(identity: UnsafeRawBufferPointer($0), nowNanoseconds: now)
-        }
-        return RateLimitDecision(reply ?? withUTF8Bytes(identity) { store.take(identity: $0, nowNanoseconds: now) })
+        decide(text: identity)
     }
 
     /// `decide(identity:)` for a slice of a larger string (e.g. of the `Authorization` header).
     public func decide(identity: Substring) -> RateLimitDecision {
-        let now = clock.nowNanoseconds()
-        let reply = identity.utf8.withContiguousStorageIfAvailable {
-            store.take(identity: UnsafeRawBufferPointer($0), nowNanoseconds: now)
-        }
-        return RateLimitDecision(reply ?? withUTF8Bytes(identity) { store.take(identity: $0, nowNanoseconds: now) })
+        decide(text: identity)
     }
 
     /// `decide(identity:)` for an identity held as raw bytes (e.g. straight from a request buffer).
     public func decide(identityBytes: UnsafeRawBufferPointer) -> RateLimitDecision {
         RateLimitDecision(store.take(identity: identityBytes, nowNanoseconds: clock.nowNanoseconds()))
+    }
+
+    /// Reads the text's UTF-8 in place (no copy, no reference counting) when it is contiguous.
+    @inline(__always)
+    private func decide(text: some StringProtocol) -> RateLimitDecision {
+        let now = clock.nowNanoseconds()
+        let reply = text.utf8.withContiguousStorageIfAvailable {
+            store.take(identity: UnsafeRawBufferPointer($0), nowNanoseconds: now)
+        }
+        return RateLimitDecision(reply ?? withUTF8Bytes(text) { store.take(identity: $0, nowNanoseconds: now) })
     }
 
     /// New limits from a reload: limits that keep their name keep their buckets (token counts
