@@ -115,7 +115,7 @@ final class RequestValidationTests: IntegrationTestCase {
                 response = try client.readResponse()
                 if response == nil { closedWithoutResponse = true }
                 break
-            } catch RawHTTPClient.Failure.timeout {
+            } catch RawHTTPClient.Failure.timeout(_) {
                 continue
             }
         }

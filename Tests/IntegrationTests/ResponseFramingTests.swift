@@ -9,9 +9,16 @@ final class ResponseFramingTests: IntegrationTestCase {
     }
 
     func testCloseDelimitedUpstreamResponseArrivesWhole() throws {
-        let response = try send(try connectToSluice(), "GET", "/bytes?n=200000&framing=close")
-        XCTAssertEqual(response.status, 200)
-        XCTAssertTrue(response.body == Self.patternBytes(200_000), "close-delimited body differs (\(response.body.count) bytes)")
+        for size in [0, 1_000, 65_536, 70_000, 200_000] {
+            let client = try connectToSluice(timeout: 5)
+            do {
+                let response = try send(client, "GET", "/bytes?n=\(size)&framing=close")
+                XCTAssertEqual(response.status, 200)
+                XCTAssertTrue(response.body == Self.patternBytes(size), "\(size) close-delimited bytes arrived as \(response.body.count)")
+            } catch {
+                XCTFail("\(size) close-delimited bytes: no complete response: \(error)")
+            }
+        }
     }
 
     func testNoContentResponseHasNoBodyAndTheConnectionStaysUsable() throws {

@@ -9,7 +9,8 @@ final class RawHTTPClient {
     /// What can go wrong talking to a server.
     enum Failure: Error {
         case connect(String)
-        case timeout
+        /// A read waited longer than the read timeout; `unreadBytes` had arrived of the message being read.
+        case timeout(unreadBytes: Int)
         /// The peer closed in the middle of a response.
         case truncated(String)
         case malformed(String)
@@ -107,7 +108,7 @@ final class RawHTTPClient {
             if n == 0 { return false }
             switch errno {
             case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: throw Failure.timeout
+            case EAGAIN, EWOULDBLOCK: throw Failure.timeout(unreadBytes: available)
             default: return false  // ECONNRESET and friends: the peer is gone
             }
         }
