@@ -1,11 +1,11 @@
 import Synchronization
 
 /// The in-process store shared by every worker thread: 64 shards, each a `Mutex`-protected
-/// `BucketTable`, chosen by a keyed 128-bit SipHash of the identity. A take is atomic across all
-/// limits of an identity (SipHash-1-3, 128 bits: a collision between two identities is as likely
-/// as guessing a random 128-bit number), so an identity never gets more than its tokens whichever threads its
-/// requests land on. Rows whose buckets have all refilled are dropped when a shard needs room and
-/// by `sweep`, so idle identities cost no memory.
+/// `BucketTable`, chosen by a keyed 128-bit hash of the identity (SipHash-1-3 under a random
+/// per-store key: two identities share state only as often as two random 128-bit numbers match).
+/// A take is atomic across all limits of an identity, so an identity never gets more than its
+/// tokens whichever threads its requests land on. Rows whose buckets have all refilled are dropped
+/// when a shard needs room and by `sweep`, so idle identities cost no memory.
 ///
 /// `@unchecked Sendable`: the shards are reached through a pointer the store owns and never
 /// reassigns, and every table is only touched under its shard's `Mutex`.

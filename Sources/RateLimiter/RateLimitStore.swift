@@ -1,6 +1,12 @@
 /// Where the buckets live. The store computes the decision itself (`TokenBuckets.take` under its own
 /// lock; a Redis store runs the same algorithm in a Lua script with Redis's clock), so that a take
 /// is atomic across every limit of an identity and across every thread or process sharing the store.
+///
+/// The methods answer at once, as an in-process store can. A networked store cannot block an event
+/// loop: the proxy sends the script itself, turns its reply (`[admitted, now µs, deficit…]`) into a
+/// `StoreReply` and that into `RateLimitDecision(_:)`, and falls back on a `MemoryStore` when the
+/// network fails. Every quantity is an integer below 2^53 (see `LimitRule.maximumRequestMicroseconds`),
+/// so the arithmetic is exact in Lua's doubles too.
 public protocol RateLimitStore: AnyObject, Sendable {
     /// Makes `plan` the limits of every later take. Buckets of limits that keep their name are kept
     /// (token counts clamped to a lowered capacity), buckets of removed limits are dropped, new
