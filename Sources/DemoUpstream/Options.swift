@@ -11,7 +11,7 @@ struct Options: Sendable {
           --idle-close-ms MS     close keep-alive connections idle for MS milliseconds
         Prints "listening HOST:PORT" once ready. Endpoints: /, /v1/..., /echo, /bytes, /status/CODE,
         /redirect, /response-headers, /hits, /hits/reset, /connections, /health, /admin/health,
-        /admin/fail-next, /admin/chaos, /slow, /fault/{close-before-head,close-mid-body,never-answer,garbage-status}.
+        /admin/fail-next, /admin/chaos, /admin/stall, /slow, /fault/{close-before-head,close-mid-body,never-answer,garbage-status}.
         Any request with close=1 in its query is answered with Connection: close, then the connection is closed.
         """
 

@@ -26,6 +26,10 @@ struct Router {
 
     func handle() -> Outcome {
         let path = request.path
+        if state.read().stalled && !path.hasPrefix("/admin/") {
+            stream.drainUntilClosed()  // accepted, read, never answered (`/admin/stall?on=1`)
+            return .close
+        }
         if !Router.isIntrospection(path) {
             switch state.countRequest() {
             case .normal: break
@@ -56,6 +60,10 @@ struct Router {
             let count = request.queryInt("n") ?? 1, status = request.queryInt("status") ?? 503
             state.update { $0.failNextCount = count; $0.failNextStatus = status }
             return send(.json(200, #"{"fail_next":\#(count),"status":\#(status)}"#))
+        case "/admin/stall":
+            let on = request.queryValue("on") != "0"
+            state.update { $0.stalled = on }
+            return send(.json(200, #"{"stalled":\#(on)}"#))
         case "/admin/chaos":
             let percent = min(100, max(0, request.queryInt("percent") ?? 0))
             state.update { $0.chaosPercent = percent }

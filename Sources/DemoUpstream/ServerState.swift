@@ -12,6 +12,8 @@ final class ServerState: Sendable {
         var failNextStatus = 503
         /// Percentage of counted requests that get a random fault.
         var chaosPercent = 0
+        /// Every request outside /admin/ is read and never answered.
+        var stalled = false
     }
 
     private let counters = Mutex(Counters())
