@@ -70,25 +70,53 @@ public struct AccessLogEntry: Sendable {
     /// `method`, `path`, `status`, `upstream`, `upstream_status`, `tries`, `duration_ms`, `bytes_in`,
     /// `bytes_out`, `key_hash`, `rate_limit`, `shape`.
     public func jsonLine() -> [UInt8] {
-        var json = JSONObjectWriter(capacity: 320 + path.utf8.count)
-        json.begin()
-        json.string("time", RFC3339Time.format(millis: timeMillis))
-        json.string("request_id", requestID)
-        json.string("client", client)
-        json.string("method", method)
-        json.string("path", path)
-        json.raw("status", String(status))
-        json.optionalString("upstream", upstream)
-        json.raw("upstream_status", upstreamStatus.map { String($0) } ?? "null")
-        json.raw("tries", String(tries))
-        json.raw("duration_ms", FixedPoint.millis(micros: durationMicros))
-        json.raw("bytes_in", String(bytesIn))
-        json.raw("bytes_out", String(bytesOut))
-        json.optionalString("key_hash", keyHash)
-        json.string("rate_limit", rateLimit.rawValue)
-        json.optionalString("shape", shape)
-        json.end()
-        json.appendByte(UInt8(ascii: "\n"))
-        return json.bytes
+        let strings = JSONString.maxCount(requestID) + JSONString.maxCount(client) + JSONString.maxCount(method)
+            + JSONString.maxCount(path) + JSONString.maxCount(upstream ?? "") + JSONString.maxCount(keyHash ?? "")
+            + JSONString.maxCount(shape ?? "")
+        let bound = 256 + RFC3339Time.maxCount + 8 * FixedPoint.maxDecimalCount + 2 * 41 + strings
+        return ByteCursor.bytes(capacity: bound) { out in
+            out.put(#"{"time":""#)
+            RFC3339Time.write(millis: timeMillis, to: &out)
+            out.put(#"","request_id":"#)
+            JSONString.write(requestID, to: &out)
+            out.put(#","client":"#)
+            JSONString.write(client, to: &out)
+            out.put(#","method":"#)
+            JSONString.write(method, to: &out)
+            out.put(#","path":"#)
+            JSONString.write(path, to: &out)
+            out.put(#","status":"#)
+            FixedPoint.writeDecimal(status, to: &out)
+            out.put(#","upstream":"#)
+            if let upstream { JSONString.write(upstream, to: &out) } else { out.put("null") }
+            out.put(#","upstream_status":"#)
+            if let upstreamStatus { FixedPoint.writeDecimal(upstreamStatus, to: &out) } else { out.put("null") }
+            out.put(#","tries":"#)
+            FixedPoint.writeDecimal(tries, to: &out)
+            out.put(#","duration_ms":"#)
+            FixedPoint.write(durationMicros, decimals: 3, to: &out)
+            out.put(#","bytes_in":"#)
+            FixedPoint.writeDecimal(bytesIn, to: &out)
+            out.put(#","bytes_out":"#)
+            FixedPoint.writeDecimal(bytesOut, to: &out)
+            out.put(#","key_hash":"#)
+            if let keyHash { JSONString.write(keyHash, to: &out) } else { out.put("null") }
+            out.put(#","rate_limit":""#)
+            out.put(rateLimit.literal)
+            out.put(#"","shape":"#)
+            if let shape { JSONString.write(shape, to: &out) } else { out.put("null") }
+            out.put("}\n")
+        }
+    }
+}
+
+extension AccessLogEntry.RateLimitOutcome {
+    /// The raw value as a static string, appended without building a `String`.
+    fileprivate var literal: StaticString {
+        switch self {
+        case .allowed: "allowed"
+        case .limited: "limited"
+        case .off: "off"
+        }
     }
 }

@@ -36,14 +36,6 @@ struct JSONObjectWriter {
         needsComma = true
     }
 
-    /// Writes `"key":"value"`, or `"key":null` when `value` is nil.
-    mutating func optionalString(_ key: String, _ value: String?) {
-        if let value { string(key, value) } else { raw(key, "null") }
-    }
-
-    /// Appends one raw byte after the JSON (e.g. the newline ending an access log line).
-    mutating func appendByte(_ byte: UInt8) { bytes.append(byte) }
-
     private mutating func open(_ bracket: UInt8) {
         separate()
         bytes.append(bracket)

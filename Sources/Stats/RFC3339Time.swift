@@ -15,14 +15,32 @@ public enum RFC3339Time {
 
     /// `millis` since the Unix epoch as `YYYY-MM-DDThh:mm:ss.sssZ` (proleptic Gregorian calendar, UTC).
     public static func format(millis: Int64) -> String {
-        let milliOfSecond = Int(((millis % 1000) + 1000) % 1000)
-        let seconds = (millis - Int64(milliOfSecond)) / 1000
-        let secondOfDay = Int(((seconds % 86_400) + 86_400) % 86_400)
-        let days = (seconds - Int64(secondOfDay)) / 86_400
-        let (year, month, day) = civilDate(daysSinceEpoch: days)
-        return pad(Int(year), 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
-            + pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
-            + "." + pad(milliOfSecond, 3) + "Z"
+        String(decoding: ByteCursor.bytes(capacity: maxCount) { write(millis: millis, to: &$0) }, as: UTF8.self)
+    }
+
+    /// The most bytes `write(millis:to:)` produces (a year of up to 20 digits with a sign, and the rest).
+    static let maxCount = 21 + 20
+
+    /// Writes `format(millis:)` without building a `String`.
+    static func write(millis: Int64, to out: inout ByteCursor) {
+        let milliOfSecond = ((millis % 1000) + 1000) % 1000
+        let seconds = (millis - milliOfSecond) / 1000
+        let secondOfDay = ((seconds % 86_400) + 86_400) % 86_400
+        let (year, month, day) = civilDate(daysSinceEpoch: (seconds - secondOfDay) / 86_400)
+        appendField(year, 4, UInt8(ascii: "-"), to: &out)
+        appendField(Int64(month), 2, UInt8(ascii: "-"), to: &out)
+        appendField(Int64(day), 2, UInt8(ascii: "T"), to: &out)
+        appendField(secondOfDay / 3600, 2, UInt8(ascii: ":"), to: &out)
+        appendField(secondOfDay / 60 % 60, 2, UInt8(ascii: ":"), to: &out)
+        appendField(secondOfDay % 60, 2, UInt8(ascii: "."), to: &out)
+        appendField(milliOfSecond, 3, UInt8(ascii: "Z"), to: &out)
+    }
+
+    @inline(__always)
+    private static func appendField(_ value: Int64, _ width: Int, _ separator: UInt8, to out: inout ByteCursor) {
+        if value < 0 { out.put(UInt8(ascii: "-")) }
+        FixedPoint.writeDecimal(value.magnitude, width: width, to: &out)
+        out.put(separator)
     }
 
     /// Howard Hinnant's `civil_from_days`: the date `days` after 1970-01-01.
@@ -36,10 +54,5 @@ public enum RFC3339Time {
         let day = Int(dayOfYear - (153 * monthIndex + 2) / 5 + 1)
         let month = Int(monthIndex < 10 ? monthIndex + 3 : monthIndex - 9)
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 }

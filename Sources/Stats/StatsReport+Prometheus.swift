@@ -14,11 +14,9 @@ extension StatsReport {
     /// The `Content-Type` for `prometheusText()`.
     public static let prometheusContentType = "text/plain; version=0.0.4; charset=utf-8"
 
-    /// Histogram bucket upper bounds: microseconds and the `le` label text (seconds).
-    static let latencyBuckets: [(micros: UInt64, label: String)] = [
-        (1_000, "0.001"), (2_500, "0.0025"), (5_000, "0.005"), (10_000, "0.01"), (25_000, "0.025"),
-        (50_000, "0.05"), (100_000, "0.1"), (250_000, "0.25"), (500_000, "0.5"), (1_000_000, "1"),
-        (2_500_000, "2.5"), (5_000_000, "5"), (10_000_000, "10"),
+    /// The `le` label texts (seconds) of `LatencyDistribution.bucketBoundsMicros`.
+    static let latencyBucketLabels = [
+        "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10",
     ]
 
     /// All figures as Prometheus text. Families (all prefixed `sluice_`): `uptime_seconds`,
@@ -92,9 +90,9 @@ extension StatsReport {
 
     private func appendHistogram(_ name: String, _ help: String, _ latency: LatencyDistribution,
                                  to out: inout PrometheusWriter) {
-        out.family(name, help + " Bucket bounds come from an HdrHistogram (3 significant digits).", "histogram")
-        for bucket in Self.latencyBuckets {
-            out.sample(name + "_bucket", [("le", bucket.label)], String(latency.countAtOrBelow(micros: bucket.micros)))
+        out.family(name, help, "histogram")
+        for (label, count) in zip(Self.latencyBucketLabels, latency.cumulativeBucketCounts) {
+            out.sample(name + "_bucket", [("le", label)], String(count))
         }
         out.sample(name + "_bucket", [("le", "+Inf")], String(latency.count))
         out.sample(name + "_sum", [], FixedPoint.seconds(micros: latency.sumMicros))

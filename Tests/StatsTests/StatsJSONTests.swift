@@ -87,5 +87,8 @@ final class StatsJSONTests: XCTestCase {
         XCTAssertEqual(FixedPoint.seconds(micros: 2_000_001), "2.000001")
         XCTAssertEqual(FixedPoint.seconds(12.3456), "12.346")
         XCTAssertEqual(FixedPoint.seconds(-.infinity), "0.000")
+        XCTAssertEqual(FixedPoint.string(UInt64.max, decimals: 0), "18446744073709551615")
+        XCTAssertEqual(FixedPoint.string(UInt64.max, decimals: 19), "1.8446744073709551615")
+        XCTAssertEqual(FixedPoint.string(10_000_000_000, decimals: 0), "10000000000")
     }
 }

@@ -111,7 +111,18 @@ final class WorkerStatsTests: XCTestCase {
         latency.record(micros: 0)
         XCTAssertEqual(latency.count, 2)
         XCTAssertEqual(latency.maxMicros, LatencyDistribution.highestTrackableMicros)
-        XCTAssertEqual(latency.countAtOrBelow(micros: 10_000_000), 1)
+        XCTAssertEqual(latency.cumulativeBucketCounts.last, 1, "only the 0 µs value is at most 10 s")
+        XCTAssertEqual(latency.bucketCounts.last, 1, "the clamped value is above the last bound")
+    }
+
+    func testPrometheusBucketIndexAgreesWithTheBoundsAtEveryEdge() {
+        let bounds = LatencyDistribution.bucketBoundsMicros
+        for (index, bound) in bounds.enumerated() {
+            XCTAssertEqual(LatencyDistribution.bucketIndex(bound), index, "\(bound) is in its own bucket")
+            XCTAssertEqual(LatencyDistribution.bucketIndex(bound + 1), index + 1, "\(bound + 1) is in the next one")
+        }
+        XCTAssertEqual(LatencyDistribution.bucketIndex(0), 0)
+        XCTAssertEqual(LatencyDistribution().bucketCounts.count, bounds.count + 1)
     }
 
     func testPercentilesHaveThreeSignificantDigits() {
