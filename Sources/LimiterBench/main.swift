@@ -5,6 +5,11 @@
 // Every decision reads the real clock (SystemClock) and hashes a 32-byte API key. Times are given
 // per decision as process CPU time (what the decision costs, leaving out time spent descheduled on
 // a shared machine) and wall time, the fastest of `--runs` runs (the 1M-key rows run once).
+//
+// Measured 2026-11-21 (2-core AMD EPYC VM shared by ~6 builds, load average 7), CPU ns per decision:
+// 1 thread 1 key 128 (with all headers written 203); 100/h + 10/min refusals 127; 2 threads 125,
+// 2 threads over 1024 keys each 144; 1M new keys 489, 1M tracked keys 386 (a cache and TLB miss on
+// the table slot); 1M tracked keys take 58 MiB of RSS.
 #if canImport(Glibc)
 import Glibc
 #endif
