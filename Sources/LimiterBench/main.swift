@@ -111,7 +111,7 @@ func measure(_ name: String, decisions: Int, runs: Int = 1, _ tally: Tally, _ bo
     report(name, padded(format(cpu), 8) + padded(format(wall), 8) + padded(format(admitted) + "%", 10))
 }
 
-/// Limits that admit every decision of a run (2,500,000 per hour is the largest hourly limit).
+/// Limits that admit every decision of a run.
 let generous = [
     LimitRule(name: "hour", requests: 2_500_000, per: .seconds(3600)),
     LimitRule(name: "minute", requests: 2_500_000, per: .seconds(60)),

@@ -1,13 +1,13 @@
 /// One limit in the integer units of the token-bucket arithmetic.
 ///
-/// Time is counted in whole microseconds. A bucket's level is kept as its *deficit*: how far it is
-/// from full, in units where one token is `tokenUnits` (= the window in microseconds) and the
-/// bucket refills `refillPerMicrosecond` (= `requests`) units every microsecond. So capacity is
+/// Time is counted in whole milliseconds. A bucket's level is kept as its *deficit*: how far it is
+/// from full, in units where one token is `tokenUnits` (= the window in milliseconds) and the
+/// bucket refills `refillPerMillisecond` (= `requests`) units every millisecond. So capacity is
 /// `requests × window` units and every quantity is an exact integer: no rounding drifts, ever.
 public struct BucketShape: Sendable, Equatable {
-    /// Units refilled per microsecond (the rule's `requests`).
-    public let refillPerMicrosecond: Int64
-    /// Units one token is worth (the rule's window in microseconds).
+    /// Units refilled per millisecond (the rule's `requests`).
+    public let refillPerMillisecond: Int64
+    /// Units one token is worth (the rule's window in milliseconds).
     public let tokenUnits: Int64
     /// Units of a full bucket (`requests × window`).
     public let capacityUnits: Int64
@@ -15,17 +15,17 @@ public struct BucketShape: Sendable, Equatable {
     /// The shape of `rule`, clamped into what the arithmetic represents (see `LimitRule.problem`).
     public init(_ rule: LimitRule) {
         let requests = Int64(max(1, min(rule.requests, 1 << 40)))
-        let window = max(1, min(rule.per.wholeMicroseconds, LimitRule.maximumRequestMicroseconds / requests))
-        refillPerMicrosecond = requests
+        let window = max(1, min(rule.per.wholeMilliseconds, LimitRule.maximumRequestMilliseconds / requests))
+        refillPerMillisecond = requests
         tokenUnits = window
         capacityUnits = requests * window
     }
 
-    /// The deficit `deficit` shrinks to after `elapsed` microseconds (never below zero, never overflowing).
+    /// The deficit `deficit` shrinks to after `elapsed` milliseconds (never below zero, never overflowing).
     @inline(__always)
     public func refilled(_ deficit: Int64, after elapsed: Int64) -> Int64 {
         if deficit <= 0 { return 0 }
-        let (refill, overflow) = elapsed.multipliedReportingOverflow(by: refillPerMicrosecond)
+        let (refill, overflow) = elapsed.multipliedReportingOverflow(by: refillPerMillisecond)
         return overflow || refill >= deficit ? 0 : deficit - refill
     }
 
@@ -41,27 +41,27 @@ public struct BucketShape: Sendable, Equatable {
         (capacityUnits - deficit) / tokenUnits
     }
 
-    /// Microseconds until a bucket with this deficit is full again (rounded up).
+    /// Milliseconds until a bucket with this deficit is full again (rounded up).
     @inline(__always)
-    public func microsecondsUntilFull(deficit: Int64) -> Int64 {
-        deficit <= 0 ? 0 : (deficit + refillPerMicrosecond - 1) / refillPerMicrosecond
+    public func millisecondsUntilFull(deficit: Int64) -> Int64 {
+        deficit <= 0 ? 0 : (deficit + refillPerMillisecond - 1) / refillPerMillisecond
     }
 
-    /// Microseconds until a bucket with this deficit, holding `wholeTokens`, next gains a whole
+    /// Milliseconds until a bucket with this deficit, holding `wholeTokens`, next gains a whole
     /// token (0 when full), rounded up.
     @inline(__always)
-    public func microsecondsUntilNextToken(deficit: Int64, wholeTokens: Int64) -> Int64 {
+    public func millisecondsUntilNextToken(deficit: Int64, wholeTokens: Int64) -> Int64 {
         if deficit <= 0 { return 0 }
         let partial = capacityUnits - deficit - wholeTokens * tokenUnits
         let missing = tokenUnits - partial
-        return (missing + refillPerMicrosecond - 1) / refillPerMicrosecond
+        return (missing + refillPerMillisecond - 1) / refillPerMillisecond
     }
 
-    /// Microseconds until a bucket with this deficit holds one whole token (0 if it already does).
+    /// Milliseconds until a bucket with this deficit holds one whole token (0 if it already does).
     @inline(__always)
-    public func microsecondsUntilToken(deficit: Int64) -> Int64 {
+    public func millisecondsUntilToken(deficit: Int64) -> Int64 {
         let excess = deficit - (capacityUnits - tokenUnits)
-        return excess <= 0 ? 0 : (excess + refillPerMicrosecond - 1) / refillPerMicrosecond
+        return excess <= 0 ? 0 : (excess + refillPerMillisecond - 1) / refillPerMillisecond
     }
 
     /// The deficit under this shape of a bucket that had `deficit` under `old`: the same number of

@@ -35,13 +35,13 @@ final class BucketTable {
     /// Takes a token from every bucket of the identity hashed to (`low`, `high`; `high` nonzero).
     func take(low: UInt64, high: UInt64, now: Int64) -> StoreReply {
         if shapes.isEmpty {
-            return StoreReply(plan: plan, admitted: true, deficits: PerBucket(), nowMicroseconds: now)
+            return StoreReply(plan: plan, admitted: true, deficits: PerBucket(), nowMilliseconds: now)
         }
         let row = findOrInsert(low: Int64(bitPattern: low), high: Int64(bitPattern: high), now: now)
         let admitted = TokenBuckets.take(row: row, shapes: UnsafeBufferPointer(shapes), now: now)
         return StoreReply(
             plan: plan, admitted: admitted, deficits: PerBucket(deficits: row + 1, count: shapes.count),
-            nowMicroseconds: now)
+            nowMilliseconds: now)
     }
 
     /// Drops every full row, shrinking the table when it has become mostly empty.

@@ -17,14 +17,14 @@ public final class LimitPlan: Sendable {
         self.rules = rules
         shapes = rules.map(BucketShape.init)
         windowWords = rules.map { WindowWords.describe($0.per) }
-        let standard = shapes.first.map { String($0.refillPerMicrosecond) } ?? "0"
+        let standard = shapes.first.map { String($0.refillPerMillisecond) } ?? "0"
         let limitHeads = zip(rules, shapes).map { rule, shape in
             let suffix = LimitPlan.headerSuffix(rule.name)
-            return "X-RateLimit-Limit-\(suffix): \(shape.refillPerMicrosecond)\r\nX-RateLimit-Remaining-\(suffix): "
+            return "X-RateLimit-Limit-\(suffix): \(shape.refillPerMillisecond)\r\nX-RateLimit-Remaining-\(suffix): "
         }
         let policies = zip(rules, shapes).map { rule, shape in
-            let seconds = (shape.tokenUnits + 999_999) / 1_000_000
-            return "\(LimitPlan.quoted(rule.name));q=\(shape.refillPerMicrosecond);w=\(seconds)"
+            let seconds = (shape.tokenUnits + 999) / 1_000
+            return "\(LimitPlan.quoted(rule.name));q=\(shape.refillPerMillisecond);w=\(seconds)"
         }
         headers = HeaderTemplate(
             standardHead: "X-RateLimit-Limit: \(standard)\r\nX-RateLimit-Remaining: ",

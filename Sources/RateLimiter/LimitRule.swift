@@ -8,17 +8,17 @@ public struct LimitRule: Sendable, Equatable {
     /// The window over which `requests` tokens refill.
     public var per: Duration
 
-    /// Creates a rule; `requests` must be at least 1 and `per` at least one microsecond (see `problem`).
+    /// Creates a rule; `requests` must be at least 1 and `per` at least one millisecond (see `problem`).
     public init(name: String, requests: Int, per: Duration) {
         self.name = name
         self.requests = requests
         self.per = per
     }
 
-    /// The largest `requests × per` (in microseconds) a limit may have: 2^53, so that every quantity
+    /// The largest `requests × per` (in milliseconds) a limit may have: 2^53, so that every quantity
     /// of the arithmetic is also exact in a double (a Redis store's Lua numbers), e.g. up to
-    /// 1,000,000 requests per 2.5 hours or 100,000 per day.
-    public static let maximumRequestMicroseconds: Int64 = 1 << 53
+    /// 100,000,000 requests per day.
+    public static let maximumRequestMilliseconds: Int64 = 1 << 53
 
     /// What is wrong with this rule for the limiter, or nil when it can be used.
     /// Config validation can report this text; `RateLimiter` clamps a rule it would refuse.
@@ -28,10 +28,10 @@ public struct LimitRule: Sendable, Equatable {
             return "limit name \"\(name)\" may only contain letters, digits, '-' and '_'"
         }
         if requests < 1 { return "requests must be at least 1" }
-        let micros = per.wholeMicroseconds
-        if micros < 1 { return "per must be at least 1 microsecond" }
-        if micros > LimitRule.maximumRequestMicroseconds / Int64(requests) {
-            return "requests × per is too large (at most 2^53 request-microseconds, e.g. 100000 per day)"
+        let millis = per.wholeMilliseconds
+        if millis < 1 { return "per must be at least 1 millisecond" }
+        if millis > LimitRule.maximumRequestMilliseconds / Int64(requests) {
+            return "requests × per is too large (at most 2^53 request-milliseconds, e.g. 100000000 per day)"
         }
         return nil
     }
@@ -48,11 +48,11 @@ public struct LimitRule: Sendable, Equatable {
 }
 
 extension Duration {
-    /// Whole microseconds, truncated; saturates instead of trapping for enormous durations.
-    var wholeMicroseconds: Int64 {
+    /// Whole milliseconds, truncated; saturates instead of trapping for enormous durations.
+    var wholeMilliseconds: Int64 {
         let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000)
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000)
         if overflow { return seconds < 0 ? Int64.min : Int64.max }
-        return scaled &+ attoseconds / 1_000_000_000_000
+        return scaled &+ attoseconds / 1_000_000_000_000_000
     }
 }

@@ -41,7 +41,7 @@ public final class MemoryStore: RateLimitStore, @unchecked Sendable {
     /// See `RateLimitStore.take`.
     public func take(identity: UnsafeRawBufferPointer, nowNanoseconds: Int64) -> StoreReply {
         let (low, high) = sip.hash128(identity, compressionRounds: 1, finalRounds: 3)
-        let now = nowNanoseconds / 1_000
+        let now = nowNanoseconds / 1_000_000
         return shards[Int(truncatingIfNeeded: high >> 58)].table.withLock { table in
             table.take(low: low, high: high | 1, now: now)
         }
@@ -54,7 +54,7 @@ public final class MemoryStore: RateLimitStore, @unchecked Sendable {
 
     /// Drops every row whose buckets have all refilled by `nowNanoseconds`.
     public func sweep(nowNanoseconds: Int64) {
-        let now = nowNanoseconds / 1_000
+        let now = nowNanoseconds / 1_000_000
         for index in 0..<MemoryStore.shardCount {
             shards[index].table.withLock { $0.sweep(now: now) }
         }

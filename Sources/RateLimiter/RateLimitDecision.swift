@@ -6,8 +6,8 @@ public struct RateLimitDecision: Sendable {
     public let admitted: Bool
     /// Whole tokens left in each bucket after the decision.
     public let remainingTokens: PerBucket
-    /// The decision's time, Unix microseconds.
-    public let nowMicroseconds: Int64
+    /// The decision's time, Unix milliseconds.
+    public let nowMilliseconds: Int64
     /// Unix time in whole seconds, rounded up, at which the standard (first) bucket is full again.
     public let resetUnixSeconds: Int64
     /// When refused: whole seconds (rounded up, at least 1) until every bucket holds a token.
@@ -24,10 +24,10 @@ public struct RateLimitDecision: Sendable {
     public init(_ reply: StoreReply) {
         let plan = reply.plan
         let deficits = reply.deficits
-        let now = reply.nowMicroseconds
+        let now = reply.nowMilliseconds
         self.plan = plan
         admitted = reply.admitted
-        nowMicroseconds = now
+        nowMilliseconds = now
         var tokens = PerBucket(zeros: deficits.count)
         var closest: Int?
         var closestWait: Int64 = 0
@@ -52,21 +52,21 @@ public struct RateLimitDecision: Sendable {
                 }
             }
             if tied == 1, let only = closest {
-                closestWait = shapes[only].microsecondsUntilNextToken(deficit: deficits[only], wholeTokens: fewest)
+                closestWait = shapes[only].millisecondsUntilNextToken(deficit: deficits[only], wholeTokens: fewest)
             } else {
                 closest = nil
                 for index in 0..<count where tokens[index] == fewest {
-                    let wait = shapes[index].microsecondsUntilNextToken(deficit: deficits[index], wholeTokens: fewest)
+                    let wait = shapes[index].millisecondsUntilNextToken(deficit: deficits[index], wholeTokens: fewest)
                     if closest == nil || wait > closestWait {
                         closest = index
                         closestWait = wait
                     }
                 }
             }
-            reset += shapes[0].microsecondsUntilFull(deficit: deficits[0])
+            reset += shapes[0].millisecondsUntilFull(deficit: deficits[0])
             if !reply.admitted {
                 for index in 0..<count where !shapes[index].holdsToken(deficit: deficits[index]) {
-                    let wait = shapes[index].microsecondsUntilToken(deficit: deficits[index])
+                    let wait = shapes[index].millisecondsUntilToken(deficit: deficits[index])
                     if refusing == nil || wait > longestWait {
                         refusing = index
                         longestWait = wait
@@ -101,7 +101,7 @@ public struct RateLimitDecision: Sendable {
     }
 
     @inline(__always)
-    static func secondsRoundedUp(_ micros: Int64) -> Int64 {
-        micros >= 0 ? (micros + 999_999) / 1_000_000 : micros / 1_000_000
+    static func secondsRoundedUp(_ millis: Int64) -> Int64 {
+        millis >= 0 ? (millis + 999) / 1_000 : millis / 1_000
     }
 }

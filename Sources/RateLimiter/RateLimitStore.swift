@@ -3,9 +3,9 @@
 /// is atomic across every limit of an identity and across every thread or process sharing the store.
 ///
 /// The methods answer at once, as an in-process store can. A networked store cannot block an event
-/// loop: the proxy sends the script itself, turns its reply (`[admitted, now µs, deficit…]`) into a
+/// loop: the proxy sends the script itself, turns its reply (`[admitted, now ms, deficit…]`) into a
 /// `StoreReply` and that into `RateLimitDecision(_:)`, and falls back on a `MemoryStore` when the
-/// network fails. Every quantity is an integer below 2^53 (see `LimitRule.maximumRequestMicroseconds`),
+/// network fails. Every quantity is an integer below 2^53 (see `LimitRule.maximumRequestMilliseconds`),
 /// so the arithmetic is exact in Lua's doubles too.
 public protocol RateLimitStore: AnyObject, Sendable {
     /// Makes `plan` the limits of every later take. Buckets of limits that keep their name are kept
@@ -25,7 +25,7 @@ public protocol RateLimitStore: AnyObject, Sendable {
 }
 
 /// What a store answers for one decision: the plan it computed with, whether the request was
-/// admitted, and every bucket's deficit afterwards, at `nowMicroseconds` (the store's clock).
+/// admitted, and every bucket's deficit afterwards, at `nowMilliseconds` (the store's clock).
 public struct StoreReply: Sendable {
     /// The limits in force when the store decided (the newest one the store had installed).
     public var plan: LimitPlan
@@ -33,14 +33,14 @@ public struct StoreReply: Sendable {
     public var admitted: Bool
     /// Deficits after the decision, one per limit of `plan`.
     public var deficits: PerBucket
-    /// The time of the decision, Unix microseconds.
-    public var nowMicroseconds: Int64
+    /// The time of the decision, Unix milliseconds.
+    public var nowMilliseconds: Int64
 
     /// Creates a reply.
-    public init(plan: LimitPlan, admitted: Bool, deficits: PerBucket, nowMicroseconds: Int64) {
+    public init(plan: LimitPlan, admitted: Bool, deficits: PerBucket, nowMilliseconds: Int64) {
         self.plan = plan
         self.admitted = admitted
         self.deficits = deficits
-        self.nowMicroseconds = nowMicroseconds
+        self.nowMilliseconds = nowMilliseconds
     }
 }

@@ -1,7 +1,7 @@
 /// The token-bucket algorithm over one identity's state, shared by every store.
 ///
 /// State layout (one row of `1 + limits` integers): `[last, deficit0, deficit1, …]`, `last` being the
-/// microsecond of the previous decision and each deficit as `BucketShape` describes. A Redis store
+/// millisecond of the previous decision and each deficit as `BucketShape` describes. A Redis store
 /// runs the same steps in a Lua script.
 public enum TokenBuckets {
     /// Refills every bucket up to `now`, then takes one token from each bucket if every bucket holds

@@ -1,18 +1,17 @@
 /// Windows in words for people: the largest unit that divides the window exactly, so
 /// `1 hour`, `2 hours`, `1 minute`, `30 seconds`, `90 seconds` (not "1.5 minutes"), `1 day`,
-/// `1500 milliseconds`; below a millisecond, microseconds.
+/// `1500 milliseconds`.
 public enum WindowWords {
     /// `duration` in words.
     public static func describe(_ duration: Duration) -> String {
-        let micros = duration.wholeMicroseconds
+        let millis = duration.wholeMilliseconds
         let units: [(Int64, String)] = [
-            (86_400_000_000, "day"), (3_600_000_000, "hour"), (60_000_000, "minute"),
-            (1_000_000, "second"), (1_000, "millisecond"), (1, "microsecond"),
+            (86_400_000, "day"), (3_600_000, "hour"), (60_000, "minute"), (1_000, "second"), (1, "millisecond"),
         ]
-        for (size, name) in units where micros >= size && micros % size == 0 {
-            return count(micros / size, name)
+        for (size, name) in units where millis >= size && millis % size == 0 {
+            return count(millis / size, name)
         }
-        return count(micros, "microsecond")
+        return count(millis, "millisecond")
     }
 
     /// `1 second`, `6 seconds`.

@@ -14,6 +14,7 @@ final class ValidationTests: XCTestCase {
         XCTAssertNotNil(LimitRule(name: "minute", requests: 1, per: .zero).problem)
         XCTAssertNotNil(LimitRule(name: "year", requests: 10_000_000, per: .seconds(31_536_000)).problem)
         XCTAssertNil(LimitRule(name: "hour", requests: 1_000_000, per: .seconds(3600)).problem)
+        XCTAssertNil(LimitRule(name: "day", requests: 100_000_000, per: .seconds(86_400)).problem)
     }
 
     func testPlanProblemsAreReported() {
@@ -34,7 +35,7 @@ final class ValidationTests: XCTestCase {
         let reply = StoreReply(
             plan: plan, admitted: false,
             deficits: PerBucket(deficits: [20 * hour.tokenUnits, minute.capacityUnits]),
-            nowMicroseconds: startSeconds * 1_000_000)
+            nowMilliseconds: startSeconds * 1_000)
         let decision = RateLimitDecision(reply)
         XCTAssertEqual(decision.remaining, [80, 0])
         XCTAssertEqual(decision.resetUnixSeconds, startSeconds + 720)
