@@ -21,8 +21,6 @@ final class AccessLogBuffer: Sendable {
         var lines: [UInt8]
         /// Whether `close()` was requested: write this batch, then stop.
         var closing: Bool
-        /// When closing, the monotonic time (ns) after which a stuck destination is given up.
-        var closeDeadlineNanos: UInt64
     }
 
     private struct State {
@@ -104,7 +102,7 @@ final class AccessLogBuffer: Sendable {
             var lines = state.spare
             swap(&lines, &state.pending)
             let batch = Batch(beforeReopen: state.beforeReopen, reopen: state.reopenRequested, lines: lines,
-                              closing: state.closing, closeDeadlineNanos: state.closeDeadlineNanos)
+                              closing: state.closing)
             state.beforeReopen = []
             state.reopenRequested = false
             state.spare = []
@@ -126,6 +124,10 @@ final class AccessLogBuffer: Sendable {
     func count(_ update: (inout AccessLogWriter.Counters) -> Void) {
         state.withLock { update(&$0.counters) }
     }
+
+    /// The monotonic time (ns) after which the flusher gives up a stuck destination: `.max` until `close()`.
+    /// Read live, so that a close during a long stuck write still ends it.
+    var closeDeadlineNanos: UInt64 { state.withLock { $0.closeDeadlineNanos } }
 
     /// The counters so far.
     var counters: AccessLogWriter.Counters { state.withLock { $0.counters } }

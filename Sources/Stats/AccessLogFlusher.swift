@@ -63,9 +63,9 @@ final class AccessLogFlusher: @unchecked Sendable {  // handed once to its threa
             var wake = pollfd(fd: buffer.wakeReadFD, events: Int16(POLLIN), revents: 0)
             _ = poll(&wake, 1, flushIntervalMillis)
             let batch = buffer.take()
-            writeAll(batch.beforeReopen, closeDeadline: batch.closing ? batch.closeDeadlineNanos : nil)
+            writeAll(batch.beforeReopen)
             if batch.reopen { reopen() }
-            writeAll(batch.lines, closeDeadline: batch.closing ? batch.closeDeadlineNanos : nil)
+            writeAll(batch.lines)
             buffer.recycle(batch.lines)
             if batch.closing {
                 if case .file = destination { _ = Glibc.close(fd) }
@@ -86,23 +86,27 @@ final class AccessLogFlusher: @unchecked Sendable {  // handed once to its threa
         }
     }
 
-    private func writeAll(_ bytes: [UInt8], closeDeadline: UInt64?) {
+    /// Writes `bytes`, waiting for the destination as long as it takes, unless `close()` has been called and its
+    /// deadline passed: then the rest is dropped and counted.
+    private func writeAll(_ bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }
         bytes.withUnsafeBytes { raw in
             var offset = 0
+            var waited = false
             while offset < raw.count {
-                if let closeDeadline, Self.monotonicNanos() >= closeDeadline {
+                if waited, Self.monotonicNanos() >= buffer.closeDeadlineNanos {
                     return dropRest(raw[offset...])
                 }
                 var writable = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
                 let ready = poll(&writable, 1, 100)
+                waited = ready <= 0
                 if ready == 0 || (ready < 0 && errno == EINTR) { continue }
                 let count = min(chunkSize, raw.count - offset)
                 let written = write(fd, raw.baseAddress! + offset, count)
                 if written > 0 {
                     offset += written
                 } else if written < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) {
-                    continue
+                    waited = true
                 } else {
                     buffer.count { $0.writeErrors &+= 1 }
                     return dropRest(raw[offset...])

@@ -131,6 +131,7 @@ final class AccessLogTests: XCTestCase {
         XCTAssertEqual(pipe(&fds), 0)
         defer { close(fds[0]); close(fds[1]) }
         var options = AccessLogWriter.Options()
+        options.flushThresholdBytes = 1024
         options.bufferCapBytes = 16 * 1024
         options.closeTimeoutMillis = 200
         let writer = try AccessLogWriter(destination: .fileDescriptor(fds[1]), options: options)
@@ -138,7 +139,17 @@ final class AccessLogTests: XCTestCase {
         let started = Date()
         for number in 0..<total { writer.write(Self.entry(number)) }
         XCTAssertLessThan(Date().timeIntervalSince(started), 5, "writers never wait for the destination")
+
+        // Wait until the flusher has filled the pipe and is stuck in a write it began before close().
+        var writable = pollfd(fd: fds[1], events: Int16(POLLOUT), revents: 0)
+        let deadline = Date().addingTimeInterval(10)
+        while poll(&writable, 1, 0) != 0 && Date() < deadline {
+            usleep(1000)  // waiting for the flusher thread, not passing time
+        }
+        XCTAssertEqual(poll(&writable, 1, 0), 0, "the pipe is full")
+        let closing = Date()
         writer.close()
+        XCTAssertLessThan(Date().timeIntervalSince(closing), 5, "close gives up a stuck destination")
         let dropped = writer.counters.droppedLines
         XCTAssertGreaterThan(dropped, 0)
 
