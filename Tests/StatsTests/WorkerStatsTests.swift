@@ -1,3 +1,4 @@
+import Dispatch
 import XCTest
 @testable import Stats
 
@@ -71,6 +72,34 @@ final class WorkerStatsTests: XCTestCase {
         XCTAssertTrue(worker.publish())
         XCTAssertEqual(board.merged().requestsTotal, 2)
         XCTAssertNil(board.latest(worker: 0))
+    }
+
+    func testWorkersPublishOnTheirOwnThreadsWhileAReaderMerges() {
+        let board = StatsBoard(workerCount: 2)
+        let perWorker = 20_000
+        DispatchQueue.concurrentPerform(iterations: 3) { role in
+            if role < 2 {
+                // Each worker's figures are created and used on its own thread; only the board is shared.
+                let worker = WorkerStats(workerIndex: role, board: board, targets: ["127.0.0.1:3000"])
+                for number in 0..<perWorker {
+                    worker.recordRequest(status: 200, durationMicros: UInt64(number), upstreamMicros: 10)
+                    worker.recordTry(target: 0, failed: false)
+                    if number % 1000 == 0 { worker.publish() }
+                }
+                worker.publish()
+            } else {
+                var last: UInt64 = 0
+                for _ in 0..<200 {
+                    let total = board.merged().requestsTotal
+                    XCTAssertGreaterThanOrEqual(total, last, "published counters never go back")
+                    last = total
+                }
+            }
+        }
+        let merged = board.merged()
+        XCTAssertEqual(merged.requestsTotal, UInt64(2 * perWorker))
+        XCTAssertEqual(merged.latency.count, UInt64(2 * perWorker))
+        XCTAssertEqual(merged.counts(forTarget: "127.0.0.1:3000").requests, UInt64(2 * perWorker))
     }
 
     func testPublishSkipsWhenNothingChanged() {
