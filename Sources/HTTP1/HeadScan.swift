@@ -32,7 +32,10 @@ struct HeadScan: Sendable {
     }
 
     /// Whether scanning may go on (no failure so far).
-    var canScan: Bool { failure == nil }
+    var canScan: Bool {
+        if case .none = failure { return true }
+        return false
+    }
 
     /// How far into `buffer` the head may reach.
     func end(of buffer: UnsafeRawBufferPointer) -> Int { Swift.min(buffer.count, maxHeaderBytes) }

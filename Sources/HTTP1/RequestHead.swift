@@ -21,4 +21,21 @@ public struct RequestHead: Sendable {
     public var expectsContinue: Bool
     /// The index into `headers` of the `Host` field, if any (always set for HTTP/1.1).
     public var hostIndex: Int?
+
+    /// Creates a head from its parts (the parser builds these; tests and callers may too).
+    public init(
+        method: Range<Int>, target: Range<Int>, version: HTTPVersion, headers: [HeaderField], length: Int,
+        framing: BodyFraming, keepAlive: Bool, isHEAD: Bool, expectsContinue: Bool, hostIndex: Int?
+    ) {
+        self.method = method
+        self.target = target
+        self.version = version
+        self.headers = headers
+        self.length = length
+        self.framing = framing
+        self.keepAlive = keepAlive
+        self.isHEAD = isHEAD
+        self.expectsContinue = expectsContinue
+        self.hostIndex = hostIndex
+    }
 }

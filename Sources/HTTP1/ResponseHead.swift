@@ -15,4 +15,18 @@ public struct ResponseHead: Sendable {
     public var keepAlive: Bool
     /// The index into `headers` of the first `Content-Encoding` field, if any.
     public var contentEncodingIndex: Int?
+
+    /// Creates a head from its parts (the parser builds these; tests and callers may too).
+    public init(
+        version: HTTPVersion, status: Int, headers: [HeaderField], length: Int, framing: BodyFraming,
+        keepAlive: Bool, contentEncodingIndex: Int?
+    ) {
+        self.version = version
+        self.status = status
+        self.headers = headers
+        self.length = length
+        self.framing = framing
+        self.keepAlive = keepAlive
+        self.contentEncodingIndex = contentEncodingIndex
+    }
 }
