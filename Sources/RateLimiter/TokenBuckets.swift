@@ -7,8 +7,10 @@ public enum TokenBuckets {
     /// Refills every bucket up to `now`, then takes one token from each bucket if every bucket holds
     /// one (returns true), or takes nothing (returns false).
     ///
-    /// A clock that stepped backwards refills nothing and restarts from the earlier time, as nginx's
-    /// `limit_req` does: a backward step never lets tokens be taken twice or the bucket overfill.
+    /// A clock that stepped backwards refills nothing at that decision and refilling resumes from the
+    /// earlier time, as nginx's `limit_req` does: buckets never overfill and never go negative, and
+    /// the span stepped over is refilled once more as the clock crosses it again (a step back does
+    /// not freeze an identity until the clock catches up).
     @inline(__always)
     public static func take(
         row: UnsafeMutablePointer<Int64>, shapes: UnsafeBufferPointer<BucketShape>, now: Int64
