@@ -66,6 +66,15 @@ else
     bin="$(build_release "$SLUICE_SCRATCH" sluice)"
 fi
 [ -x "$bin/sluice" ] || die "no sluice binary in $bin"
+# What was measured: the commit, and how many files under Sources/ differed from it when the build was taken.
+revision=""
+if commit="$(git -C "$SLUICE_ROOT" rev-parse --short HEAD 2>/dev/null)"; then
+    changed="$(git -C "$SLUICE_ROOT" status --porcelain -- Sources Package.swift | wc -l)"
+    revision="release build of commit $commit ($changed uncommitted changes under Sources/ and Package.swift)"
+    if [ "${BENCH_SKIP_BUILD:-0}" = 1 ]; then
+        revision="prebuilt $bin/sluice (not rebuilt; the tree is at commit $commit with $changed uncommitted changes)"
+    fi
+fi
 nginx="$(command -v nginx || echo /usr/sbin/nginx)"
 [ -x "$nginx" ] || die "nginx not found"
 
@@ -340,6 +349,9 @@ echo "## sluice benchmark, $started_at"
 echo
 echo "Machine: $cpus CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(uname -sr); $("$nginx" -v 2>&1 | sed 's/.*: //'), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)."
 echo "Load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)."
+if [ -n "$revision" ]; then
+    echo "sluice: $revision."
+fi
 echo "wrk -t$threads -c$connections -d${duration}s --latency, $rounds interleaved rounds per target, after ${warmup}s warm-up each;"
 echo "upstream: nginx (${upstream_workers} worker) returning a ${#body}-byte JSON body."
 if [ -n "$nginx_headers" ]; then
@@ -347,6 +359,8 @@ if [ -n "$nginx_headers" ]; then
 else
     echo "nginx proxy sets no forwarding headers (BENCH_NGINX_HEADERS=0); sluice still does."
 fi
+echo "The upstream row is wrk straight at the upstream: the most this machine can serve with that placement."
+echo "Medians of the rounds; best round = the highest req/s of the rounds (load from other work only lowers it)."
 echo "Pinning: 1 worker: proxy on CPU 0, wrk and upstream on CPU 1 (taskset); 2+ workers: unpinned."
 if [ "$pin" = 0 ]; then
     echo "(BENCH_PIN=0: nothing pinned.)"
@@ -355,13 +369,18 @@ if [ -n "${BENCH_NICE:-}" ]; then
     echo "Everything benchmarked ran at niceness $BENCH_NICE (BENCH_NICE)."
 fi
 echo
-echo "| workers | target | req/s (median) | p50 | p99 | req/s vs nginx | p99 vs nginx | req/s per round | errors |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| workers | target | req/s (median) | p50 | p99 | req/s vs nginx | p99 vs nginx | best round | best vs nginx | req/s per round | errors |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 awk -F'\t' '
     function median(list,    n, a, i, j, t) {
         n = split(list, a, " ")
         for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
         return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    function maximum(list,    n, a, i, m) {
+        n = split(list, a, " "); m = a[1] + 0
+        for (i = 2; i <= n; i++) if (a[i] + 0 > m) m = a[i] + 0
+        return m
     }
     function duration(us) { return us >= 1000 ? sprintf("%.2f ms", us / 1000) : sprintf("%.0f µs", us) }
     {
@@ -371,11 +390,12 @@ awk -F'\t' '
         rounds[key] = rounds[key] (rounds[key] == "" ? "" : ", ") sprintf("%.0f", $4)
     }
     END {
-        for (i = 1; i <= n; i++) { k = order[i]; mr[k] = median(rps[k]); m99[k] = median(p99[k]) }
+        for (i = 1; i <= n; i++) { k = order[i]; mr[k] = median(rps[k]); m99[k] = median(p99[k]); best[k] = maximum(rps[k]) }
         for (i = 1; i <= n; i++) {
             k = order[i]; split(k, parts, SUBSEP); base = parts[1] SUBSEP "nginx"
-            printf "| %s | %s | %.0f | %s | %s | %.2f× | %.2f× | %s | %d |\n", parts[1], parts[2], mr[k], duration(median(p50[k])),
-                duration(m99[k]), mr[k] / mr[base], m99[k] / m99[base], rounds[k], errors[k]
+            printf "| %s | %s | %.0f | %s | %s | %.2f× | %.2f× | %.0f | %.2f× | %s | %d |\n", parts[1], parts[2], mr[k],
+                duration(median(p50[k])), duration(m99[k]), mr[k] / mr[base], m99[k] / m99[base], best[k], best[k] / best[base],
+                rounds[k], errors[k]
         }
     }
 ' "$results"
