@@ -1,15 +1,16 @@
 /// `GET /metrics`: the Prometheus text exposition format, version 0.0.4.
 ///
 /// Hand-rolled rather than built on swift-prometheus (2.4.1 on the mirror) because:
-/// - swift-prometheus implements the swift-metrics API, whose counters and histograms are shared objects
-///   updated with a lock (or atomics) on every increment from every thread; sluice's figures are per-worker
-///   plain integers merged only when read, so the library's storage would be a second copy we do not want on
-///   the data path, and filling it from snapshots at read time means re-recording histogram values.
-/// - Its histograms are fixed-bucket; sluice keeps HdrHistogram distributions (needed for p50/p90/p99 in
-///   `/stats`) and derives Prometheus buckets from them at read time.
+/// - swift-prometheus's metrics are shared objects updated on every event from every thread: in 2.4.1 a
+///   `Counter` is a `ManagedAtomic` (one cache line bouncing between the workers' cores) and a `Histogram`
+///   takes an `NIOLockedValueBox` lock per `record`. sluice counts in per-worker plain integers and merges only
+///   when read, so the library's storage would be a second, slower copy; filling it from snapshots at read time
+///   would mean re-recording values into it.
+/// - Its histograms are fixed-bucket only; sluice needs HdrHistogram distributions for p50/p90/p99 in `/stats`
+///   anyway and counts the Prometheus buckets next to them.
 /// - Exact control of the output (family order, `# HELP`/`# TYPE` for every family even without samples,
 ///   label escaping, number formatting) keeps the integration test's strict parser simple, and the whole
-///   format is a few dozen lines.
+///   format is a few dozen lines with no extra dependency (swift-atomics).
 extension StatsReport {
     /// The `Content-Type` for `prometheusText()`.
     public static let prometheusContentType = "text/plain; version=0.0.4; charset=utf-8"
