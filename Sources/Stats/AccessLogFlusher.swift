@@ -58,7 +58,7 @@ final class AccessLogFlusher: @unchecked Sendable {  // handed once to its threa
     func run() {
         var allSignals = sigset_t()
         sigfillset(&allSignals)
-        pthread_sigmask(SIG_BLOCK, &allSignals, nil)  // signals go to the event loops, never interrupt writes here
+        pthread_sigmask(SIG_BLOCK, &allSignals, nil)  // signals go to the event loops; SIGPIPE becomes EPIPE here
         while true {
             var wake = pollfd(fd: buffer.wakeReadFD, events: Int16(POLLIN), revents: 0)
             _ = poll(&wake, 1, flushIntervalMillis)

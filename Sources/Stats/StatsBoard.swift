@@ -35,4 +35,9 @@ public final class StatsBoard: Sendable {
         let latest = slots.withLock { $0 }
         return StatsSnapshot.merging(latest.compactMap { $0 })
     }
+
+    /// A report of the merged figures with the caller's `gauges`, ready for `statsJSON()` or `prometheusText()`.
+    public func report(gauges: StatsGauges) -> StatsReport {
+        StatsReport(snapshot: merged(), gauges: gauges)
+    }
 }
