@@ -2,14 +2,16 @@
 ///
 /// Not `Sendable` on purpose: create it on (or hand it once to) its worker and never touch it from another
 /// thread. Each `record…` call is a few plain integer additions; `recordRequest` adds one or two histogram
-/// records. Other threads see the figures only through `publish()`, which copies them into a `StatsSnapshot`
+/// records (release build, measured: `recordTry` 12 ns, `recordRateLimit` 6–8 ns, `requestStarted` +
+/// `requestFinished` 6 ns, `recordRequest` 50–60 ns of which ~23 ns per HdrHistogram record). Other threads see the figures only through `publish()`, which copies them into a `StatsSnapshot`
 /// on the `StatsBoard` (call it from a worker timer, e.g. every 100 ms, and once more when the worker stops).
 public final class WorkerStats {
     /// This worker's slot on the board.
     public let workerIndex: Int
     private let board: StatsBoard
     /// The figures, behind a pointer this object alone owns: plain loads and stores, none of the dynamic
-    /// exclusivity checks Swift makes on class properties (measured: they doubled the cost of a record).
+    /// exclusivity checks Swift makes on class properties (measured with them: `recordTry` 65 ns instead of 12,
+    /// `recordRequest` 142 ns instead of 58).
     private let current: UnsafeMutablePointer<StatsSnapshot>
     private let changed: UnsafeMutablePointer<Bool>
 
@@ -113,8 +115,9 @@ public final class WorkerStats {
     }
 
     /// Copies the figures to the board if anything changed since the last publish. Call from this worker's
-    /// thread only (a timer); cost when something changed: copying two histograms (~2 × 140 KB) and one
-    /// uncontended lock.
+    /// thread only (a timer); cost when something changed: copying two histograms (2 × 17,408 buckets of 8 bytes)
+    /// and one uncontended lock, about 140 µs measured, so 0.14 % of a core at one publish per 100 ms. Readers see
+    /// figures up to one publish interval old.
     /// - Returns: whether a snapshot was published.
     @discardableResult
     public func publish() -> Bool {
