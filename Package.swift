@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C libraries from Debian.
@@ -24,13 +25,14 @@ let package = Package(
         .target(name: "Normaliser", dependencies: ["CZlib"]),
         .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Resilience"),
+        .target(name: "Stats", dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]),
 
         // The event engine: libevent loops, sockets, timers, signals.
         .target(name: "Engine", dependencies: ["CLibevent"]),
 
         // The proxy: client and upstream connections, forwarding, pools.
         .target(name: "Proxy", dependencies: [
-            "Engine", "HTTP1", "Config", "Normaliser", "RateLimiter", "Resilience",
+            "Engine", "HTTP1", "Config", "Normaliser", "RateLimiter", "Resilience", "Stats",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -52,6 +54,7 @@ let package = Package(
         .testTarget(name: "NormaliserTests", dependencies: ["Normaliser"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
+        .testTarget(name: "StatsTests", dependencies: ["Stats"]),
         .testTarget(name: "IntegrationTests", dependencies: []),
     ]
 )

@@ -11,6 +11,8 @@ public final class ByteBuffer {
     private(set) public var capacity: Int = 0
     private(set) public var readerIndex: Int = 0
     private(set) public var writerIndex: Int = 0
+    /// Bytes ever appended or committed (for byte counters).
+    private(set) public var totalWritten: Int = 0
 
     public init(capacity: Int = 0) {
         if capacity > 0 { grow(to: capacity) }
@@ -40,7 +42,7 @@ public final class ByteBuffer {
     }
 
     /// Marks `n` bytes of the writable space as written.
-    @inline(__always) public func commitWritten(_ n: Int) { writerIndex += n }
+    @inline(__always) public func commitWritten(_ n: Int) { writerIndex += n; totalWritten += n }
 
     /// Drops `n` read bytes; resets the indices when everything was read.
     @inline(__always) public func consume(_ n: Int) {
@@ -57,6 +59,7 @@ public final class ByteBuffer {
         let space = writableSpace(minimum: bytes.count)
         space.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
         writerIndex += bytes.count
+        totalWritten += bytes.count
     }
 
     public func append(_ bytes: [UInt8]) {
@@ -76,6 +79,7 @@ public final class ByteBuffer {
         let space = writableSpace(minimum: 1)
         space[0] = byte
         writerIndex += 1
+        totalWritten += 1
     }
 
     /// Appends a non-negative integer in decimal.
@@ -103,6 +107,7 @@ public final class ByteBuffer {
             last = Socket.read(fd, into: window)
             guard case .bytes(let n) = last else { return (last, true) }
             writerIndex += n
+            totalWritten += n
             // A short read on a stream socket empties its receive queue: the next byte brings a new edge.
             if n < window.count { return (last, true) }
         }

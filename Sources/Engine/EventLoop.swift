@@ -55,7 +55,7 @@ public final class EventLoop {
     /// Monotonic time in nanoseconds.
     public static func monotonicNanoseconds() -> Int64 {
         var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts)
+        clock_gettime(CLOCK_MONOTONIC, &ts)
         return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 }

@@ -11,6 +11,11 @@ extension ClientConnection {
     func beginRequest(_ head: RequestHead) {
         exchange.reset()
         let buffer = inbound.readable
+        beginAccounting(headLength: head.length)
+        if context.accessLog != nil {
+            exchange.method = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[head.method]), as: UTF8.self)
+            exchange.path = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[head.target]), as: UTF8.self)
+        }
         exchange.isHEAD = head.isHEAD
         exchange.methodIsIdempotent = RetryPolicy.isIdempotent(method: buffer[head.method])
         exchange.clientIsHTTP10 = head.version.minor == 0
@@ -132,6 +137,7 @@ extension ClientConnection {
             swap(&body, &exchange.body)
             exchange.chunked = decoder
             inbound.consume(step.consumed)
+            exchange.bytesIn += step.consumed
             if exchange.body.count > context.maxBodyBytes {
                 rejectUnparseable(.payloadTooLarge)
                 return false
@@ -141,6 +147,7 @@ extension ClientConnection {
             let n = min(exchange.bodyRemaining, inbound.count)
             exchange.body.append(contentsOf: UnsafeRawBufferPointer(rebasing: inbound.readable[0..<n]))
             inbound.consume(n)
+            exchange.bytesIn += n
             exchange.bodyRemaining -= n
             guard exchange.bodyRemaining == 0 else { return false }
         }
@@ -157,6 +164,7 @@ extension ClientConnection {
             switch APIKeyExtraction.bearerToken(fromAuthorization: authorization?[...]) {
             case .success(let token):
                 apiKey = token
+                if context.accessLog != nil { exchange.keyHash = context.keyHasher.hash(token) }
             case .failure(let problem):
                 if config.auth.requireAPIKey {
                     exchange.refusal = PendingRefusal(error: .missingAuthorization, message: problem.message)
@@ -170,6 +178,9 @@ extension ClientConnection {
             ? limiter.decide(identity: apiKey!)
             : limiter.decide(identity: peerHost)
         decision.appendHeaders(to: &exchange.rateLimitHeaders)
+        let refusedLimit = decision.refusingLimit.map { decision.plan.rules[$0].name }
+        worker.stats.recordRateLimit(admitted: decision.admitted, limit: refusedLimit)
+        exchange.rateLimitOutcome = decision.admitted ? .allowed : .limited
         if let refused = decision.refusal {
             exchange.refusal = PendingRefusal(
                 error: .rateLimitExceeded, message: refused.message,
@@ -196,6 +207,7 @@ extension ClientConnection {
         exchange.upstreamRequest.append(contentsOf: "\r\n".utf8)
         exchange.upstreamRequest.append(contentsOf: exchange.body)
         exchange.deadline = context.retryPolicy.deadline(startedAt: context.clock.nowNanoseconds())
+        exchange.upstreamStartedAt = EventLoop.monotonicNanoseconds()
         startTry()
     }
 
@@ -240,6 +252,7 @@ extension ClientConnection {
         guard exchange.tryInFlight else { return }
         exchange.tryInFlight = false
         context.health.record(target: exchange.target, outcome: outcome, wasTrial: exchange.isTrial)
+        if outcome != .cancelled { worker.stats.recordTry(target: exchange.target, failed: outcome == .failure) }
     }
 
     /// A try failed: retry after a backoff if the policy allows (SPEC §6), else answer 502/504.
@@ -279,6 +292,7 @@ extension ClientConnection {
 
     /// A request that cannot be parsed or is too large: the envelope, then close (SPEC §7).
     func rejectUnparseable(_ error: HTTPParseError) {
+        beginAccounting(headLength: inbound.count)
         if exchange.requestID.isEmpty { exchange.requestID = RequestID.generate(using: &worker.random) }
         switch error {
         case .badRequest(let reason):

@@ -20,7 +20,10 @@ extension ClientConnection: UpstreamDelegate {
             return .decoded
         }
         recordTry(statusFailure == nil ? .success : .failure)
+        markUpstreamDone()
         exchange.responseStatus = head.status
+        exchange.upstreamStatus = head.status
+        exchange.finalStatus = head.status
         if head.status >= 400 && context.config.errors.normalise {
             exchange.collecting = true
             if let index = head.contentEncodingIndex {
@@ -122,6 +125,8 @@ extension ClientConnection: UpstreamDelegate {
             let normalised = context.normaliser.normalise(
                 status: exchange.responseStatus, contentEncoding: exchange.responseContentEncoding,
                 body: exchange.collectedBody, requestID: exchange.requestID, now: Int64(time(nil)))
+            exchange.shape = normalised.shape.rawValue
+            worker.stats.recordRewrite(shape: normalised.shape.rawValue)
             outbound.append(exchange.pendingHead)
             outbound.append("Content-Type: application/json; charset=utf-8\r\nContent-Length: ")
             outbound.append(decimal: normalised.body.count)
@@ -166,6 +171,8 @@ extension ClientConnection: UpstreamDelegate {
     /// Queues sluice's own error response for the current request.
     func respondOwnError(_ error: ProxyError, message: String? = nil, details: JSONValue? = nil, extraHeaders: [UInt8] = [], close: Bool = false) {
         if close { exchange.closeAfterResponse = true }
+        exchange.finalStatus = error.status
+        markUpstreamDone()
         if exchange.requestID.isEmpty { exchange.requestID = RequestID.generate(using: &worker.random) }
         OwnResponse.appendError(
             error, message: message, details: details, requestID: exchange.requestID,
@@ -180,6 +187,7 @@ extension ClientConnection: UpstreamDelegate {
         upstream?.close()
         upstream = nil
         let close = exchange.closeAfterResponse
+        completeAccounting(status: exchange.finalStatus)
         exchange.reset()
         if close {
             state = .finishing

@@ -196,6 +196,7 @@ final class ClientConnection: IOHandler {
     /// Drops the connection at once, cancelling its upstream exchange.
     func abort() {
         recordTry(.cancelled)
+        completeAccounting(status: 499)
         upstream?.close()
         upstream = nil
         close(reset: state == .forwarding)
@@ -204,6 +205,7 @@ final class ClientConnection: IOHandler {
     func close(reset: Bool = false) {
         guard state != .closed else { return }
         recordTry(.cancelled)
+        completeAccounting(status: 499)
         state = .closed
         retryTimer?.close()
         retryTimer = nil

@@ -1,6 +1,7 @@
 import HTTP1
 import Normaliser
 import Resilience
+import Stats
 
 /// One request's state on a client connection, from its head to the end of its response.
 struct Exchange {
@@ -39,6 +40,24 @@ struct Exchange {
     var discardingForRetry = false
     var retryDelay: Duration = .zero
     var lastFailure: TryFailure? = nil
+
+    // Accounting (stats and the access log).
+    /// `requestStarted()` was called for this request and its end is not recorded yet.
+    var counted = false
+    var startedAt: Int64 = 0
+    var upstreamStartedAt: Int64 = 0
+    var upstreamMicros: UInt64? = nil
+    /// The status sent to the client.
+    var finalStatus = 0
+    var upstreamStatus: Int? = nil
+    var bytesIn = 0
+    /// `outbound.totalWritten` when the request began.
+    var outboundMark = 0
+    var method = ""
+    var path = ""
+    var keyHash: String? = nil
+    var rateLimitOutcome = AccessLogEntry.RateLimitOutcome.off
+    var shape: String? = nil
 
     // Response side.
     var responseStarted = false

@@ -4,6 +4,7 @@ import Logging
 import Normaliser
 import RateLimiter
 import Resilience
+import Stats
 
 /// Everything a worker needs to serve requests under one configuration, derived once from a
 /// ``SluiceConfig`` (addresses resolved, durations in nanoseconds). Immutable and shared by
@@ -22,6 +23,10 @@ public final class ProxyContext: Sendable {
     public let health: TargetHealth
     let retryPolicy: RetryPolicy
     let clock = MonotonicClock()
+    /// Where access-log lines go; nil when `logging.access_log` is off.
+    let accessLog: AccessLogWriter?
+    /// Short keyed hashes of API keys for logs (keys are never logged).
+    let keyHasher: KeyHasher
     let logger: Logger
 
     let maxHeaderBytes: Int
@@ -32,8 +37,11 @@ public final class ProxyContext: Sendable {
     let keepalive: Int
 
     /// Resolves the targets; throws when one cannot be resolved.
-    public init(config: SluiceConfig, limiter: RateLimiter?, previous: ProxyContext? = nil, logger: Logger) throws(SocketError) {
+    public init(config: SluiceConfig, limiter: RateLimiter?, accessLog: AccessLogWriter?, previous: ProxyContext? = nil,
+                logger: Logger) throws(SocketError) {
         self.config = config
+        self.accessLog = accessLog
+        self.keyHasher = previous?.keyHasher ?? KeyHasher()
         self.limiter = config.rateLimit.enabled ? limiter : nil
         self.logger = logger
         var targets: [SocketAddress] = []

@@ -3,6 +3,8 @@ import Engine
 import Glibc
 import Logging
 import RateLimiter
+import Resilience
+import Stats
 import Synchronization
 
 /// The running proxy: one worker thread per event loop, each with its own `SO_REUSEPORT`
@@ -21,6 +23,8 @@ public final class ProxyServer {
     private var signalWatchers: [SignalWatcher] = []
     private var timers: [AnyObject] = []
     private var healthChecks: HealthCheckScheduler?
+    private let board: StatsBoard
+    private let startedAt = EventLoop.monotonicNanoseconds()
     private(set) var isDraining = false
 
     /// A worker as other threads see it.
@@ -40,11 +44,13 @@ public final class ProxyServer {
     ///   - reload: reads and validates the configuration file again (SIGHUP).
     public init(config: SluiceConfig, limiter: RateLimiter, logger: Logger,
                 reload: @escaping () throws(ConfigError) -> SluiceConfig) throws(SocketError) {
-        self.context = try ProxyContext(config: config, limiter: limiter, logger: logger)
+        let accessLog = try ProxyServer.openAccessLog(config.logging.accessLog)
+        self.context = try ProxyContext(config: config, limiter: limiter, accessLog: accessLog, logger: logger)
         self.limiter = limiter
         self.reloadConfiguration = reload
         let configured = config.server.workers
         self.workerCount = configured > 0 ? configured : LoopThread.coreCount
+        self.board = StatsBoard(workerCount: workerCount)
     }
 
     /// Binds, serves until SIGTERM/SIGINT and the drain that follows, and returns the exit code.
@@ -57,6 +63,10 @@ public final class ProxyServer {
             SignalWatcher(loop: control, signal: SIGTERM) { [unowned self] in self.beginDrain(signal: $0) },
             SignalWatcher(loop: control, signal: SIGINT) { [unowned self] in self.beginDrain(signal: $0) },
             SignalWatcher(loop: control, signal: SIGHUP) { [unowned self] _ in self.reload() },
+            SignalWatcher(loop: control, signal: SIGUSR1) { [unowned self] _ in
+                self.context.accessLog?.reopen()
+                self.logger.info("access log reopened")
+            },
         ]
         // Idle keys cost no memory: full buckets are dropped lazily and by this sweep.
         let limiter = self.limiter
@@ -66,6 +76,7 @@ public final class ProxyServer {
         healthChecks?.stop()
         admin?.close()
         for thread in threads { thread.join() }
+        context.accessLog?.close()
         logger.info("stopped")
         return 0
     }
@@ -92,11 +103,12 @@ public final class ProxyServer {
         let running = Mutex(workerCount)
         let context = self.context
         let workers = self.workers
+        let board = self.board
         return (0..<workerCount).map { index in
             let fd = listenerFDs[index]
             return LoopThread(name: "sluice-w\(index)") {
                 let loop = EventLoop()
-                let worker = Worker(index: index, loop: loop, context: context, listenerFD: fd)
+                let worker = Worker(index: index, loop: loop, context: context, listenerFD: fd, board: board)
                 worker.onDrained = { loop.stop() }
                 workers.list.withLock { $0.append(WorkerReference(index: index, handle: loop.handle, worker: LoopBound(worker))) }
                 loop.run()
@@ -148,7 +160,9 @@ public final class ProxyServer {
         }
         let next: ProxyContext
         do {
-            next = try ProxyContext(config: config, limiter: limiter, previous: context, logger: logger)
+            let accessLog = config.logging.accessLog == context.config.logging.accessLog
+                ? context.accessLog : try ProxyServer.openAccessLog(config.logging.accessLog)
+            next = try ProxyContext(config: config, limiter: limiter, accessLog: accessLog, previous: context, logger: logger)
         } catch {
             logger.error("reload rejected; keeping the running configuration", metadata: ["problem": "\(error)"])
             return
@@ -168,6 +182,10 @@ public final class ProxyServer {
         limiter.reconfigure(limits: config.rateLimit.limitRules)
         let previous = context
         context = next
+        if previous.accessLog !== next.accessLog {
+            // Lines of requests still finishing under the old configuration are dropped and counted.
+            previous.accessLog?.close()
+        }
         if next.health !== previous.health || next.config.upstream.healthCheck != previous.config.upstream.healthCheck {
             startHealthChecks()
         }
@@ -205,6 +223,13 @@ public final class ProxyServer {
             "/healthz": .init(requiresToken: false) {
                 AdminResponse(status: 200, contentType: json, body: Array(#"{"status":"ok"}"#.utf8))
             },
+            "/stats": .init(requiresToken: true) { [unowned self] in
+                AdminResponse(status: 200, contentType: json, body: Array(self.report().statsJSON().utf8))
+            },
+            "/metrics": .init(requiresToken: true) { [unowned self] in
+                AdminResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
+                              body: Array(self.report().prometheusText().utf8))
+            },
             "/readyz": .init(requiresToken: false) { [unowned self] in
                 if self.isDraining {
                     return AdminResponse(status: 503, contentType: json, body: Array(#"{"status":"draining"}"#.utf8))
@@ -216,5 +241,33 @@ public final class ProxyServer {
             },
         ]
         return AdminServer(fd: fd, loop: control, token: context.config.admin.token, routes: routes)
+    }
+
+    /// The merged figures of every worker plus the gauges only the control loop knows.
+    private func report() -> StatsReport {
+        let states = context.health.snapshot()
+        let upstreams = states.map { state in
+            UpstreamGauge(target: context.targetNames[state.index], healthy: state.healthy,
+                          circuit: Stats.CircuitState(rawValue: state.circuit.rawValue) ?? .closed)
+        }
+        let gauges = StatsGauges(
+            uptimeSeconds: Double(EventLoop.monotonicNanoseconds() - startedAt) / 1e9,
+            rateLimitTrackedKeys: limiter.trackedKeys,
+            rateLimitStore: context.config.rateLimit.enabled ? context.config.rateLimit.store.rawValue : "off",
+            upstreams: upstreams)
+        return board.report(gauges: gauges)
+    }
+
+    /// Opens the access log named by `logging.access_log` (nil when off).
+    static func openAccessLog(_ destination: AccessLogDestination) throws(SocketError) -> AccessLogWriter? {
+        do {
+            switch destination {
+            case .off: return nil
+            case .stdout: return try AccessLogWriter(destination: .standardOutput)
+            case .file(let path): return try AccessLogWriter(destination: .file(path: path))
+            }
+        } catch {
+            throw SocketError("cannot open the access log: \(error)")
+        }
     }
 }

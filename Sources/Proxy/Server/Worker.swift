@@ -1,5 +1,6 @@
 import Engine
 import Logging
+import Stats
 
 /// One event-loop thread: its own `event_base`, its own `SO_REUSEPORT` listener, its client
 /// connections and its upstream pools. Nothing here is shared with other workers.
@@ -14,16 +15,22 @@ final class Worker {
     var nextTarget = 0
     var random = FastRandom()
     private(set) var isDraining = false
+    /// This worker's figures, published to the shared board by ``publishTimer``.
+    let stats: WorkerStats
+    private var publishTimer: RepeatingTimer?
     /// Called once the worker has drained (no connection left) after ``beginDrain()``.
     var onDrained: (() -> Void)?
 
-    init(index: Int, loop: EventLoop, context: ProxyContext, listenerFD: Int32) {
+    init(index: Int, loop: EventLoop, context: ProxyContext, listenerFD: Int32, board: StatsBoard) {
         self.index = index
         self.loop = loop
         self.context = context
+        self.stats = WorkerStats(workerIndex: index, board: board, targets: context.targetNames)
         self.pools = context.targets.indices.map { _ in UpstreamPool() }
         self.listener = nil
         self.listener = Listener(fd: listenerFD, worker: self)
+        // /stats and /metrics are at most this old.
+        self.publishTimer = RepeatingTimer(loop: loop, every: 100_000_000) { [unowned self] in self.stats.publish() }
     }
 
     var logger: Logger { context.logger }
@@ -58,6 +65,7 @@ final class Worker {
             for pool in pools { pool.retire() }
             pools = newContext.targets.indices.map { _ in UpstreamPool() }
             nextTarget = 0
+            stats.setTargets(newContext.targetNames)
         }
         context = newContext
         if let listenerFD, !isDraining {
@@ -85,6 +93,8 @@ final class Worker {
 
     /// Closes every connection at once (grace period over).
     func closeEverything() {
+        publishTimer?.cancel()
+        stats.publish()
         listener?.close()
         listener = nil
         for connection in Array(clients.values) { connection.abort() }

@@ -1,0 +1,46 @@
+import Engine
+import Glibc
+import Stats
+
+/// Stats and access-log lines for each request: counted on the worker without locks, published
+/// to the admin endpoint by the worker's timer.
+extension ClientConnection {
+    /// Marks the start of a request (a complete head, or an unparseable one).
+    func beginAccounting(headLength: Int) {
+        guard !exchange.counted else { return }
+        exchange.counted = true
+        exchange.startedAt = EventLoop.monotonicNanoseconds()
+        exchange.bytesIn = headLength
+        exchange.outboundMark = outbound.totalWritten - outbound.count
+        worker.stats.requestStarted()
+    }
+
+    /// Records the end of the request: its status (499 when the client left before the answer),
+    /// its durations, and its access-log line.
+    func completeAccounting(status: Int) {
+        guard exchange.counted else { return }
+        exchange.counted = false
+        let now = EventLoop.monotonicNanoseconds()
+        let duration = UInt64(max(0, now - exchange.startedAt) / 1000)
+        worker.stats.requestFinished()
+        worker.stats.recordRequest(status: status, durationMicros: duration, upstreamMicros: exchange.upstreamMicros)
+        guard let accessLog = context.accessLog else { return }
+        var wallClock = timespec()
+        clock_gettime(CLOCK_REALTIME, &wallClock)
+        let usedUpstream = exchange.upstreamStartedAt != 0
+        accessLog.write(AccessLogEntry(
+            timeMillis: Int64(wallClock.tv_sec) * 1000 + Int64(wallClock.tv_nsec) / 1_000_000,
+            requestID: exchange.requestID, client: peerHost, method: exchange.method, path: exchange.path,
+            status: status, upstream: usedUpstream ? context.targetNames[exchange.target] : nil,
+            upstreamStatus: exchange.upstreamStatus, tries: usedUpstream ? exchange.attempt + 1 : 0,
+            durationMicros: duration, bytesIn: UInt64(exchange.bytesIn),
+            bytesOut: UInt64(max(0, outbound.totalWritten - exchange.outboundMark)),
+            keyHash: exchange.keyHash, rateLimit: exchange.rateLimitOutcome, shape: exchange.shape))
+    }
+
+    /// The upstream's share of the request ends (a final response was read, or the tries ended).
+    func markUpstreamDone() {
+        guard exchange.upstreamStartedAt != 0, exchange.upstreamMicros == nil else { return }
+        exchange.upstreamMicros = UInt64(max(0, EventLoop.monotonicNanoseconds() - exchange.upstreamStartedAt) / 1000)
+    }
+}
