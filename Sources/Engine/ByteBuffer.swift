@@ -99,7 +99,11 @@ public final class ByteBuffer {
 
     /// Reads from `fd` into the buffer until the socket would block, the peer closed, or
     /// `limit` bytes are buffered. Returns the last result and whether the socket may hold more.
-    public func read(from fd: Int32, limit: Int) -> (result: IOResult, drained: Bool) {
+    ///
+    /// A short read is taken as "drained" (the next byte brings a new edge) unless
+    /// `peerClosed` says the peer's FIN is already queued (`EV_CLOSED`): then reading goes on
+    /// until end of file, which no later edge would report.
+    public func read(from fd: Int32, limit: Int, peerClosed: Bool = false) -> (result: IOResult, drained: Bool) {
         var last = IOResult.wouldBlock
         while count < limit {
             let space = writableSpace(minimum: min(16384, max(1, limit - count)))
@@ -109,7 +113,7 @@ public final class ByteBuffer {
             writerIndex += n
             totalWritten += n
             // A short read on a stream socket empties its receive queue: the next byte brings a new edge.
-            if n < window.count { return (last, true) }
+            if n < window.count && !peerClosed { return (last, true) }
         }
         return (last, false)
     }

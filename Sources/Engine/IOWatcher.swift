@@ -16,8 +16,9 @@ public final class IOWatcher {
     /// The watched file descriptor.
     public let fd: Int32
 
-    /// Registers `fd` for edge-triggered read and write readiness.
-    public init(loop: EventLoop, fd: Int32, handler: IOHandler, flags: EventFlags = [.read, .write, .persist, .edgeTriggered]) {
+    /// Registers `fd` for edge-triggered read and write readiness, and for the peer's close
+    /// (`EV_CLOSED`, epoll's `EPOLLRDHUP`), which a short read alone cannot reveal.
+    public init(loop: EventLoop, fd: Int32, handler: IOHandler, flags: EventFlags = [.read, .write, .closed, .persist, .edgeTriggered]) {
         self.fd = fd
         let context = Unmanaged.passUnretained(handler as AnyObject).toOpaque()
         event = event_new(loop.base, fd, flags.rawValue, { _, what, arg in

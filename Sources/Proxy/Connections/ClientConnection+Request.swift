@@ -293,7 +293,9 @@ extension ClientConnection {
     /// A request that cannot be parsed or is too large: the envelope, then close (SPEC §7).
     func rejectUnparseable(_ error: HTTPParseError) {
         beginAccounting(headLength: inbound.count)
-        if exchange.requestID.isEmpty { exchange.requestID = RequestID.generate(using: &worker.random) }
+        if exchange.requestID.isEmpty {
+            exchange.requestID = RequestID.find(inRawHead: inbound.readable) ?? RequestID.generate(using: &worker.random)
+        }
         switch error {
         case .badRequest(let reason):
             respondOwnError(.badRequest, message: reason, close: true)

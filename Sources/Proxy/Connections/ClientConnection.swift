@@ -40,6 +40,8 @@ final class ClientConnection: IOHandler {
     var closeAfterFlush = false
     /// The socket may hold unread bytes (reading stopped at a buffer limit, not at `EAGAIN`).
     var readPending = false
+    /// The client's FIN is queued (`EV_CLOSED`): read on to end of file.
+    private var peerHalfClosed = false
     private var deadline: Int64 = .max
 
     /// Output queued beyond this pauses the upstream body (back-pressure); below the low mark it resumes.
@@ -68,7 +70,8 @@ final class ClientConnection: IOHandler {
     // MARK: readiness
 
     func ioReady(_ flags: EventFlags) {
-        if flags.contains(.read) { readAvailable() }
+        if flags.contains(.closed) { peerHalfClosed = true }
+        if flags.contains(.read) || flags.contains(.closed) { readAvailable() }
         if flags.contains(.write) && state != .closed && !outbound.isEmpty { flush() }
     }
 
@@ -90,7 +93,7 @@ final class ClientConnection: IOHandler {
                 readPending = true
                 return
             }
-            let (result, drained) = inbound.read(from: fd, limit: limit)
+            let (result, drained) = inbound.read(from: fd, limit: limit, peerClosed: peerHalfClosed)
             switch result {
             case .endOfFile:
                 return peerClosed()

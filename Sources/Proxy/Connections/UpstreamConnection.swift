@@ -64,6 +64,10 @@ final class UpstreamConnection: IOHandler {
     private var requestWasHEAD = false
     private var paused = false
     private var readPending = false
+    /// The upstream closed its side; what is buffered is all that will come.
+    private var peerClosed = false
+    /// Read returned end of file.
+    private var eofSeen = false
     private var deadline: Int64 = .max
     private var deadlineFailure: UpstreamFailure = .responseTimeout
     weak var delegate: UpstreamDelegate?
@@ -108,7 +112,8 @@ final class UpstreamConnection: IOHandler {
             setDeadline(context.responseTimeout, failure: .responseTimeout)
         }
         if flags.contains(.write) && !outbound.isEmpty { flush() }
-        if flags.contains(.read) { readAvailable() }
+        if flags.contains(.closed) { peerClosed = true }
+        if flags.contains(.read) || flags.contains(.closed) { readAvailable() }
     }
 
     private func flush() {
@@ -128,6 +133,7 @@ final class UpstreamConnection: IOHandler {
         guard paused else { return }
         paused = false
         deliverBuffered()
+        if eofSeen && state != .closed && !paused { return endOfStream() }
         if readPending && state != .closed && !paused {
             readPending = false
             readAvailable()
@@ -137,9 +143,15 @@ final class UpstreamConnection: IOHandler {
     private func readAvailable() {
         while state != .closed {
             if paused { readPending = true; return }
-            let (result, drained) = inbound.read(from: fd, limit: 262_144)
+            let (result, drained) = inbound.read(from: fd, limit: 262_144, peerClosed: peerClosed)
             switch result {
             case .endOfFile:
+                // Bytes that arrived just before the close come first; a paused delivery
+                // finishes the stream when it resumes.
+                peerClosed = true
+                eofSeen = true
+                if !inbound.isEmpty { processInbound() }
+                guard state != .closed, !paused else { return }
                 return endOfStream()
             case .failed:
                 return failBroken()

@@ -16,6 +16,31 @@ enum RequestID {
         return true
     }
 
+    /// The client's valid `X-Request-Id` in a raw head that could not be parsed (a 400, 413 or
+    /// 431 still carries the client's id): a line-by-line scan, nothing trusted beyond the
+    /// id's own strict character set.
+    static func find(inRawHead bytes: UnsafeRawBufferPointer) -> String? {
+        let name: StaticString = "x-request-id:"
+        var lineStart = 0
+        while lineStart < bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count && bytes[lineEnd] != 10 { lineEnd += 1 }
+            if lineEnd == lineStart || (lineEnd == lineStart + 1 && bytes[lineStart] == 13) { return nil }  // end of head
+            if lineEnd - lineStart > name.utf8CodeUnitCount,
+               UnsafeRawBufferPointer(rebasing: bytes[lineStart..<(lineStart + name.utf8CodeUnitCount)]).equalsLowercase(name) {
+                var start = lineStart + name.utf8CodeUnitCount
+                var end = lineEnd
+                if end > start && bytes[end - 1] == 13 { end -= 1 }
+                while start < end && (bytes[start] == 32 || bytes[start] == 9) { start += 1 }
+                while end > start && (bytes[end - 1] == 32 || bytes[end - 1] == 9) { end -= 1 }
+                let value = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+                return isValid(value) ? String(decoding: value, as: UTF8.self) : nil
+            }
+            lineStart = lineEnd + 1
+        }
+        return nil
+    }
+
     /// A random (version 4) UUID in lowercase text.
     static func generate<G: RandomNumberGenerator>(using generator: inout G) -> String {
         let high = generator.next() as UInt64
