@@ -11,6 +11,7 @@ struct ConnectionHandler {
             if outcome != .closed { stream.close() }
             state.update { $0.connectionsOpen -= 1 }
         }
+        var served = 0
         while outcome == .keepAlive {
             if let idle = options.idleCloseMilliseconds, !stream.waitReadable(milliseconds: idle) { return }
             guard let head = stream.readHead() else { return }
@@ -20,6 +21,8 @@ struct ConnectionHandler {
             }
             if request.header("expect")?.lowercased() == "100-continue" { stream.write("HTTP/1.1 100 Continue\r\n\r\n") }
             guard request.readBody(from: stream) else { return }
+            if options.dropReusedConnections && served > 0 { return }  // read, not counted, never answered
+            served += 1
             // `close=1` in the query makes the upstream itself end the connection after answering.
             let keepAlive = !request.wantsClose && request.queryValue("close") != "1"
             let router = Router(state: state, stream: stream, request: request, keepAlive: keepAlive)

@@ -65,6 +65,19 @@ final class ConnectionReuseTests: IntegrationTestCase {
         XCTAssertEqual(try upstream.hits(), 2)
     }
 
+    func testRequestDroppedOnAReusedConnectionIsRetriedOnAFreshOne() throws {
+        upstream.stop()
+        upstream = try UpstreamProcess(extraArguments: ["--drop-reused-connections"])
+        try startSluice()
+        let client = try connectToSluice()
+        for i in 0..<5 {
+            let response = try send(client, "GET", "/v1/reused/\(i)")
+            XCTAssertEqual(response.status, 200, "request \(i) not retried after the pooled connection was dropped: \(response.text)")
+            XCTAssertEqual(response.jsonObject?["path"] as? String, "/v1/reused/\(i)")
+        }
+        XCTAssertEqual(try upstream.hits(), 5)
+    }
+
     func testLargeDownloadReadSlowlyKeepsSluiceMemoryLow() throws {
         try startSluice()
         let total = 100 * 1024 * 1024
