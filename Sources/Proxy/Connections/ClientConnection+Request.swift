@@ -177,6 +177,11 @@ extension ClientConnection {
         let decision = config.rateLimit.key == .apiKey && apiKey != nil
             ? limiter.decide(identity: apiKey!)
             : limiter.decide(identity: peerHost)
+        apply(decision)
+    }
+
+    /// Records a rate-limit decision on the exchange: its headers, and the 429 when refused.
+    func apply(_ decision: RateLimitDecision) {
         decision.appendHeaders(to: &exchange.rateLimitHeaders)
         let refusedLimit = decision.refusingLimit.map { decision.plan.rules[$0].name }
         worker.stats.recordRateLimit(admitted: decision.admitted, limit: refusedLimit)
@@ -185,8 +190,8 @@ extension ClientConnection {
             exchange.refusal = PendingRefusal(
                 error: .rateLimitExceeded, message: refused.message,
                 details: .object([
-                    JSONMember(name: "retry_after", value: .number(String(refused.retryAfter))),
-                    JSONMember(name: "limit", value: .number(String(refused.limit))),
+                    JSONMember(name: "retry_after", value: .integer(refused.retryAfter)),
+                    JSONMember(name: "limit", value: .integer(refused.limit)),
                     JSONMember(name: "window", value: .string(refused.window)),
                 ]))
         }

@@ -76,7 +76,9 @@ extension ClientConnection: UpstreamDelegate {
         for field in head.headers {
             let kind = HeaderName.classify(buffer, field.name)
             if kind.isHopByHop || kind == .xRequestID { continue }
-            if ownRateLimit && (kind == .rateLimitFamily || (kind == .retryAfter && exchange.responseStatus == 429)) { continue }
+            // sluice's own rate-limit headers win; an upstream's Retry-After is kept (an admitted
+            // request's rate-limit headers carry none).
+            if ownRateLimit && kind == .rateLimitFamily { continue }
             if dropBodyHeaders && (kind == .contentLength || kind == .contentType || kind == .contentEncoding) { continue }
             if !nominated.isEmpty {
                 let name = UnsafeRawBufferPointer(rebasing: buffer[field.name])

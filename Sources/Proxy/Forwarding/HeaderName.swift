@@ -2,7 +2,7 @@
 enum HeaderName: Equatable {
     case connection, keepAlive, proxyAuthenticate, proxyAuthorization, te, trailer, transferEncoding, upgrade
     case contentLength, contentType, contentEncoding, expect, host, authorization
-    case xForwardedFor, xForwardedProto, xRequestID, retryAfter
+    case xForwardedFor, xForwardedProto, xRequestID
     /// `X-RateLimit-*`, `RateLimit`, `RateLimit-Policy`: replaced by sluice's own when it adds them.
     case rateLimitFamily
     case other
@@ -31,7 +31,6 @@ enum HeaderName: Equatable {
         case 10:
             if name.equalsLowercase("connection") { return .connection }
             if name.equalsLowercase("keep-alive") { return .keepAlive }
-        case 11: if name.equalsLowercase("retry-after") { return .retryAfter }
         case 12:
             if name.equalsLowercase("content-type") { return .contentType }
             if name.equalsLowercase("x-request-id") { return .xRequestID }
