@@ -1,0 +1,354 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SPEC §5 rate limiting and §3 `auth` through the real sluice binary (issue 3 "Must show").
+final class RateLimitIntegrationTests: IntegrationTestCase {
+    /// The SPEC's default limits: 100 per hour (standard) and 10 per minute (burst).
+    static let defaultLimits = [
+        "limits:",
+        "  - { name: hour, requests: 100, per: 1h }",
+        "  - { name: minute, requests: 10, per: 1m }",
+    ]
+
+    /// Starts sluice with API keys required, rate limiting on, and `limits` (YAML lines under `rate_limit`).
+    @discardableResult
+    func startLimitedSluice(limits: [String] = defaultLimits, key: String = "api_key", requireKey: Bool = true,
+                            _ configure: (inout SluiceConfig) -> Void = { _ in }) throws -> SluiceProcess {
+        try startSluice { config in
+            config.auth = ["require_api_key: \(requireKey)"]
+            config.rateLimit = ["enabled: true", "key: \(key)", "store: memory"] + limits
+            configure(&config)
+        }
+    }
+
+    func bearer(_ key: String) -> [(String, String)] { [("Authorization", "Bearer \(key)")] }
+
+    func now() -> Int { Int(Date().timeIntervalSince1970) }
+
+    // MARK: Headers
+
+    func testHeaderSequenceForOneKeyCountsDownEveryLimit() throws {
+        try startLimitedSluice()
+        let client = try connectToSluice()
+        var previousReset = 0
+        for n in 1...5 {
+            let before = now()
+            let response = try send(client, "GET", "/v1/items", headers: bearer("key-sequence"))
+            XCTAssertEqual(response.status, 200, response.text)
+            XCTAssertEqual(response.header("X-RateLimit-Limit"), "100")
+            XCTAssertEqual(response.header("X-RateLimit-Remaining"), "\(100 - n)")
+            XCTAssertEqual(response.header("X-RateLimit-Limit-Hour"), "100")
+            XCTAssertEqual(response.header("X-RateLimit-Remaining-Hour"), "\(100 - n)")
+            XCTAssertEqual(response.header("X-RateLimit-Limit-Minute"), "10")
+            XCTAssertEqual(response.header("X-RateLimit-Remaining-Minute"), "\(10 - n)")
+            // The hour bucket gains one token every 36 s: full again about n × 36 s from now.
+            let reset = try XCTUnwrap(response.header("X-RateLimit-Reset").flatMap { Int($0) }, "\(response.headers)")
+            XCTAssertGreaterThan(reset, before, "Reset is not in the future")
+            XCTAssertLessThanOrEqual(reset, now() + n * 36 + 1, "Reset too far ahead after \(n) requests")
+            XCTAssertGreaterThanOrEqual(reset, previousReset, "Reset went backwards")
+            previousReset = reset
+            XCTAssertEqual(response.header("RateLimit-Policy"), #""hour";q=100;w=3600, "minute";q=10;w=60"#)
+            // The minute bucket is the closest to exhaustion; it gains a token every 6 s.
+            let item = try XCTUnwrap(Self.rateLimitItem(response.header("RateLimit")), "RateLimit: \(response.header("RateLimit") ?? "nil")")
+            XCTAssertEqual(item.name, "minute")
+            XCTAssertEqual(item.remaining, 10 - n)
+            XCTAssertTrue((1...6).contains(item.seconds), "t=\(item.seconds)")
+            XCTAssertEqual(response.headers(named: "X-RateLimit-Limit").count, 1)
+        }
+    }
+
+    /// Parses `"name";r=R;t=T` (draft-ietf-httpapi-ratelimit-headers-10 `RateLimit`).
+    static func rateLimitItem(_ value: String?) -> (name: String, remaining: Int, seconds: Int)? {
+        guard let value else { return nil }
+        let parts = value.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 3, parts[0].hasPrefix("\""), parts[0].hasSuffix("\""), parts[0].count >= 2,
+              parts[1].hasPrefix("r="), parts[2].hasPrefix("t="),
+              let remaining = Int(parts[1].dropFirst(2)), let seconds = Int(parts[2].dropFirst(2)) else { return nil }
+        return (String(parts[0].dropFirst().dropLast()), remaining, seconds)
+    }
+
+    func testRateLimitHeadersArePresentOnUpstream4xxAnd5xxResponses() throws {
+        try startLimitedSluice { $0.upstream = ["retry_on: []"] }
+        let client = try connectToSluice()
+        let targets = ["/status/404?body=nestjs-not-found", "/status/400?body=keva-validation", "/status/500", "/status/503?body=keva-internal"]
+        for (index, target) in targets.enumerated() {
+            let response = try send(client, "GET", target, headers: bearer("key-errors"))
+            let status = Int(target.dropFirst("/status/".count).prefix(3))!
+            XCTAssertEqual(response.status, status, "\(target): \(response.text)")
+            XCTAssertEqual(response.header("X-RateLimit-Limit"), "100", target)
+            XCTAssertEqual(response.header("X-RateLimit-Remaining"), "\(99 - index)", target)
+            XCTAssertEqual(response.header("X-RateLimit-Remaining-Minute"), "\(9 - index)", target)
+            XCTAssertNotNil(response.header("X-RateLimit-Reset"), target)
+            XCTAssertNotNil(response.header("RateLimit-Policy"), target)
+            XCTAssertNotNil(Self.rateLimitItem(response.header("RateLimit")), target)
+        }
+    }
+
+    func testProxyRateLimitHeadersWinOverTheUpstreamOnes() throws {
+        try startLimitedSluice()
+        // The upstream adds X-RateLimit-Limit: 100, Remaining: 0, Reset: 1642248000 of its own.
+        let response = try send(try connectToSluice(), "GET", "/status/404?ratelimit_headers=1", headers: bearer("key-both"))
+        XCTAssertEqual(response.status, 404)
+        XCTAssertEqual(response.headers(named: "X-RateLimit-Remaining"), ["99"], "\(response.headers)")
+        XCTAssertEqual(response.headers(named: "X-RateLimit-Limit"), ["100"])
+        XCTAssertEqual(response.headers(named: "X-RateLimit-Reset").count, 1)
+        XCTAssertNotEqual(response.header("X-RateLimit-Reset"), "1642248000")
+    }
+
+    // MARK: Refusal
+
+    func testEleventhRequestWithinAMinuteIsRefusedWithTheExactEnvelope() throws {
+        try startLimitedSluice()
+        let client = try connectToSluice()
+        for n in 1...10 {
+            XCTAssertEqual(try send(client, "GET", "/v1/burst", headers: bearer("key-burst")).status, 200, "request \(n)")
+        }
+        let response = try send(client, "GET", "/v1/burst", headers: bearer("key-burst") + [("X-Request-Id", "burst-11")])
+        assertEnvelope(response, status: 429, code: "RATE_LIMIT_EXCEEDED")
+        let retryAfter = try XCTUnwrap(response.header("Retry-After").flatMap { Int($0) }, "\(response.headers)")
+        // Ten tokens taken within a second or so: the minute bucket gains its next one within 6 s.
+        XCTAssertTrue((1...6).contains(retryAfter), "Retry-After \(retryAfter)")
+        let json = try XCTUnwrap(response.jsonObject)
+        XCTAssertEqual(Set(json.keys), ["error", "status", "timestamp", "request_id"])
+        let error = try XCTUnwrap(json["error"] as? [String: Any])
+        XCTAssertEqual(Set(error.keys), ["code", "message", "details"])
+        XCTAssertEqual(error["message"] as? String, "Rate limit exceeded. Try again in \(retryAfter) seconds")
+        let details = try XCTUnwrap(error["details"] as? [String: Any])
+        XCTAssertEqual(Set(details.keys), ["retry_after", "limit", "window"])
+        XCTAssertEqual(details["retry_after"] as? Int, retryAfter)
+        XCTAssertEqual(details["limit"] as? Int, 10)
+        XCTAssertEqual(details["window"] as? String, "1 minute")
+        XCTAssertEqual(json["status"] as? String, "error")
+        XCTAssertEqual(json["request_id"] as? String, "burst-11")
+        XCTAssertEqual(response.header("X-Request-Id"), "burst-11")
+        XCTAssertTrue(Self.isRFC3339UTC(json["timestamp"] as? String), "timestamp \(json["timestamp"] ?? "nil")")
+        // A 429 carries the rate-limit headers too.
+        XCTAssertEqual(response.header("X-RateLimit-Remaining-Minute"), "0")
+        XCTAssertEqual(response.header("X-RateLimit-Remaining"), "90")
+        XCTAssertEqual(Self.rateLimitItem(response.header("RateLimit"))?.name, "minute")
+        // A request id sluice generates is the one in the body as well.
+        let generated = try send(client, "GET", "/v1/burst", headers: bearer("key-burst"))
+        XCTAssertEqual(generated.status, 429)
+        XCTAssertTrue(isUUID(generated.header("X-Request-Id")))
+        XCTAssertEqual(generated.jsonObject?["request_id"] as? String, generated.header("X-Request-Id"))
+    }
+
+    /// Whether `text` is RFC 3339 UTC such as `2026-11-21T10:30:00Z` (fractional seconds allowed).
+    static func isRFC3339UTC(_ text: String?) -> Bool {
+        guard let text else { return false }
+        return text.range(of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"#, options: .regularExpression) != nil
+    }
+
+    func testRefusedRequestsNeverReachTheUpstreamAndAnotherKeyIsUnaffected() throws {
+        try startLimitedSluice()
+        let client = try connectToSluice()
+        let hitsBefore = try upstream.hits()
+        var statuses: [Int] = []
+        for _ in 1...15 { statuses.append(try send(client, "GET", "/v1/counted", headers: bearer("key-a")).status) }
+        XCTAssertEqual(statuses, Array(repeating: 200, count: 10) + Array(repeating: 429, count: 5))
+        XCTAssertEqual(try upstream.hits() - hitsBefore, 10, "the upstream saw refused requests")
+        let other = try send(client, "GET", "/v1/counted", headers: bearer("key-b"))
+        XCTAssertEqual(other.status, 200, other.text)
+        XCTAssertEqual(other.header("X-RateLimit-Remaining"), "99")
+        XCTAssertEqual(other.header("X-RateLimit-Remaining-Minute"), "9")
+        XCTAssertEqual(try upstream.hits() - hitsBefore, 11)
+    }
+
+    func testFortyParallelConnectionsOnAFreshKeyAdmitExactlyTen() throws {
+        let sluice = try startLimitedSluice(limits: ["limits:", "  - { name: minute, requests: 10, per: 1m }"]) {
+            $0.server = ["workers: 2"]
+        }
+        let port = sluice.port
+        let hitsBefore = try upstream.hits()
+        let statuses = LockedList<Int>(), failures = LockedList<String>()
+        let ready = DispatchGroup(), done = DispatchGroup()
+        let go = DispatchSemaphore(value: 0)
+        let request = RawHTTPClient.requestBytes("GET", "/v1/parallel", headers: bearer("key-parallel-fresh"))
+        for index in 0..<40 {
+            ready.enter()
+            done.enter()
+            let thread = Thread {
+                defer { done.leave() }
+                guard let client = try? RawHTTPClient(port: port) else {
+                    failures.append("connection \(index) failed")
+                    ready.leave()
+                    return
+                }
+                ready.leave()
+                go.wait()
+                client.send(request)
+                do {
+                    guard let response = try client.readResponse() else {
+                        return failures.append("connection \(index): closed without a response")
+                    }
+                    statuses.append(response.status)
+                } catch {
+                    failures.append("connection \(index): \(error)")
+                }
+            }
+            thread.start()
+        }
+        XCTAssertEqual(ready.wait(timeout: .now() + 20), .success)
+        for _ in 0..<40 { go.signal() }
+        XCTAssertEqual(done.wait(timeout: .now() + 30), .success, "parallel requests did not finish")
+        XCTAssertEqual(failures.items, [])
+        let all = statuses.items
+        XCTAssertEqual(all.count, 40)
+        XCTAssertEqual(all.filter { $0 == 200 }.count, 10, "admitted: \(all)")
+        XCTAssertEqual(all.filter { $0 == 429 }.count, 30, "refused: \(all)")
+        XCTAssertEqual(try upstream.hits() - hitsBefore, 10, "the upstream saw other than the admitted requests")
+    }
+
+    // MARK: Identity
+
+    func testMissingKeyIs401EnvelopeAndNotForwarded() throws {
+        try startLimitedSluice()
+        let client = try connectToSluice()
+        let hitsBefore = try upstream.hits()
+        let response = try send(client, "GET", "/v1/secret", headers: [("X-Request-Id", "no-key-1")])
+        assertEnvelope(response, status: 401, code: "MISSING_AUTHORIZATION")
+        XCTAssertEqual(response.jsonObject?["request_id"] as? String, "no-key-1")
+        XCTAssertEqual(response.header("X-Request-Id"), "no-key-1")
+        let message = ((response.jsonObject?["error"] as? [String: Any])?["message"] as? String) ?? ""
+        XCTAssertTrue(message.contains("Bearer"), "message does not say what is expected: \(message)")
+        XCTAssertNil(response.header("X-RateLimit-Remaining"), "a request without identity got rate-limit headers")
+        XCTAssertEqual(try upstream.hits(), hitsBefore, "a request without a key was forwarded")
+        // The connection stays usable and a keyed request goes through.
+        XCTAssertEqual(try send(client, "GET", "/v1/secret", headers: bearer("key-after-401")).status, 200)
+        XCTAssertEqual(try upstream.hits(), hitsBefore + 1)
+    }
+
+    func testMalformedAuthorizationIs401SayingWhatIsExpected() throws {
+        try startLimitedSluice()
+        let client = try connectToSluice()
+        let hitsBefore = try upstream.hits()
+        let malformed = ["Basic dXNlcjpwYXNz", "Bearer ", "Bearer", "Token abc", "Bearerabc"]
+        for value in malformed {
+            let response = try send(client, "GET", "/v1/secret", headers: [("Authorization", value)])
+            assertEnvelope(response, status: 401, code: "MISSING_AUTHORIZATION")
+            let message = ((response.jsonObject?["error"] as? [String: Any])?["message"] as? String) ?? ""
+            XCTAssertTrue(message.contains("Bearer"), "for \(value): message does not say what is expected: \(message)")
+            XCTAssertFalse(message.contains("dXNlcjpwYXNz"), "the credential is echoed: \(message)")
+        }
+        XCTAssertEqual(try upstream.hits(), hitsBefore, "a malformed Authorization was forwarded")
+    }
+
+    func testBearerSchemeIsCaseInsensitiveAndNamesOneIdentity() throws {
+        try startLimitedSluice()
+        let client = try connectToSluice()
+        let schemes = ["Bearer", "bearer", "BEARER", "bEaReR"]
+        for (index, scheme) in schemes.enumerated() {
+            let response = try send(client, "GET", "/v1/case", headers: [("Authorization", "\(scheme) key-case")])
+            XCTAssertEqual(response.status, 200, "\(scheme): \(response.text)")
+            XCTAssertEqual(response.header("X-RateLimit-Remaining"), "\(99 - index)", "\(scheme) counts as another identity")
+        }
+    }
+
+    func testClientIPKeyLimitsByAddressWithoutAnAPIKey() throws {
+        try startLimitedSluice(limits: ["limits:", "  - { name: minute, requests: 3, per: 1m }"], key: "client_ip", requireKey: false)
+        let hitsBefore = try upstream.hits()
+        let client = try connectToSluice()
+        var remaining: [String?] = []
+        for _ in 1...3 {
+            let response = try send(client, "GET", "/v1/by-ip")
+            XCTAssertEqual(response.status, 200, response.text)
+            remaining.append(response.header("X-RateLimit-Remaining"))
+        }
+        XCTAssertEqual(remaining, ["2", "1", "0"])
+        // The same address on another connection, with or without a key, is the same identity.
+        let other = try connectToSluice()
+        let refused = try send(other, "GET", "/v1/by-ip", headers: bearer("key-irrelevant"))
+        assertEnvelope(refused, status: 429, code: "RATE_LIMIT_EXCEEDED")
+        let details = (refused.jsonObject?["error"] as? [String: Any])?["details"] as? [String: Any]
+        XCTAssertEqual(details?["limit"] as? Int, 3)
+        XCTAssertEqual(details?["window"] as? String, "1 minute")
+        XCTAssertEqual(try send(other, "GET", "/v1/by-ip").status, 429)
+        XCTAssertEqual(try upstream.hits() - hitsBefore, 3)
+    }
+
+    // MARK: Refill
+
+    func testShortWindowRefillsAfterRetryAfterAndIsFullAtReset() throws {
+        try startLimitedSluice(limits: ["limits:", "  - { name: second, requests: 3, per: 3s }"])
+        let client = try connectToSluice()
+        let key = bearer("key-refill")
+        var reset = 0
+        for n in 1...3 {
+            let response = try send(client, "GET", "/v1/refill", headers: key)
+            XCTAssertEqual(response.status, 200)
+            XCTAssertEqual(response.header("X-RateLimit-Limit"), "3")
+            XCTAssertEqual(response.header("X-RateLimit-Limit-Second"), "3")
+            XCTAssertEqual(response.header("X-RateLimit-Remaining"), "\(3 - n)")
+            XCTAssertEqual(response.header("RateLimit-Policy"), #""second";q=3;w=3"#)
+            reset = response.header("X-RateLimit-Reset").flatMap { Int($0) } ?? 0
+        }
+        XCTAssertTrue((now() + 1...now() + 4).contains(reset), "Reset \(reset), now \(now())")
+        let refused = try send(client, "GET", "/v1/refill", headers: key)
+        assertEnvelope(refused, status: 429, code: "RATE_LIMIT_EXCEEDED")
+        let retryAfter = try XCTUnwrap(refused.header("Retry-After").flatMap { Int($0) })
+        XCTAssertEqual(retryAfter, 1, "one token comes back every second")
+        let details = (refused.jsonObject?["error"] as? [String: Any])?["details"] as? [String: Any]
+        XCTAssertEqual(details?["limit"] as? Int, 3)
+        XCTAssertEqual(details?["window"] as? String, "3 seconds")
+        XCTAssertEqual(details?["retry_after"] as? Int, retryAfter)
+
+        // After Retry-After one token is back, and only one.
+        Thread.sleep(forTimeInterval: Double(retryAfter) + 0.1)
+        let admitted = try send(client, "GET", "/v1/refill", headers: key)
+        XCTAssertEqual(admitted.status, 200, "not admitted \(retryAfter) s after Retry-After: \(admitted.text)")
+        XCTAssertEqual(admitted.header("X-RateLimit-Remaining"), "0")
+        XCTAssertEqual(try send(client, "GET", "/v1/refill", headers: key).status, 429)
+
+        // At X-RateLimit-Reset the bucket is full: three more in a row.
+        let fullAt = try XCTUnwrap(try send(client, "GET", "/v1/refill", headers: key).header("X-RateLimit-Reset").flatMap { Int($0) })
+        let wait = Double(fullAt) - Date().timeIntervalSince1970 + 0.05
+        // Full in at most 3 s, and the Unix time is rounded up to a whole second.
+        XCTAssertLessThanOrEqual(wait, 4.1, "Reset \(fullAt) is more than one window ahead")
+        Thread.sleep(forTimeInterval: min(max(wait, 0), 4.1))
+        var statuses: [Int] = []
+        for _ in 1...4 { statuses.append(try send(client, "GET", "/v1/refill", headers: key).status) }
+        XCTAssertEqual(statuses, [200, 200, 200, 429])
+    }
+
+    // MARK: Secrecy
+
+    func testRawAPIKeyNeverAppearsInSluiceOutput() throws {
+        let secret = "sk_live_Zq81TopSecretKey4711"
+        let sluice = try startLimitedSluice(limits: ["limits:", "  - { name: minute, requests: 3, per: 1m }"]) {
+            $0.logging = ["level: debug", "access_log: stdout"]
+            $0.upstream = ["retry_on: []"]
+        }
+        let client = try connectToSluice()
+        for target in ["/v1/one", "/status/500?body=traceback", "/status/401?body=keva-invalid-key", "/v1/refused", "/v1/refused-again"] {
+            _ = try send(client, "GET", target, headers: bearer(secret))
+        }
+        _ = try send(client, "GET", "/v1/lower", headers: [("Authorization", "bearer \(secret)")])
+        _ = try send(client, "GET", "/v1/basic", headers: [("Authorization", "Basic \(secret)")])
+        _ = try send(client, "GET", "/v1/token", headers: [("Authorization", "Token \(secret)")])
+        if let adminPort = sluice.adminPort {
+            let stats = try XCTUnwrap(try RawHTTPClient(port: adminPort).request("GET", "/stats"))
+            XCTAssertFalse(stats.text.contains(secret), "/stats shows the raw key")
+        }
+        sluice.signal(SIGTERM)
+        XCTAssertEqual(try sluice.waitForExit(timeout: 15), 0)
+        sluice.child.waitForOutputClosed()
+        let output = sluice.output
+        XCTAssertGreaterThanOrEqual(output.split(separator: "\n").filter { $0.contains("\"request_id\"") }.count, 8,
+                                    "no access log on stdout:\n\(output)")
+        XCTAssertFalse(output.contains(secret), "the raw API key appears in sluice's output")
+        XCTAssertFalse(output.contains("TopSecretKey"), "part of the raw API key appears in sluice's output")
+    }
+}
+
+/// A list that threads append to under a lock.
+final class LockedList<Element: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var elements: [Element] = []
+
+    func append(_ element: Element) { lock.withLock { elements.append(element) } }
+
+    var items: [Element] { lock.withLock { elements } }
+}
