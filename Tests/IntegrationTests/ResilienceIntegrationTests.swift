@@ -1,0 +1,301 @@
+import Foundation
+import XCTest
+
+/// Upstream resilience through the real binary (SPEC §6, issue 5): several targets, retries with backoff within a
+/// deadline, which methods are retried, timeouts, circuit breakers, active health checks, no healthy target, and
+/// clients that go away.
+final class ResilienceIntegrationTests: IntegrationTestCase {
+    // MARK: Targets and retries
+
+    func testDeadTargetIsSkippedAndEveryGetIsAnswered200() throws {
+        let dead = "127.0.0.1:\(try Self.deadPort())"
+        try startSluice { $0.targets = [self.upstream.address, dead] }
+        let keptAlive = try connectToSluice()
+        for i in 0..<10 {
+            XCTAssertEqual(try send(keptAlive, "GET", "/v1/kept/\(i)").status, 200, "keep-alive request \(i)")
+            XCTAssertEqual(try send(try connectToSluice(), "GET", "/v1/fresh/\(i)").status, 200, "new-connection request \(i)")
+        }
+        XCTAssertEqual(try upstream.hits(), 20, "each GET reached the live target exactly once")
+        try waitUntil("the dead target's refused tries counted in /stats") { try upstreamStats(of: dead).failures > 0 }
+    }
+
+    func testRequestsAreBalancedRoundRobinOverTargets() throws {
+        let second = try UpstreamProcess()
+        try startSluice { $0.targets = [self.upstream.address, second.address] }
+        let client = try connectToSluice()
+        for i in 0..<20 { XCTAssertEqual(try send(client, "GET", "/v1/balanced/\(i)").status, 200) }
+        XCTAssertEqual(try upstream.hits(), 10)
+        XCTAssertEqual(try second.hits(), 10)
+    }
+
+    func testGetRetriedAfter503SucceedsOnTheNextTry() throws {
+        try startSluice { $0.upstream = ["retries: 2", "retry_backoff: 10ms"] }
+        try command(upstream, "/admin/fail-next?n=2&status=503")
+        let response = try send(try connectToSluice(), "GET", "/v1/after-two-503s")
+        XCTAssertEqual(response.status, 200, response.text)
+        XCTAssertEqual(response.jsonObject?["path"] as? String, "/v1/after-two-503s")
+        XCTAssertEqual(try upstream.hits(), 3, "two failed tries and the successful one")
+    }
+
+    func testRequestBodyIsSentIntactOnEveryRetry() throws {
+        try startSluice { $0.upstream = ["retries: 2", "retry_backoff: 10ms"] }
+        let body = Self.binaryBytes(100_000)
+        let direct = try XCTUnwrap(try upstream.connect().request("PUT", "/echo", body: body))
+        let reference = try XCTUnwrap(EchoedRequest(direct)).bodySHA256
+        let chunked = Array("\(String(body.count, radix: 16))\r\n".utf8) + body + Array("\r\n0\r\n\r\n".utf8)
+        for (framing, headers, sent) in [("content-length", [(String, String)](), body),
+                                         ("chunked", [("Transfer-Encoding", "chunked")], chunked)] {
+            try command(upstream, "/hits/reset")
+            try command(upstream, "/admin/fail-next?n=2&status=503")
+            let (_, echoed) = try echo(try connectToSluice(), "PUT", target: "/echo", headers: headers, body: sent)
+            XCTAssertEqual(echoed.bodyLength, body.count, framing)
+            XCTAssertEqual(echoed.bodySHA256, reference, "\(framing): the third try carried the same body")
+            XCTAssertEqual(try upstream.hits(), 3, framing)
+        }
+    }
+
+    func testGetFailingEveryTryGetsTheLastUpstreamResponseNormalised() throws {
+        try startSluice { $0.upstream = ["retries: 2", "retry_backoff: 10ms"] }
+        let response = try connectToSluice().request("GET", "/status/503?body=traceback")
+        assertEnvelope(response, status: 503, code: "SERVICE_UNAVAILABLE")
+        XCTAssertEqual(try upstream.hits(), 3, "the first try and two retries")
+    }
+
+    func testGetRetriedOnASecondTargetWhenTheFirstAnswers503() throws {
+        let healthy = try UpstreamProcess()
+        try startSluice { $0.targets = [self.upstream.address, healthy.address]; $0.upstream = ["retries: 1", "retry_backoff: 10ms"] }
+        try command(upstream, "/admin/fail-next?n=1000&status=503")
+        for i in 0..<6 {
+            XCTAssertEqual(try send(try connectToSluice(), "GET", "/v1/two-targets/\(i)").status, 200, "request \(i)")
+        }
+        XCTAssertEqual(try healthy.hits(), 6, "every request ended on the healthy target")
+        XCTAssertGreaterThan(try upstream.hits(), 0, "some requests tried the failing target first")
+    }
+
+    func testBrokenConnectionsAreRetriedForGetButNotForPost() throws {
+        try startSluice { $0.upstream = ["retries: 2", "retry_backoff: 10ms", #"circuit_breaker: { failures: 100, open_for: 1s }"#] }
+        for fault in ["/fault/close-before-head", "/fault/close-before-head?rst=1", "/fault/garbage-status"] {
+            try command(upstream, "/hits/reset")
+            assertEnvelope(try connectToSluice().request("GET", fault), status: 502, code: "UPSTREAM_UNAVAILABLE")
+            XCTAssertEqual(try upstream.hits(), 3, "GET \(fault): the first try and two retries")
+            try command(upstream, "/hits/reset")
+            let post = try connectToSluice().request("POST", fault, body: Array(#"{"order":1}"#.utf8))
+            assertEnvelope(post, status: 502, code: "UPSTREAM_UNAVAILABLE")
+            XCTAssertEqual(try upstream.hits(), 1, "POST \(fault) reached the upstream, so it must not be sent again")
+        }
+    }
+
+    func testPostIsNotRetriedAfterA503() throws {
+        try startSluice { $0.upstream = ["retries: 2", "retry_backoff: 10ms"] }
+        try command(upstream, "/admin/fail-next?n=1&status=503")
+        let response = try connectToSluice().request("POST", "/echo", body: Array(#"{"charge":100}"#.utf8))
+        assertEnvelope(response, status: 503, code: "SERVICE_UNAVAILABLE")
+        XCTAssertEqual(try upstream.hits(), 1, "the upstream saw the POST once")
+    }
+
+    func testPostOnAReusedUpstreamConnectionIsNotResentWhenTheUpstreamClosesAfterReadingIt() throws {
+        try startSluice { $0.upstream = ["retries: 2", "retry_backoff: 10ms"] }
+        let client = try connectToSluice()
+        XCTAssertEqual(try send(client, "GET", "/v1/warm-the-pool").status, 200)
+        let response = try client.request("POST", "/fault/close-before-head", body: Array(#"{"charge":100}"#.utf8))
+        assertEnvelope(response, status: 502, code: "UPSTREAM_UNAVAILABLE")
+        // Sent on a reused keep-alive connection, the POST may have reached the upstream (here it did): the
+        // "stale connection, once more on a fresh one" rescue must not apply to a non-idempotent method.
+        XCTAssertEqual(try upstream.hits() - 1, 1, "the upstream read the POST, so it must not be sent again")
+    }
+
+    func testPostIsRetriedWhenTheConnectionWasRefused() throws {
+        let dead = "127.0.0.1:\(try Self.deadPort())"
+        try startSluice {
+            $0.targets = [dead, self.upstream.address]
+            $0.upstream = ["retries: 1", "retry_backoff: 10ms", #"circuit_breaker: { failures: 100, open_for: 1s }"#]
+        }
+        for i in 0..<8 {
+            let body = Array(#"{"order":\#(i)}"#.utf8)
+            let (_, echoed) = try echo(try connectToSluice(), "POST", target: "/echo?order=\(i)", body: body)
+            XCTAssertEqual(echoed.bodyLength, body.count)
+        }
+        XCTAssertEqual(try upstream.hits(), 8, "each POST reached the live target exactly once")
+        try waitUntil("some POSTs were first refused by the dead target") { try upstreamStats(of: dead).failures > 0 }
+    }
+
+    func testBackoffSpacesTriesAndStaysWithinItsCeilings() throws {
+        try startSluice { $0.upstream = ["retries: 2", "retry_backoff: 200ms", #"circuit_breaker: { failures: 1000, open_for: 1s }"#] }
+        let rounds = 6
+        var total: TimeInterval = 0
+        for i in 0..<rounds {
+            let started = Date()
+            let response = try connectToSluice().request("GET", "/status/503?round=\(i)")
+            let elapsed = Date().timeIntervalSince(started)
+            assertEnvelope(response, status: 503, code: "SERVICE_UNAVAILABLE")
+            // Ceilings 200 ms + 400 ms; generous slack for a loaded machine.
+            XCTAssertLessThan(elapsed, 0.6 + 1.0, "round \(i): \(elapsed) s")
+            total += elapsed
+        }
+        XCTAssertEqual(try upstream.hits(), 3 * rounds)
+        // Expected backoff ≈ 300 ms a request; 12 uniform waits summing under 0.3 s has probability < 1e-8.
+        XCTAssertGreaterThan(total, 0.3, "\(rounds) requests with 2 backoffs each took \(total) s: tries are not spaced")
+        print("backoff: \(rounds) requests × 3 tries took \(String(format: "%.3f", total)) s (mean backoff ceiling sum 0.6 s)")
+    }
+
+    func testRetriesStopAtTheOverallDeadline() throws {
+        // Deadline 2 × (100 ms + 100 ms) = 400 ms; backoff ceilings 5 s and 10 s would mostly exceed it.
+        try startSluice {
+            $0.upstream = ["retries: 2", "retry_backoff: 5s", "connect_timeout: 100ms", "response_timeout: 100ms",
+                           #"circuit_breaker: { failures: 1000, open_for: 1s }"#]
+        }
+        for i in 0..<4 {
+            let started = Date()
+            let response = try connectToSluice().request("GET", "/status/503?round=\(i)")
+            let elapsed = Date().timeIntervalSince(started)
+            assertEnvelope(response, status: 503, code: "SERVICE_UNAVAILABLE")
+            XCTAssertLessThan(elapsed, 0.4 + 0.8, "round \(i) waited \(elapsed) s past a 400 ms deadline")
+        }
+    }
+
+    // MARK: Timeouts and streaming
+
+    func testResponseTimeoutGets504UpstreamTimeout() throws {
+        // connect_timeout far longer than response_timeout: the try must end at response_timeout, not at the other.
+        try startSluice { $0.upstream = ["connect_timeout: 5s", "response_timeout: 300ms", "retries: 0"] }
+        let started = Date()
+        let response = try connectToSluice().request("GET", "/fault/never-answer")
+        let elapsed = Date().timeIntervalSince(started)
+        assertEnvelope(response, status: 504, code: "UPSTREAM_TIMEOUT")
+        XCTAssertGreaterThanOrEqual(elapsed, 0.25)
+        XCTAssertLessThan(elapsed, 2, "response_timeout is 300 ms (connect_timeout 5 s), the 504 came after \(elapsed) s")
+        try waitUntil("the timed-out upstream connection closed by sluice") { try upstream.connectionsOpen() == 1 }
+    }
+
+    func testTimedOutGetIsRetriedButTimedOutPostIsNot() throws {
+        try startSluice { $0.upstream = ["connect_timeout: 300ms", "response_timeout: 300ms", "retries: 1", "retry_backoff: 10ms"] }
+        assertEnvelope(try connectToSluice().request("GET", "/fault/never-answer"), status: 504, code: "UPSTREAM_TIMEOUT")
+        XCTAssertEqual(try upstream.hits(), 2, "GET: the first try and one retry")
+        try command(upstream, "/hits/reset")
+        assertEnvelope(try connectToSluice().request("POST", "/fault/never-answer", body: Array("x".utf8)),
+                       status: 504, code: "UPSTREAM_TIMEOUT")
+        XCTAssertEqual(try upstream.hits(), 1, "POST: sent once")
+    }
+
+    func testResponseThatStartedStreamingIsNeverRetried() throws {
+        try startSluice { $0.upstream = ["retries: 2", "retry_backoff: 10ms"] }
+        let client = try connectToSluice()
+        client.send(RawHTTPClient.requestBytes("GET", "/fault/close-mid-body"))
+        let head = try client.readHead()
+        XCTAssertEqual(head?.status, 200, "the head was streamed before the body broke")
+        if let head {
+            XCTAssertThrowsError(try client.readBody(of: head), "a 1000-byte body cut at 100 bytes must not look complete")
+        }
+        XCTAssertTrue(client.waitForClose(timeout: 5), "sluice closes the client connection")
+        XCTAssertEqual(try upstream.hits(), 1, "a response that started streaming is never retried")
+    }
+
+    // MARK: Circuit breaker
+
+    func testCircuitOpensAfterConsecutiveFailuresFailsFastThenHalfOpensAndClosesOnSuccess() throws {
+        try startSluice { $0.upstream = ["retries: 0", #"circuit_breaker: { failures: 3, open_for: 2s }"#] }
+        let address = upstream.address
+        try command(upstream, "/admin/fail-next?n=3&status=503")
+        for i in 0..<3 {
+            assertEnvelope(try connectToSluice().request("GET", "/v1/failing/\(i)"), status: 503, code: "SERVICE_UNAVAILABLE")
+        }
+        XCTAssertEqual(try upstream.hits(), 3)
+        try waitUntil("circuit open in /stats") { let s = try upstreamStats(of: address); return s.circuit == "open" && !s.healthy }
+
+        // Open: refused at once, never forwarded, with a Retry-After up to open_for.
+        let fast = try connectToSluice().request("GET", "/v1/while-open")
+        assertEnvelope(fast, status: 503, code: "SERVICE_UNAVAILABLE")
+        XCTAssertTrue(retryAfterSeconds(fast).map { (1...2).contains($0) } ?? false, "Retry-After: \(fast?.header("retry-after") ?? "none")")
+        XCTAssertEqual(try upstream.hits(), 3, "an open circuit lets nothing through")
+
+        // After open_for: one trial; its failure re-opens the circuit.
+        try waitUntil("circuit half-open after open_for", timeout: 4) { try upstreamStats(of: address).circuit == "half_open" }
+        try command(upstream, "/admin/fail-next?n=1&status=503")
+        assertEnvelope(try connectToSluice().request("GET", "/v1/failed-trial"), status: 503, code: "SERVICE_UNAVAILABLE")
+        XCTAssertEqual(try upstream.hits(), 4, "the trial reached the upstream")
+        try waitUntil("circuit re-opened by the failed trial") { try upstreamStats(of: address).circuit == "open" }
+        assertEnvelope(try connectToSluice().request("GET", "/v1/while-reopened"), status: 503, code: "SERVICE_UNAVAILABLE")
+        XCTAssertEqual(try upstream.hits(), 4)
+
+        // After open_for again: the trial succeeds and closes the circuit.
+        try waitUntil("circuit half-open again", timeout: 4) { try upstreamStats(of: address).circuit == "half_open" }
+        XCTAssertEqual(try send(try connectToSluice(), "GET", "/v1/good-trial").status, 200)
+        try waitUntil("circuit closed after a successful trial") { try upstreamStats(of: address).circuit == "closed" }
+        for i in 0..<3 { XCTAssertEqual(try send(try connectToSluice(), "GET", "/v1/closed/\(i)").status, 200) }
+        XCTAssertEqual(try upstream.hits(), 8)
+    }
+
+    // MARK: Health checks and no healthy target
+
+    func testHealthChecksTakeATargetOutAndBringItBack() throws {
+        let second = try UpstreamProcess()
+        try startSluice {
+            $0.targets = [self.upstream.address, second.address]
+            $0.upstream = [#"health_check: { path: /health, interval: 300ms, timeout: 200ms }"#]
+        }
+        try command(second, "/admin/health?ok=0")
+        try waitUntil("second target marked down") { try !upstreamStats(of: second.address).healthy }
+        let client = try connectToSluice()
+        for i in 0..<10 { XCTAssertEqual(try send(client, "GET", "/v1/one-down/\(i)").status, 200) }
+        XCTAssertEqual(try second.hits(), 0, "a target marked down gets no requests")
+        XCTAssertEqual(try upstream.hits(), 10)
+
+        try command(second, "/admin/health?ok=1")
+        try waitUntil("second target back up") { try upstreamStats(of: second.address).healthy }
+        for i in 0..<10 { XCTAssertEqual(try send(client, "GET", "/v1/both-up/\(i)").status, 200) }
+        XCTAssertEqual(try second.hits(), 5, "round-robin again over both targets")
+    }
+
+    func testHealthChecksRunOncePerTargetNotOncePerWorker() throws {
+        try startSluice {
+            $0.server = ["workers: 4"]
+            $0.upstream = [#"health_check: { path: /health, interval: 200ms, timeout: 100ms }"#]
+        }
+        let before = try upstream.connectionsAccepted()
+        let started = Date()
+        usleep(1_200_000)  // a real-time window: the checks' schedule is sluice's own clock
+        let after = try upstream.connectionsAccepted()
+        let elapsed = Date().timeIntervalSince(started)
+        let checks = after - before - 1  // minus the second query's own connection; each check is one connection
+        XCTAssertGreaterThanOrEqual(checks, 2, "health checks run every 200 ms")
+        XCTAssertLessThanOrEqual(Double(checks), elapsed / 0.2 + 2,
+                                 "\(checks) check connections in \(elapsed) s at a 200 ms interval: checked once per worker (4)?")
+    }
+
+    func testNoHealthyTargetGetsAnImmediate503WithRetryAfter() throws {
+        let second = try UpstreamProcess()
+        try startSluice {
+            $0.targets = [self.upstream.address, second.address]
+            $0.upstream = ["connect_timeout: 1s", "response_timeout: 10s",
+                           #"health_check: { path: /health, interval: 300ms, timeout: 200ms }"#]
+        }
+        // Both accept and never answer: a request that were forwarded would wait 10 s.
+        try command(upstream, "/admin/stall?on=1")
+        try command(second, "/admin/stall?on=1")
+        try waitUntil("both targets marked down", timeout: 8) { try upstreamStats().allSatisfy { !$0.healthy } }
+        for i in 0..<3 {
+            let started = Date()
+            let response = try connectToSluice().request("GET", "/v1/nobody-healthy/\(i)")
+            let elapsed = Date().timeIntervalSince(started)
+            assertEnvelope(response, status: 503, code: "SERVICE_UNAVAILABLE")
+            XCTAssertGreaterThanOrEqual(retryAfterSeconds(response) ?? 0, 1, "Retry-After: \(response?.header("retry-after") ?? "none")")
+            XCTAssertLessThan(elapsed, 2, "a 503 without a healthy target must not wait for timeouts (took \(elapsed) s)")
+        }
+        XCTAssertEqual(try admin("/readyz").status, 503)
+    }
+
+    // MARK: Clients that go away
+
+    func testClientDisconnectCancelsItsUpstreamRequest() throws {
+        try startSluice { $0.upstream = ["response_timeout: 20s", "retries: 2"] }
+        XCTAssertEqual(try upstream.connectionsOpen(), 1, "only the counter query")
+        let client = try connectToSluice()
+        client.send(RawHTTPClient.requestBytes("GET", "/fault/never-answer"))
+        try waitUntil("sluice's upstream connection open") { try upstream.connectionsOpen() == 2 }
+        client.close()
+        try waitUntil("the upstream sees its connection closed", timeout: 3,
+                      describe: { "open: \((try? self.upstream.connectionsOpen()) ?? -1)" }) { try upstream.connectionsOpen() == 1 }
+        XCTAssertEqual(try upstream.hits(), 1, "the cancelled request was not retried")
+        XCTAssertEqual(try send(try connectToSluice(), "GET", "/v1/afterwards").status, 200)
+    }
+}
