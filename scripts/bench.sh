@@ -83,9 +83,10 @@ results="$workdir/results.tsv"
 : >"$results"
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
+    local status=$?
     stop_started
-    if [ "${BENCH_KEEP:-0}" = 1 ]; then
-        say "kept $workdir"
+    if [ "${BENCH_KEEP:-0}" = 1 ] || [ "$status" -ne 0 ]; then
+        say "kept $workdir (configs, logs, raw wrk output)"
     else
         rm -rf "$workdir"
     fi
@@ -214,6 +215,21 @@ EOF
     wait_for_port 127.0.0.1 "$port" "$SLUICE_LAST_PID" || { cat "$workdir/$name.log" >&2; die "$name did not start"; }
 }
 
+# expect_alive: fails with the logs' tails when a proxy or the upstream has exited.
+expect_alive() {
+    local name pid
+    for name in upstream:"$upstream_pid" nginx:"$nginx_pid" sluice:"$sluice_pid" sluice-limit:"$limited_pid"; do
+        pid="${name#*:}"
+        if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+            local status=0
+            wait "$pid" || status=$?
+            say "${name%%:*} (PID $pid) exited with status $status; its log ends:"
+            tail -n 20 "$workdir/${name%%:*}.log" "$workdir/${name%%:*}/error.log" "$workdir/${name%%:*}/stderr.log" 2>/dev/null >&2 || true
+            die "${name%%:*} exited during the benchmark"
+        fi
+    done
+}
+
 # expect_ok NAME PORT: one request through curl must give 200 and the upstream's body.
 expect_ok() {
     local answer
@@ -225,7 +241,7 @@ expect_ok() {
 # run_wrk SECONDS CONNECTIONS PORT OUTPUT: wrk on the client CPU.
 run_wrk() {
     "${client_pin[@]}" wrk -t"$threads" -c"$2" -d"$1s" --latency -H "Authorization: Bearer $api_key" \
-        "http://127.0.0.1:$3/v1/items" >"$4" 2>&1 || { cat "$4" >&2; die "wrk failed"; }
+        "http://127.0.0.1:$3/v1/items" >"$4" 2>&1 || { cat "$4" >&2; expect_alive; die "wrk failed"; }
 }
 
 # wrk_figures FILE: prints "req/s p50_us p99_us errors requests" from wrk --latency output.
@@ -317,8 +333,10 @@ for workers in $worker_counts; do
     start_nginx_proxy "$workers"
     start_sluice sluice "$sluice_port" "$workers" 0
     sluice_pid="$SLUICE_LAST_PID"
+    limited_pid=""
     if [ "$with_rate_limit" = 1 ]; then
         start_sluice sluice-limit "$limited_port" "$workers" 1
+        limited_pid="$SLUICE_LAST_PID"
     fi
     for target in "${targets[@]}"; do
         expect_ok "$target" "$(port_of "$target")"
@@ -332,6 +350,13 @@ for workers in $worker_counts; do
             run_wrk "$duration" "$connections" "$(port_of "$target")" "$out"
             read -r rps p50 p99 errors _ < <(wrk_figures "$out")
             say "workers=$workers round $round/$rounds $target: $rps req/s, p50 ${p50}us, p99 ${p99}us, errors $errors"
+            expect_alive
+            if [ "$errors" -gt 0 ]; then
+                say "wrk counted $errors errors against $target: $(grep -E 'Non-2xx|Socket errors' "$out" | tr -s ' ' | paste -sd';')"
+                curl -sS --max-time 5 -i -H "Authorization: Bearer $api_key" "http://127.0.0.1:$(port_of "$target")/v1/items" \
+                    >"$out.sample" 2>&1 || true
+                say "a request to $target now: $(head -c 600 "$out.sample" | tr '\r\n' '  ')"
+            fi
             printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workers" "$target" "$round" "$rps" "$p50" "$p99" "$errors" >>"$results"
         done
     done
