@@ -281,19 +281,7 @@ count_syscalls() {
     wait "$strace_pid" 2>/dev/null || true
     local requests
     requests="$(wrk_figures "$wrk_out" | awk '{ print $5 }')"
-    awk -v name="$label" -v requests="$requests" '
-        $NF == "total" { total = $4 }
-        $1 ~ /^[0-9.]+$/ && $NF != "total" { calls[$NF] = $4 }
-        END {
-            if (requests == 0 || total == "") { printf "- %s: no strace figures\n", name; exit }
-            printf "- %s: %d syscalls for %d requests = **%.2f per request**:", name, total, requests, total / requests
-            n = 0
-            for (s in calls) if (calls[s] / requests >= 0.01) list[++n] = s
-            for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (calls[list[j]] > calls[list[i]]) { t = list[i]; list[i] = list[j]; list[j] = t }
-            for (i = 1; i <= n; i++) printf "%s %s %.2f", (i == 1 ? "" : ","), list[i], calls[list[i]] / requests
-            printf "\n"
-        }
-    ' "$out" >>"$workdir/syscalls.md"
+    awk -v name="$label" -v requests="$requests" -f "$SLUICE_ROOT/scripts/bench-syscalls.awk" "$out" >>"$workdir/syscalls.md"
 }
 
 # pin_for WORKERS: 1 worker on 2+ CPUs: proxies on CPU 0, wrk and upstream on CPU 1; otherwise unpinned.
@@ -396,34 +384,7 @@ fi
 echo
 echo "| workers | target | req/s (median) | p50 | p99 | req/s vs nginx | p99 vs nginx | best round | best vs nginx | req/s per round | errors |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
-awk -F'\t' '
-    function median(list,    n, a, i, j, t) {
-        n = split(list, a, " ")
-        for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    }
-    function maximum(list,    n, a, i, m) {
-        n = split(list, a, " "); m = a[1] + 0
-        for (i = 2; i <= n; i++) if (a[i] + 0 > m) m = a[i] + 0
-        return m
-    }
-    function duration(us) { return us >= 1000 ? sprintf("%.2f ms", us / 1000) : sprintf("%.0f µs", us) }
-    {
-        key = $1 SUBSEP $2
-        if (!(key in rps)) { order[++n] = key }
-        rps[key] = rps[key] " " $4; p50[key] = p50[key] " " $5; p99[key] = p99[key] " " $6; errors[key] += $7
-        rounds[key] = rounds[key] (rounds[key] == "" ? "" : ", ") sprintf("%.0f", $4)
-    }
-    END {
-        for (i = 1; i <= n; i++) { k = order[i]; mr[k] = median(rps[k]); m99[k] = median(p99[k]); best[k] = maximum(rps[k]) }
-        for (i = 1; i <= n; i++) {
-            k = order[i]; split(k, parts, SUBSEP); base = parts[1] SUBSEP "nginx"
-            printf "| %s | %s | %.0f | %s | %s | %.2f× | %.2f× | %.0f | %.2f× | %s | %d |\n", parts[1], parts[2], mr[k],
-                duration(median(p50[k])), duration(m99[k]), mr[k] / mr[base], m99[k] / m99[base], best[k], best[k] / best[base],
-                rounds[k], errors[k]
-        }
-    }
-' "$results"
+awk -F'\t' -f "$SLUICE_ROOT/scripts/bench-table.awk" "$results"
 if [ -s "$workdir/syscalls.md" ]; then
     echo
     echo "System calls per request (strace -c -f, ${strace_seconds}s wrk run under strace, all threads; syscalls at >= 0.01 per request):"
