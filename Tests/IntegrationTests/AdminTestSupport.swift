@@ -61,12 +61,27 @@ extension SluiceProcess {
         throw OperatingFailure(description: "sluice logged no new line containing \"\(text)\" within \(timeout) s:\n\(output)")
     }
 
-    /// Replaces the configuration file with `yaml` (written beside it, then renamed over it) and sends SIGHUP;
-    /// returns once sluice logs a new line containing `outcome` ("reloaded" or "reload rejected").
+    /// Replaces the configuration file with `yaml` and sends SIGHUP; returns the new log lines containing
+    /// `outcome` ("reloaded" or "reload rejected") once there is one.
     @discardableResult
     func reload(with yaml: String, expecting outcome: String = "reloaded", timeout: TimeInterval = 5) throws -> [String] {
+        try reload(toPrepared: try prepareConfig(yaml), expecting: outcome, timeout: timeout)
+    }
+
+    /// Writes `yaml` beside the configuration file and returns its path, for `reload(toPrepared:)`. (Writing can take
+    /// seconds on a busy disk, so a test that paces its reloads writes the files first.)
+    func prepareConfig(_ yaml: String) throws -> String {
+        let path = configPath + ".\(UUID().uuidString)"
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// Renames a prepared file over the configuration file (sluice never reads half a file), sends SIGHUP, and
+    /// returns the new log lines containing `outcome` once there is one.
+    @discardableResult
+    func reload(toPrepared path: String, expecting outcome: String = "reloaded", timeout: TimeInterval = 5) throws -> [String] {
         let before = logLines(containing: outcome).count
-        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        guard rename(path, configPath) == 0 else { throw OperatingFailure(description: "rename \(path): errno \(errno)") }
         signal(SIGHUP)
         let lines = try waitForLogLines(containing: outcome, moreThan: before, timeout: timeout)
         return Array(lines.dropFirst(before))

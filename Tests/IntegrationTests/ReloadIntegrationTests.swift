@@ -1,0 +1,194 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SPEC §2 SIGHUP through the real binary: a valid file applies to new requests and keeps rate-limit state (clamped
+/// to a lowered capacity) and new targets; an invalid file is rejected with every problem as FILE:LINE and the old configuration
+/// keeps running; reloads under load drop no request.
+final class ReloadIntegrationTests: IntegrationTestCase {
+    /// API keys required; an hourly limit and a per-minute limit of `minute` requests.
+    private func limits(hour: Int = 100, minute: Int) -> (inout SluiceConfig) -> Void {
+        return {
+            $0.auth = ["require_api_key: true"]
+            $0.rateLimit = ["enabled: true", "limits:",
+                            "  - { name: hour, requests: \(hour), per: 1h }", "  - { name: minute, requests: \(minute), per: 1m }"]
+        }
+    }
+
+    private func get(_ client: RawHTTPClient, key: String, file: StaticString = #filePath, line: UInt = #line) throws -> HTTPResponse {
+        try send(client, "GET", "/v1/reload/\(key)", headers: bearer(key), file: file, line: line)
+    }
+
+    /// Sends requests with fresh keys on fresh connections until four in a row report `minute` as the minute limit
+    /// (every worker switches between requests, each on its own loop), or `timeout` passes.
+    private func waitUntilWorkersUse(minuteLimit minute: Int, timeout: TimeInterval = 5) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        var streak = 0, probe = 0
+        while streak < 4 && Date() < deadline {
+            probe += 1
+            let response = try get(try connectToSluice(), key: "probe-\(probe)")
+            streak = response.header("X-RateLimit-Limit-Minute") == "\(minute)" ? streak + 1 : 0
+        }
+        XCTAssertEqual(streak, 4, "requests after the reload still report the old minute limit")
+    }
+
+    func testLoweringALimitBySIGHUPAppliesWhileKeysKeepTheirTokens() throws {
+        let sluice = try startSluice(limits(minute: 10))
+        let client = try connectToSluice()
+        var last: HTTPResponse?
+        for _ in 0..<8 { last = try get(client, key: "heavy-user") }
+        XCTAssertEqual(last?.header("X-RateLimit-Remaining-Minute"), "2")
+        XCTAssertEqual(try get(client, key: "light-user").header("X-RateLimit-Remaining-Minute"), "9")
+
+        try sluice.reload(with: config(limits(minute: 5)).yaml)
+        try waitUntilWorkersUse(minuteLimit: 5)
+
+        let heavy = try get(client, key: "heavy-user")
+        XCTAssertEqual(heavy.status, 200)
+        XCTAssertEqual(heavy.header("X-RateLimit-Limit-Minute"), "5")
+        XCTAssertEqual(heavy.header("X-RateLimit-Remaining-Minute"), "1", "heavy-user's 2 tokens were not kept (a reset would give 4)")
+        XCTAssertEqual(heavy.header("X-RateLimit-Remaining-Hour"), "91", "the unchanged hour limit lost its state")
+        XCTAssertTrue(heavy.header("RateLimit-Policy")?.contains(#""minute";q=5;w=60"#) ?? false, heavy.header("RateLimit-Policy") ?? "none")
+        let light = try get(client, key: "light-user")
+        XCTAssertEqual(light.header("X-RateLimit-Remaining-Minute"), "4", "light-user's 9 tokens were not clamped to the new capacity 5")
+        XCTAssertEqual(light.header("X-RateLimit-Remaining-Hour"), "98")
+        XCTAssertEqual(try get(client, key: "new-user").header("X-RateLimit-Remaining-Minute"), "4")
+
+        XCTAssertEqual(try get(client, key: "heavy-user").header("X-RateLimit-Remaining-Minute"), "0")
+        let refused = try get(client, key: "heavy-user")
+        assertEnvelope(refused, status: 429, code: "RATE_LIMIT_EXCEEDED")
+        XCTAssertEqual((refused.jsonObject?["error"] as? [String: Any]).flatMap { $0["details"] as? [String: Any] }?["limit"] as? Int, 5)
+    }
+
+    func testInvalidFileOnSIGHUPIsRejectedWithEveryProblemAndTheOldConfigKeepsRunning() throws {
+        let sluice = try startSluice(limits(minute: 10))
+        let client = try connectToSluice()
+        XCTAssertEqual(try get(client, key: "steady").header("X-RateLimit-Remaining-Minute"), "9")
+
+        var broken = config(limits(minute: 0))
+        broken.server = ["bogus_key: 1"]
+        let yaml = broken.yaml
+        let lines = yaml.components(separatedBy: "\n")
+        let bogusLine = try XCTUnwrap(lines.firstIndex { $0.contains("bogus_key") }) + 1
+        let zeroLine = try XCTUnwrap(lines.firstIndex { $0.contains("requests: 0") }) + 1
+        let before = sluice.logLines(containing: "reload rejected").count
+        try sluice.reload(with: yaml, expecting: "reload rejected")
+        let rejected = try sluice.waitForLogLines(containing: "reload rejected", moreThan: before + 1).dropFirst(before)
+        XCTAssertTrue(rejected.contains { $0.contains("\(sluice.configPath):\(bogusLine): server.bogus_key") },
+                      "no FILE:LINE problem for the unknown key at line \(bogusLine): \(rejected)")
+        XCTAssertTrue(rejected.contains { $0.contains("\(sluice.configPath):\(zeroLine): rate_limit.limits[1].requests") },
+                      "no FILE:LINE problem for requests: 0 at line \(zeroLine): \(rejected)")
+
+        let unparseable = config(limits(minute: 3)).yaml.replacingOccurrences(of: "targets: [", with: "targets: [[")
+        let syntax = try sluice.reload(with: unparseable, expecting: "reload rejected")
+        XCTAssertTrue(syntax.contains { $0.contains("\(sluice.configPath):") }, "a YAML syntax error without FILE:LINE: \(syntax)")
+
+        XCTAssertTrue(sluice.child.process.isRunning, "sluice exited after an invalid reload")
+        let after = try get(client, key: "steady")
+        XCTAssertEqual(after.status, 200)
+        XCTAssertEqual(after.header("X-RateLimit-Limit-Minute"), "10", "the old configuration was not kept")
+        XCTAssertEqual(after.header("X-RateLimit-Remaining-Minute"), "8", "the key's state was not kept")
+        XCTAssertEqual(try sluice.adminRequest("/healthz").status, 200)
+
+        try sluice.reload(with: config(limits(minute: 7)).yaml)
+        try waitUntilWorkersUse(minuteLimit: 7)
+    }
+
+    func testReloadMovesNewRequestsToTheNewTargets() throws {
+        let second = try UpstreamProcess()
+        defer { second.stop() }
+        let sluice = try startSluice()
+        let client = try connectToSluice()
+        XCTAssertEqual(try send(client, "GET", "/v1/before").status, 200)
+        try sluice.reload(with: config { $0.targets = [second.address] }.yaml)
+        let firstHits = try upstream.hits()
+        for i in 0..<4 { XCTAssertEqual(try send(try connectToSluice(), "GET", "/v1/after/\(i)").status, 200) }
+        XCTAssertEqual(try send(client, "GET", "/v1/after/kept-alive").status, 200)
+        XCTAssertEqual(try second.hits(), 5, "requests after the reload did not go to the new target")
+        XCTAssertEqual(try upstream.hits(), firstHits, "the removed target still got requests")
+    }
+
+    func testReloadsEvery300msUnderLoadDropNoRequest() throws {
+        let second = try UpstreamProcess()
+        defer { second.stop() }
+        let sluice = try startSluice(limits(hour: 1_000_000, minute: 1_000_000))
+        // Alternate the limits and the target list, so that pools and health state are rebuilt too.
+        var prepared: [String] = []
+        defer { for path in prepared { try? FileManager.default.removeItem(atPath: path) } }
+        for reload in 1...12 {
+            var next = config(limits(hour: 1_000_000, minute: reload % 2 == 0 ? 1_000_000 : 999_999))
+            if reload % 2 == 1 { next.targets.append(second.address) }
+            prepared.append(try sluice.prepareConfig(next.yaml))
+        }
+        let tally = LoadTally()
+        let stopAt = Date().addingTimeInterval(3)
+        let group = DispatchGroup()
+        let port = sluice.port
+        for thread in 0..<8 {
+            group.enter()
+            Thread {
+                tally.run(port: port, key: "load-key-\(thread)", until: stopAt)
+                group.leave()
+            }.start()
+        }
+        var reloads = 0
+        let started = Date()
+        while Date() < stopAt && reloads < prepared.count {
+            // One SIGHUP every 300 ms (each waits for its "reloaded" line, so a slow machine makes fewer).
+            let due = started.addingTimeInterval(0.3 * Double(reloads + 1))
+            usleep(UInt32(max(0, due.timeIntervalSinceNow) * 1_000_000))
+            try sluice.reload(toPrepared: prepared[reloads])
+            reloads += 1
+        }
+        XCTAssertEqual(group.wait(timeout: .now() + 30), .success, "load threads hung")
+        let result = tally.result
+        print("reload under load: \(result.answered) answered, \(result.failures.count) failed, \(reloads) reloads")
+        XCTAssertGreaterThanOrEqual(reloads, 6)
+        XCTAssertGreaterThan(result.answered, 100, "the load generator hardly ran")
+        XCTAssertEqual(result.failures.count, 0, "\(result.failures.count) of \(result.answered + result.failures.count) requests failed "
+            + "during \(reloads) reloads, e.g. \(result.failures.prefix(5))")
+        XCTAssertTrue(sluice.child.process.isRunning)
+        let figures = try sluice.waitForStats { $0.jsonInt(at: "requests", "total") == result.answered }
+        XCTAssertEqual(figures.jsonInt(at: "requests", "by_status", "2xx"), result.answered, "\(figures)")
+    }
+}
+
+/// Keep-alive load from several threads: counts 200 answers and records every other outcome.
+final class LoadTally: @unchecked Sendable {
+    private let lock = NSLock()
+    private var answered = 0
+    private var failures: [String] = []
+
+    var result: (answered: Int, failures: [String]) { lock.withLock { (answered, failures) } }
+
+    /// Sends GETs with `key` on one keep-alive connection until `deadline`; reconnects only after the server
+    /// announced `Connection: close` or after a failure.
+    func run(port: UInt16, key: String, until deadline: Date) {
+        var client: RawHTTPClient?
+        var sequence = 0
+        while Date() < deadline {
+            sequence += 1
+            do {
+                if client == nil { client = try RawHTTPClient(port: port, timeout: 10) }
+                guard let response = try client!.request("GET", "/v1/load/\(key)/\(sequence)", headers: [("Authorization", "Bearer \(key)")]) else {
+                    record(failure: "request \(sequence) of \(key): connection closed without a response")
+                    client = nil
+                    continue
+                }
+                if response.status == 200 {
+                    lock.withLock { answered += 1 }
+                } else {
+                    record(failure: "request \(sequence) of \(key): \(response.status) \(response.text.prefix(120))")
+                }
+                if response.closesConnection { client = nil }
+            } catch {
+                record(failure: "request \(sequence) of \(key): \(error)")
+                client = nil
+            }
+        }
+    }
+
+    private func record(failure: String) { lock.withLock { failures.append(failure) } }
+}
