@@ -1,5 +1,8 @@
 import Foundation
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// SPEC §7 error normalisation through the real sluice binary, with demo-upstream serving the seed APIs' error
 /// bodies plain, chunked and gzip/deflate-encoded (issue 4 "Must show").
@@ -348,5 +351,204 @@ final class NormaliserIntegrationTests: IntegrationTestCase {
         } while Date() < deadline
         XCTAssertEqual(byShape, expected)
         XCTAssertEqual(rewritten, bodies.count)
+    }
+
+    // MARK: Bodies demo-upstream cannot serve
+
+    /// gzip-compresses `bytes` with the system's gzip (for a body that inflates past the cap).
+    static func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/gzip")
+        process.arguments = ["-c", "-9"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        let writer = Thread { input.fileHandleForWriting.write(Data(bytes)); try? input.fileHandleForWriting.close() }
+        writer.start()
+        let compressed = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Array(compressed)
+    }
+
+    func testUnusualUpstreamErrorBodiesBecomeTheEnvelopeAndSluiceStaysUp() throws {
+        let huge = Array(#"{"error":""#.utf8) + Array(repeating: UInt8(ascii: "a"), count: 2 << 20) + Array(#""}"#.utf8)
+        let bomb = try Self.gzip(Array(#"{"error":""#.utf8) + Array(repeating: UInt8(ascii: "b"), count: 8 << 20) + Array(#""}"#.utf8))
+        let tricky = #"line1\nline2 \"quoted\" back\\slash \u0001 caf\u00e9 \ud83d\ude00 </script> & <b>"#
+        let trickyDecoded = "line1\nline2 \"quoted\" back\\slash \u{01} café 😀 </script> & <b>"
+        let deep = Array(repeating: UInt8(ascii: "["), count: 100_000) + Array(repeating: UInt8(ascii: "]"), count: 100_000)
+        let json = [("Content-Type", "application/json")]
+        let scripted = try ScriptedUpstream(responses: [
+            "/huge": .init(400, json, huge),
+            "/bomb": .init(400, json + [("Content-Encoding", "gzip")], bomb),
+            "/corrupt-gzip": .init(404, json + [("Content-Encoding", "gzip")], Array(#"{"error":"not gzip at all"}"#.utf8)),
+            "/brotli": .init(404, json + [("Content-Encoding", "br")], Array(#"{"error":"Ticket not found"}"#.utf8)),
+            "/latin1": .init(400, json, Array(#"{"error":"caf"#.utf8) + [0xE9] + Array(#""}"#.utf8)),
+            "/array": .init(400, json, Array(#"[{"error":"in an array"}]"#.utf8)),
+            "/deep": .init(400, json, deep),
+            "/close-delimited": .init(404, json + [("Connection", "close")], Array(#"{"statusCode":404,"message":"Receivable not found","error":"Not Found"}"#.utf8), framing: .close),
+            "/chunked-trailer": .init(404, json + [("Trailer", "X-Checksum")], Array(#"{"error":"Ticket not found"}"#.utf8), framing: .chunkedWithTrailer),
+            "/tricky": .init(400, json, Array(#"{"error":"\#(tricky)"}"#.utf8)),
+            "/details-as-is": .init(409, json, Array(#"{"error":{"code":"ODD_DETAILS","message":"odd","details":[1,"two",null,{"x":[true,false]},1.5e3]}}"#.utf8)),
+            "/problem-nested": .init(403, [("Content-Type", "application/problem+json")],
+                                     Array(#"{"type":"about:blank","title":"Forbidden","status":403,"limits":{"daily":[1,2]},"trace":"t-1"}"#.utf8)),
+            "/bom": .init(404, json, [0xEF, 0xBB, 0xBF] + Array(#"{"error":"Ticket not found"}"#.utf8)),
+        ])
+        defer { scripted.stop() }
+        try startSluice { config in
+            config.targets = [scripted.address]
+            config.upstream = ["retry_on: []", "circuit_breaker: { failures: 10000, open_for: 1s }"]
+        }
+        let client = try connectToSluice()
+        let generic400 = try XCTUnwrap(Self.errorMember(try send(client, "GET", "/status-empty-400"))?["message"] as? String)
+        let generic404 = try XCTUnwrap(Self.errorMember(try send(client, "GET", "/status-empty-404"))?["message"] as? String)
+        let expectations: [(String, Int, String, String?, String?)] = [
+            ("/huge", 400, "VALIDATION_ERROR", generic400, nil),            // over the 1 MiB cap: other
+            ("/bomb", 400, "VALIDATION_ERROR", generic400, nil),            // inflates past the cap: other
+            ("/corrupt-gzip", 404, "RESOURCE_NOT_FOUND", generic404, nil),  // cannot be decoded: other
+            ("/brotli", 404, "RESOURCE_NOT_FOUND", generic404, nil),        // an unknown coding: other
+            ("/latin1", 400, "VALIDATION_ERROR", generic400, nil),          // not UTF-8: other
+            ("/array", 400, "VALIDATION_ERROR", generic400, nil),           // JSON that is not an object: other
+            ("/deep", 400, "VALIDATION_ERROR", generic400, nil),            // nesting too deep: other
+            ("/close-delimited", 404, "RESOURCE_NOT_FOUND", "Receivable not found", nil),
+            ("/chunked-trailer", 404, "RESOURCE_NOT_FOUND", "Ticket not found", nil),
+            ("/tricky", 400, "VALIDATION_ERROR", trickyDecoded, nil),
+            ("/details-as-is", 409, "ODD_DETAILS", "odd", #"[1,"two",null,{"x":[true,false]},1500]"#),
+            ("/problem-nested", 403, "INSUFFICIENT_PERMISSIONS", "Forbidden", #"{"limits":{"daily":[1,2]},"trace":"t-1"}"#),
+            ("/bom", 404, "RESOURCE_NOT_FOUND", "Ticket not found", nil),
+        ]
+        for (path, status, code, message, details) in expectations {
+            let response = try send(client, "GET", path)
+            let error = assertRewritten(response, status: status, code: code, context: path)
+            XCTAssertEqual(error["message"] as? String, message, path)
+            if let details {
+                XCTAssertTrue(Self.sameJSON(error["details"], details), "\(path): details \(response.text)")
+            } else {
+                XCTAssertNil(error["details"], "\(path): \(response.text.prefix(300))")
+            }
+            XCTAssertLessThan(response.body.count, 4096, "\(path): the envelope carries the upstream body")
+        }
+        XCTAssertEqual(try send(client, "GET", "/still-up").status, 200)
+    }
+
+    func testEndToEndHeadersOfARewrittenErrorAreKeptAndBodyHeadersReplaced() throws {
+        let scripted = try ScriptedUpstream(responses: [
+            "/denied": .init(401, [("Content-Type", "application/json"), ("Content-Encoding", "identity"), ("WWW-Authenticate", #"Bearer realm="api""#),
+                                   ("Set-Cookie", "session=; Max-Age=0"), ("Cache-Control", "no-store"), ("X-Upstream-Trace", "abc-1"),
+                                   ("Content-Language", "en"), ("Vary", "Authorization")],
+                             Array(#"{"error":"Invalid API key"}"#.utf8)),
+        ])
+        defer { scripted.stop() }
+        try startSluice { config in config.targets = [scripted.address] }
+        let response = try send(try connectToSluice(), "GET", "/denied")
+        assertRewritten(response, status: 401, code: "INVALID_API_KEY", context: "401")
+        XCTAssertEqual(response.headers(named: "WWW-Authenticate"), [#"Bearer realm="api""#])
+        XCTAssertEqual(response.headers(named: "Set-Cookie"), ["session=; Max-Age=0"])
+        XCTAssertEqual(response.headers(named: "Cache-Control"), ["no-store"])
+        XCTAssertEqual(response.headers(named: "X-Upstream-Trace"), ["abc-1"])
+        XCTAssertEqual(response.headers(named: "Vary"), ["Authorization"])
+        XCTAssertEqual(response.headers(named: "Content-Type"), ["application/json; charset=utf-8"])
+        XCTAssertEqual(response.headers(named: "Content-Length"), ["\(response.body.count)"])
+    }
+}
+
+/// A minimal upstream on 127.0.0.1 that answers each path with a fixed, hand-framed response (for bodies and
+/// framings demo-upstream does not offer). Unknown paths get `200 {"ok":true}`; `/status-empty-NNN` an empty NNN.
+final class ScriptedUpstream: @unchecked Sendable {
+    /// How a scripted response's body is delimited.
+    enum Framing: Sendable { case length, chunkedWithTrailer, close }
+
+    /// One canned response.
+    struct Canned: Sendable {
+        var bytes: [UInt8]
+        var closes: Bool
+
+        init(_ status: Int, _ headers: [(String, String)], _ body: [UInt8], framing: Framing = .length) {
+            var head = "HTTP/1.1 \(status) Scripted\r\n" + headers.map { "\($0.0): \($0.1)\r\n" }.joined()
+            switch framing {
+            case .length:
+                head += "Content-Length: \(body.count)\r\n\r\n"
+                bytes = Array(head.utf8) + body
+            case .close:
+                bytes = Array((head + "\r\n").utf8) + body
+            case .chunkedWithTrailer:
+                head += "Transfer-Encoding: chunked\r\n\r\n"
+                let half = body.count / 2
+                bytes = Array(head.utf8)
+                for piece in [body[..<half], body[half...]] {
+                    bytes += Array((String(piece.count, radix: 16) + "\r\n").utf8) + piece + Array("\r\n".utf8)
+                }
+                bytes += Array("0\r\nX-Checksum: 1234\r\n\r\n".utf8)
+            }
+            closes = framing == .close
+        }
+    }
+
+    let port: UInt16
+    private let listener: Int32
+
+    /// Listens on an ephemeral port and serves `responses` (keyed by request path) on a thread per connection.
+    init(responses: [String: Canned]) throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(listener, pointer, length) == 0 && listen(listener, 64) == 0 && getsockname(listener, pointer, &length) == 0
+            }
+        }
+        guard bound else { Glibc.close(listener); throw RawHTTPClient.Failure.connect("scripted upstream: errno \(errno)") }
+        port = UInt16(bigEndian: address.sin_port)
+        self.listener = listener
+        Thread {
+            while true {
+                let connection = accept(listener, nil, nil)
+                if connection < 0 { if errno == EINTR { continue } else { return } }
+                Thread { ScriptedUpstream.serve(connection, responses: responses) }.start()
+            }
+        }.start()
+    }
+
+    var address: String { "127.0.0.1:\(port)" }
+
+    /// Stops accepting (connections being served end when their peer closes).
+    func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        Glibc.close(listener)
+    }
+
+    private static func serve(_ fd: Int32, responses: [String: Canned]) {
+        defer { Glibc.close(fd) }
+        var buffer: [UInt8] = []
+        var scratch = [UInt8](repeating: 0, count: 16_384)
+        while true {
+            guard let end = buffer.firstRange(of: Array("\r\n\r\n".utf8)) else {
+                let n = scratch.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                if n <= 0 { return }
+                buffer += scratch[0..<n]
+                continue
+            }
+            let head = String(decoding: buffer[..<end.lowerBound], as: UTF8.self)
+            buffer.removeSubrange(..<end.upperBound)
+            let words = head.split(separator: " ", maxSplits: 2)
+            let path = words.count > 1 ? String(words[1]) : "/"
+            let canned: Canned
+            if let known = responses[path] {
+                canned = known
+            } else if path.hasPrefix("/status-empty-"), let status = Int(path.dropFirst("/status-empty-".count)) {
+                canned = Canned(status, [], [])
+            } else {
+                canned = Canned(200, [("Content-Type", "application/json")], Array(#"{"ok":true}"#.utf8))
+            }
+            var sent = 0
+            while sent < canned.bytes.count {
+                let n = canned.bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, canned.bytes.count - sent, Int32(MSG_NOSIGNAL)) }
+                if n <= 0 { return }
+                sent += n
+            }
+            if canned.closes { return }
+        }
     }
 }
