@@ -1,6 +1,10 @@
 #ifndef SLUICE_CHIREDIS_SHIM_H
 #define SLUICE_CHIREDIS_SHIM_H
 
+// No _GNU_SOURCE here (unlike CLibevent): with it glibc names fd_set's member `fds_bits`, without it
+// `__fds_bits`, and clang rejects a target that loads both definitions. SwiftGlibc and Foundation's
+// CDispatch declare it without, so this module can sit beside them (and beside XCTest in tests).
+
 // libc headers first: event2 headers need fd_set and friends declared the glibc way (ENGINEERING.md, trap 1).
 #include <sys/types.h>
 #include <sys/time.h>

@@ -1,4 +1,4 @@
-import CHiredis
+internal import CHiredis
 import RateLimiter
 
 /// One `decide` call waiting for Redis: its completion (called exactly once), its timeout timer, and

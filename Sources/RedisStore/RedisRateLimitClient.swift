@@ -1,4 +1,4 @@
-import CHiredis
+internal import CHiredis
 import RateLimiter
 
 /// The Redis store of the rate limiter, for one event loop: runs `RedisTokenBucketScript` for an
@@ -10,8 +10,8 @@ import RateLimiter
 /// resolved with a blocking `getaddrinfo`), lazily at the first `decide` and again after a failure,
 /// at most once per second. The process must ignore `SIGPIPE` (hiredis writes with `write(2)`).
 public final class RedisRateLimitClient {
-    /// The script's SHA-1, as `EVALSHA` wants it.
-    static let scriptSHA = SHA1.hexDigest(RedisTokenBucketScript.source)
+    /// The SHA-1 `EVALSHA` names the token-bucket script by (`SCRIPT EXISTS` takes it too).
+    public static let scriptSHA = SHA1.hexDigest(RedisTokenBucketScript.source)
 
     private let base: OpaquePointer
     private let host: String
@@ -33,8 +33,8 @@ public final class RedisRateLimitClient {
     private var argumentsPlan: LimitPlan?
     private var planArguments: [String] = []
 
-    /// Connection attempts so far (for tests).
-    private(set) var connectAttempts = 0
+    /// Connection attempts so far.
+    public private(set) var connectAttempts = 0
 
     /// A client of the Redis at `host:port`, driven by `eventBase` (an `event_base *`); a decision
     /// Redis has not answered within `timeout` completes with nil.
@@ -42,8 +42,8 @@ public final class RedisRateLimitClient {
         self.init(eventBase: eventBase, host: host, port: port, timeout: timeout, reconnectInterval: .seconds(1))
     }
 
-    /// `init(eventBase:host:port:timeout:)` with another pause between connection attempts.
-    init(eventBase: OpaquePointer, host: String, port: UInt16, timeout: Duration, reconnectInterval: Duration) {
+    /// `init(eventBase:host:port:timeout:)` with another least pause between connection attempts.
+    public init(eventBase: OpaquePointer, host: String, port: UInt16, timeout: Duration, reconnectInterval: Duration) {
         base = eventBase
         self.host = host
         self.port = port

@@ -1,4 +1,4 @@
-import CHiredis
+internal import CHiredis
 
 /// What the token-bucket script's reply amounts to, read from hiredis's reply tree.
 enum ScriptReply: Equatable {

@@ -1,5 +1,5 @@
 import RateLimiter
-@testable import RedisStore
+import RedisStore
 import XCTest
 
 final class RedisRateLimitClientTests: XCTestCase {

@@ -1,12 +1,17 @@
-import CLibevent
+import CHiredis
 import Glibc
 
 /// An `event_base` run on the test's own thread until what a test waits for has happened.
+///
+/// libevent comes through CHiredis (which includes `event2/event.h`), not CLibevent: CLibevent
+/// defines `_GNU_SOURCE`, so its `fd_set` differs from the one XCTest's Foundation declares, and
+/// clang rejects a target that loads both.
 final class TestEventLoop {
+    /// The `event_base *` a client is given.
     let base: OpaquePointer
 
     init() {
-        signal(SIGPIPE, SIG_IGN)  // as sluice does: hiredis writes to a socket Redis may have closed
+        signal(SIGPIPE, SIG_IGN)  // as sluice does: hiredis writes to sockets Redis may have closed
         base = event_base_new()
     }
 
@@ -14,23 +19,15 @@ final class TestEventLoop {
         event_base_free(base)
     }
 
-    /// Runs the loop until `done()` holds or `limit` has passed; returns `done()`.
+    /// Runs the loop in 5 ms slices until `done()` holds or `limit` has passed; returns `done()`.
     @discardableResult
     func run(for limit: Duration = .seconds(5), until done: () -> Bool = { false }) -> Bool {
-        let expired = Flag()
-        let timer = sluice_timer_new(base, { _, _, argument in
-            Unmanaged<Flag>.fromOpaque(argument!).takeUnretainedValue().isSet = true
-        }, Unmanaged.passUnretained(expired).toOpaque())
-        let (seconds, attoseconds) = limit.components
-        sluice_event_add_usec(timer, seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
-        while !done() && !expired.isSet {
-            event_base_loop(base, EVLOOP_ONCE)
+        let deadline = ContinuousClock.now + limit
+        while !done() && ContinuousClock.now < deadline {
+            var slice = timeval(tv_sec: 0, tv_usec: 5_000)
+            event_base_loopexit(base, &slice)
+            event_base_loop(base, 0)
         }
-        event_free(timer)
         return done()
-    }
-
-    private final class Flag {
-        var isSet = false
     }
 }
