@@ -439,6 +439,38 @@ final class RateLimitIntegrationTests: IntegrationTestCase {
         XCTAssertEqual(tracked, 0, "idle keys with full buckets still tracked after 15 s")
     }
 
+    func testTheBucketWhoseRefillTakesLongestNamesTheRefusal() throws {
+        try startLimitedSluice(limits: ["limits:", "  - { name: hour, requests: 2, per: 1h }", "  - { name: burst, requests: 1, per: 2s }"])
+        let client = try connectToSluice()
+        let key = bearer("key-two-windows")
+        XCTAssertEqual(try send(client, "GET", "/v1/two", headers: key).status, 200)
+        // The burst bucket is empty, the hour bucket is not: the burst bucket refuses.
+        let byBurst = try send(client, "GET", "/v1/two", headers: key)
+        assertEnvelope(byBurst, status: 429, code: "RATE_LIMIT_EXCEEDED")
+        var details = (byBurst.jsonObject?["error"] as? [String: Any])?["details"] as? [String: Any]
+        XCTAssertEqual(details?["limit"] as? Int, 1)
+        XCTAssertEqual(details?["window"] as? String, "2 seconds")
+        XCTAssertEqual(byBurst.header("Retry-After"), "2")
+        XCTAssertEqual(byBurst.header("X-RateLimit-Remaining"), "1", "the standard (hour) bucket still holds a token")
+        Thread.sleep(forTimeInterval: 2.1)
+        XCTAssertEqual(try send(client, "GET", "/v1/two", headers: key).status, 200)
+        // Now both are empty: the hour bucket's refill (30 minutes a token) takes longest.
+        let byHour = try send(client, "GET", "/v1/two", headers: key)
+        assertEnvelope(byHour, status: 429, code: "RATE_LIMIT_EXCEEDED")
+        details = (byHour.jsonObject?["error"] as? [String: Any])?["details"] as? [String: Any]
+        XCTAssertEqual(details?["limit"] as? Int, 2)
+        XCTAssertEqual(details?["window"] as? String, "1 hour")
+        let retryAfter = try XCTUnwrap(byHour.header("Retry-After").flatMap { Int($0) })
+        XCTAssertTrue((1790...1800).contains(retryAfter), "Retry-After \(retryAfter)")
+        XCTAssertEqual(details?["retry_after"] as? Int, retryAfter)
+        let message = (byHour.jsonObject?["error"] as? [String: Any])?["message"] as? String
+        XCTAssertEqual(message, "Rate limit exceeded. Try again in \(retryAfter) seconds")
+        XCTAssertEqual(byHour.header("X-RateLimit-Remaining"), "0")
+        XCTAssertEqual(byHour.header("X-RateLimit-Remaining-Burst"), "0")
+        let reset = try XCTUnwrap(byHour.header("X-RateLimit-Reset").flatMap { Int($0) })
+        XCTAssertTrue((now() + 3590...now() + 3601).contains(reset), "the hour bucket is full again in about an hour: \(reset - now()) s")
+    }
+
     // MARK: Secrecy
 
     func testRawAPIKeyNeverAppearsInSluiceOutput() throws {
