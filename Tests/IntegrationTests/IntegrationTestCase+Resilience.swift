@@ -95,3 +95,42 @@ extension IntegrationTestCase {
         response?.header("retry-after").flatMap { Int($0) }
     }
 }
+
+/// A listening socket whose accept queue is full and never drained: new connections to it hang in the
+/// handshake (the kernel drops their SYNs), so a connect to it can only time out.
+final class BlackholeListener {
+    let port: UInt16
+    private var descriptors: [Int32] = []
+
+    init() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard listener >= 0 else { throw RawHTTPClient.Failure.connect("socket: errno \(errno)") }
+        descriptors.append(listener)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, length) == 0 && listen(listener, 0) == 0 && getsockname(listener, $0, &length) == 0
+            }
+        }
+        guard listening else { throw RawHTTPClient.Failure.connect("bind/listen: errno \(errno)") }
+        port = UInt16(bigEndian: address.sin_port)
+        // Fill the accept queue (backlog 0 holds one or two) with connections nobody accepts.
+        for _ in 0..<4 {
+            let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            guard filler >= 0 else { continue }
+            descriptors.append(filler)
+            _ = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        }
+        usleep(50_000)  // let the handshakes that can complete do so
+    }
+
+    /// "127.0.0.1:PORT".
+    var address: String { "127.0.0.1:\(port)" }
+
+    deinit { descriptors.forEach { _ = Glibc.close($0) } }
+}

@@ -119,6 +119,59 @@ final class ResilienceIntegrationTests: IntegrationTestCase {
         try waitUntil("some POSTs were first refused by the dead target") { try upstreamStats(of: dead).failures > 0 }
     }
 
+    func testPostIsRetriedOnAnotherTargetWhenTheConnectTimedOut() throws {
+        let blackhole = try BlackholeListener()
+        try startSluice {
+            $0.targets = [blackhole.address, self.upstream.address]
+            $0.upstream = ["connect_timeout: 300ms", "retries: 1", "retry_backoff: 10ms",
+                           #"circuit_breaker: { failures: 100, open_for: 1s }"#]
+        }
+        for i in 0..<4 {
+            let (_, echoed) = try echo(try connectToSluice(), "POST", target: "/echo?order=\(i)", body: Array("order \(i)".utf8))
+            XCTAssertEqual(echoed.target, "/echo?order=\(i)")
+        }
+        XCTAssertEqual(try upstream.hits(), 4, "each POST reached the live target exactly once")
+        try waitUntil("some POSTs first timed out connecting") { try upstreamStats(of: blackhole.address).failures > 0 }
+    }
+
+    func testConnectTimeoutGets504WithinConnectTimeout() throws {
+        let blackhole = try BlackholeListener()
+        try startSluice { $0.targets = [blackhole.address]; $0.upstream = ["connect_timeout: 300ms", "retries: 0"] }
+        let started = Date()
+        let response = try connectToSluice().request("GET", "/v1/blackhole")
+        let elapsed = Date().timeIntervalSince(started)
+        assertEnvelope(response, status: 504, code: "UPSTREAM_TIMEOUT")
+        XCTAssertGreaterThanOrEqual(elapsed, 0.25)
+        XCTAssertLessThan(elapsed, 2, "connect_timeout is 300 ms")
+    }
+
+    func testOnlyStatusesInRetryOnAreRetried() throws {
+        try startSluice {
+            $0.upstream = ["retries: 2", "retry_backoff: 10ms", "retry_on: [500, 502]", #"circuit_breaker: { failures: 100, open_for: 1s }"#]
+        }
+        for (status, code, tries) in [(500, "INTERNAL_ERROR", 3), (502, "BAD_GATEWAY", 3), (503, "SERVICE_UNAVAILABLE", 1)] {
+            try command(upstream, "/hits/reset")
+            let response = try connectToSluice().request("GET", "/status/\(status)")
+            XCTAssertEqual(response?.status, status)
+            XCTAssertEqual(response?.errorCode, code, "the last upstream response, normalised")
+            XCTAssertEqual(try upstream.hits(), tries, "/status/\(status) with retry_on [500, 502]")
+        }
+    }
+
+    func testPostAfterTheUpstreamClosedAnIdlePooledConnectionIsSentOnce() throws {
+        upstream.stop()
+        upstream = try UpstreamProcess(extraArguments: ["--idle-close-ms", "100"])
+        try startSluice { $0.upstream = ["retries: 2", "retry_backoff: 10ms"] }
+        let client = try connectToSluice()
+        for i in 0..<3 {
+            XCTAssertEqual(try send(client, "GET", "/v1/pooled/\(i)").status, 200)
+            usleep(300_000)  // the upstream closes the idle pooled connection after 100 ms
+            let (_, echoed) = try echo(client, "POST", target: "/echo?round=\(i)", body: Array("round \(i)".utf8))
+            XCTAssertEqual(echoed.target, "/echo?round=\(i)")
+        }
+        XCTAssertEqual(try upstream.hits(), 6, "three GETs and three POSTs, each once")
+    }
+
     func testBackoffSpacesTriesAndStaysWithinItsCeilings() throws {
         try startSluice { $0.upstream = ["retries: 2", "retry_backoff: 200ms", #"circuit_breaker: { failures: 1000, open_for: 1s }"#] }
         let rounds = 6
@@ -190,100 +243,6 @@ final class ResilienceIntegrationTests: IntegrationTestCase {
         XCTAssertEqual(try upstream.hits(), 1, "a response that started streaming is never retried")
     }
 
-    // MARK: Circuit breaker
-
-    func testCircuitOpensAfterConsecutiveFailuresFailsFastThenHalfOpensAndClosesOnSuccess() throws {
-        try startSluice { $0.upstream = ["retries: 0", #"circuit_breaker: { failures: 3, open_for: 2s }"#] }
-        let address = upstream.address
-        try command(upstream, "/admin/fail-next?n=3&status=503")
-        for i in 0..<3 {
-            assertEnvelope(try connectToSluice().request("GET", "/v1/failing/\(i)"), status: 503, code: "SERVICE_UNAVAILABLE")
-        }
-        XCTAssertEqual(try upstream.hits(), 3)
-        try waitUntil("circuit open in /stats") { let s = try upstreamStats(of: address); return s.circuit == "open" && !s.healthy }
-
-        // Open: refused at once, never forwarded, with a Retry-After up to open_for.
-        let fast = try connectToSluice().request("GET", "/v1/while-open")
-        assertEnvelope(fast, status: 503, code: "SERVICE_UNAVAILABLE")
-        XCTAssertTrue(retryAfterSeconds(fast).map { (1...2).contains($0) } ?? false, "Retry-After: \(fast?.header("retry-after") ?? "none")")
-        XCTAssertEqual(try upstream.hits(), 3, "an open circuit lets nothing through")
-
-        // After open_for: one trial; its failure re-opens the circuit.
-        try waitUntil("circuit half-open after open_for", timeout: 4) { try upstreamStats(of: address).circuit == "half_open" }
-        try command(upstream, "/admin/fail-next?n=1&status=503")
-        assertEnvelope(try connectToSluice().request("GET", "/v1/failed-trial"), status: 503, code: "SERVICE_UNAVAILABLE")
-        XCTAssertEqual(try upstream.hits(), 4, "the trial reached the upstream")
-        try waitUntil("circuit re-opened by the failed trial") { try upstreamStats(of: address).circuit == "open" }
-        assertEnvelope(try connectToSluice().request("GET", "/v1/while-reopened"), status: 503, code: "SERVICE_UNAVAILABLE")
-        XCTAssertEqual(try upstream.hits(), 4)
-
-        // After open_for again: the trial succeeds and closes the circuit.
-        try waitUntil("circuit half-open again", timeout: 4) { try upstreamStats(of: address).circuit == "half_open" }
-        XCTAssertEqual(try send(try connectToSluice(), "GET", "/v1/good-trial").status, 200)
-        try waitUntil("circuit closed after a successful trial") { try upstreamStats(of: address).circuit == "closed" }
-        for i in 0..<3 { XCTAssertEqual(try send(try connectToSluice(), "GET", "/v1/closed/\(i)").status, 200) }
-        XCTAssertEqual(try upstream.hits(), 8)
-    }
-
-    // MARK: Health checks and no healthy target
-
-    func testHealthChecksTakeATargetOutAndBringItBack() throws {
-        let second = try UpstreamProcess()
-        try startSluice {
-            $0.targets = [self.upstream.address, second.address]
-            $0.upstream = [#"health_check: { path: /health, interval: 300ms, timeout: 200ms }"#]
-        }
-        try command(second, "/admin/health?ok=0")
-        try waitUntil("second target marked down") { try !upstreamStats(of: second.address).healthy }
-        let client = try connectToSluice()
-        for i in 0..<10 { XCTAssertEqual(try send(client, "GET", "/v1/one-down/\(i)").status, 200) }
-        XCTAssertEqual(try second.hits(), 0, "a target marked down gets no requests")
-        XCTAssertEqual(try upstream.hits(), 10)
-
-        try command(second, "/admin/health?ok=1")
-        try waitUntil("second target back up") { try upstreamStats(of: second.address).healthy }
-        for i in 0..<10 { XCTAssertEqual(try send(client, "GET", "/v1/both-up/\(i)").status, 200) }
-        XCTAssertEqual(try second.hits(), 5, "round-robin again over both targets")
-    }
-
-    func testHealthChecksRunOncePerTargetNotOncePerWorker() throws {
-        try startSluice {
-            $0.server = ["workers: 4"]
-            $0.upstream = [#"health_check: { path: /health, interval: 200ms, timeout: 100ms }"#]
-        }
-        let before = try upstream.connectionsAccepted()
-        let started = Date()
-        usleep(1_200_000)  // a real-time window: the checks' schedule is sluice's own clock
-        let after = try upstream.connectionsAccepted()
-        let elapsed = Date().timeIntervalSince(started)
-        let checks = after - before - 1  // minus the second query's own connection; each check is one connection
-        XCTAssertGreaterThanOrEqual(checks, 2, "health checks run every 200 ms")
-        XCTAssertLessThanOrEqual(Double(checks), elapsed / 0.2 + 2,
-                                 "\(checks) check connections in \(elapsed) s at a 200 ms interval: checked once per worker (4)?")
-    }
-
-    func testNoHealthyTargetGetsAnImmediate503WithRetryAfter() throws {
-        let second = try UpstreamProcess()
-        try startSluice {
-            $0.targets = [self.upstream.address, second.address]
-            $0.upstream = ["connect_timeout: 1s", "response_timeout: 10s",
-                           #"health_check: { path: /health, interval: 300ms, timeout: 200ms }"#]
-        }
-        // Both accept and never answer: a request that were forwarded would wait 10 s.
-        try command(upstream, "/admin/stall?on=1")
-        try command(second, "/admin/stall?on=1")
-        try waitUntil("both targets marked down", timeout: 8) { try upstreamStats().allSatisfy { !$0.healthy } }
-        for i in 0..<3 {
-            let started = Date()
-            let response = try connectToSluice().request("GET", "/v1/nobody-healthy/\(i)")
-            let elapsed = Date().timeIntervalSince(started)
-            assertEnvelope(response, status: 503, code: "SERVICE_UNAVAILABLE")
-            XCTAssertGreaterThanOrEqual(retryAfterSeconds(response) ?? 0, 1, "Retry-After: \(response?.header("retry-after") ?? "none")")
-            XCTAssertLessThan(elapsed, 2, "a 503 without a healthy target must not wait for timeouts (took \(elapsed) s)")
-        }
-        XCTAssertEqual(try admin("/readyz").status, 503)
-    }
-
     // MARK: Clients that go away
 
     func testClientDisconnectCancelsItsUpstreamRequest() throws {
@@ -296,6 +255,20 @@ final class ResilienceIntegrationTests: IntegrationTestCase {
         try waitUntil("the upstream sees its connection closed", timeout: 3,
                       describe: { "open: \((try? self.upstream.connectionsOpen()) ?? -1)" }) { try upstream.connectionsOpen() == 1 }
         XCTAssertEqual(try upstream.hits(), 1, "the cancelled request was not retried")
+        XCTAssertEqual(try send(try connectToSluice(), "GET", "/v1/afterwards").status, 200)
+    }
+
+    func testClientDisconnectMidStreamClosesTheUpstreamConnection() throws {
+        try startSluice()
+        let client = try connectToSluice()
+        client.send(RawHTTPClient.requestBytes("GET", "/bytes?n=50000000&slow_ms=20"))
+        XCTAssertEqual(try client.readHead()?.status, 200)
+        XCTAssertFalse(try client.readSome(maximum: 1000).isEmpty, "the body started streaming")
+        XCTAssertEqual(try upstream.connectionsOpen(), 2, "sluice's upstream connection and the counter query")
+        client.close()
+        try waitUntil("the upstream sees its half-read connection closed", timeout: 3,
+                      describe: { "open: \((try? self.upstream.connectionsOpen()) ?? -1)" }) { try upstream.connectionsOpen() == 1 }
+        try waitUntil("no request in flight") { (try admin("/stats").jsonObject?["requests"] as? [String: Any])?["in_flight"] as? Int == 0 }
         XCTAssertEqual(try send(try connectToSluice(), "GET", "/v1/afterwards").status, 200)
     }
 }
