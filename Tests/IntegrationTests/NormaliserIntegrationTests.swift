@@ -450,6 +450,43 @@ final class NormaliserIntegrationTests: IntegrationTestCase {
         XCTAssertEqual(response.headers(named: "Content-Type"), ["application/json; charset=utf-8"])
         XCTAssertEqual(response.headers(named: "Content-Length"), ["\(response.body.count)"])
     }
+
+    func testAnErrorBodyCutShortByTheUpstreamIsAnUpstreamFailure() throws {
+        var truncated = ScriptedUpstream.Canned(500, [("Content-Type", "application/json")], Array(#"{"error":"Internal"#.utf8))
+        truncated.bytes = Array("HTTP/1.1 500 Scripted\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"error\":\"Internal".utf8)
+        truncated.closes = true
+        let scripted = try ScriptedUpstream(responses: ["/cut": truncated])
+        defer { scripted.stop() }
+        try startSluice { config in
+            config.targets = [scripted.address]
+            config.upstream = ["retries: 0", "circuit_breaker: { failures: 10000, open_for: 1s }"]
+        }
+        let client = try connectToSluice()
+        let response = try send(client, "GET", "/cut")
+        assertRewritten(response, status: 502, code: "UPSTREAM_UNAVAILABLE", context: "cut short")
+        XCTAssertEqual(try send(client, "GET", "/after").status, 200, "the client connection is unusable after a broken upstream error")
+    }
+
+    func testRewrittenErrorHonoursTheClientsConnectionClose() throws {
+        try startNormalisingSluice()
+        let client = try connectToSluice()
+        let response = try send(client, "GET", Self.target(404, "keva-not-found", "&encoding=gzip"), headers: [("Connection", "close")])
+        assertRewritten(response, status: 404, code: "RESOURCE_NOT_FOUND", context: "Connection: close")
+        XCTAssertTrue(response.closesConnection, "\(response.headers)")
+        XCTAssertTrue(client.waitForClose(timeout: 5), "sluice kept the connection open after Connection: close")
+    }
+
+    func testHeadWithNormaliseOffPassesTheUpstreamHeadThrough() throws {
+        try startNormalisingSluice { $0.errors = ["normalise: false"] }
+        let client = try connectToSluice(), direct = try upstream.connect()
+        let target = Self.target(404, "keva-not-found", "&encoding=gzip")
+        let expected = try send(direct, "HEAD", target), actual = try send(client, "HEAD", target)
+        XCTAssertEqual(actual.status, 404)
+        XCTAssertEqual(actual.headers(named: "Content-Length"), expected.headers(named: "Content-Length"))
+        XCTAssertEqual(actual.headers(named: "Content-Encoding"), ["gzip"])
+        XCTAssertEqual(actual.headers(named: "Content-Type"), expected.headers(named: "Content-Type"))
+        XCTAssertEqual(try send(client, "GET", "/v1/after").status, 200)
+    }
 }
 
 /// A minimal upstream on 127.0.0.1 that answers each path with a fixed, hand-framed response (for bodies and
