@@ -10,7 +10,9 @@
 /// memory store does), lets the key expire when every bucket is full again, and answers
 /// `[admitted (1|0), now ms, deficit…]`: `reply(_:plan:)` turns that into a `StoreReply`.
 /// Every number stays below 2^53 (see `LimitRule.maximumRequestMilliseconds`), so Lua's doubles
-/// are exact; numbers are written with `%d`, never with Lua's `%.14g` `tostring`.
+/// are exact; numbers are written with `%d`, never with Lua's `%.14g` `tostring`. A changed window
+/// converts held units as whole old tokens plus a remainder (`held * w / oldw` could pass 2^53),
+/// exact like `BucketShape.migrated` for windows up to a day.
 public enum RedisTokenBucketScript {
     /// The Lua source.
     public static let source = """
@@ -37,9 +39,13 @@ public enum RedisTokenBucketScript {
             local oldr, oldw = string.match(shape, '^(%d+):(%d+)$')
             oldr = tonumber(oldr)
             oldw = tonumber(oldw)
-            local held = math.floor((oldr * oldw - d) / oldw * w)
-            if held > cap then held = cap end
+            local held = oldr * oldw - d
             if held < 0 then held = 0 end
+            if oldw ~= w then
+              local whole = math.floor(held / oldw)
+              held = whole * w + math.floor((held - whole * oldw) * w / oldw)
+            end
+            if held > cap then held = cap end
             d = cap - held
           end
           if elapsed * r >= d then d = 0 else d = d - elapsed * r end
