@@ -435,13 +435,15 @@ final class NormaliserIntegrationTests: IntegrationTestCase {
         let scripted = try ScriptedUpstream(responses: [
             "/denied": .init(401, [("Content-Type", "application/json"), ("Content-Encoding", "identity"), ("WWW-Authenticate", #"Bearer realm="api""#),
                                    ("Set-Cookie", "session=; Max-Age=0"), ("Cache-Control", "no-store"), ("X-Upstream-Trace", "abc-1"),
-                                   ("Content-Language", "en"), ("Vary", "Authorization")],
+                                   ("Content-Language", "en"), ("Vary", "Authorization"), ("X-Request-Id", "upstream-own-id")],
                              Array(#"{"error":"Invalid API key"}"#.utf8)),
         ])
         defer { scripted.stop() }
         try startSluice { config in config.targets = [scripted.address] }
-        let response = try send(try connectToSluice(), "GET", "/denied")
+        let response = try send(try connectToSluice(), "GET", "/denied", headers: [("X-Request-Id", "client-id-1")])
         assertRewritten(response, status: 401, code: "INVALID_API_KEY", context: "401")
+        XCTAssertEqual(response.headers(named: "X-Request-Id"), ["client-id-1"], "the upstream's own X-Request-Id")
+        XCTAssertEqual(response.jsonObject?["request_id"] as? String, "client-id-1")
         XCTAssertEqual(response.headers(named: "WWW-Authenticate"), [#"Bearer realm="api""#])
         XCTAssertEqual(response.headers(named: "Set-Cookie"), ["session=; Max-Age=0"])
         XCTAssertEqual(response.headers(named: "Cache-Control"), ["no-store"])

@@ -87,6 +87,21 @@ final class RateLimitIntegrationTests: IntegrationTestCase {
         }
     }
 
+    func testRateLimitNamesThePolicyClosestToExhaustion() throws {
+        try startLimitedSluice(limits: ["limits:", "  - { name: long, requests: 5, per: 1h }", "  - { name: short, requests: 10, per: 1s }"])
+        let client = try connectToSluice()
+        var last: HTTPResponse?
+        for _ in 1...3 { last = try send(client, "GET", "/v1/closest", headers: bearer("key-closest")) }
+        let response = try XCTUnwrap(last)
+        XCTAssertEqual(response.header("RateLimit-Policy"), #""long";q=5;w=3600, "short";q=10;w=1"#)
+        let item = try XCTUnwrap(Self.rateLimitItem(response.header("RateLimit")), "\(response.headers)")
+        XCTAssertEqual(item.name, "long", "2 of 5 left is closer to exhaustion than 7 of 10")
+        XCTAssertEqual(item.remaining, 2)
+        XCTAssertTrue((700...720).contains(item.seconds), "one token every 720 s: t=\(item.seconds)")
+        XCTAssertEqual(response.header("X-RateLimit-Remaining"), "2")
+        XCTAssertEqual(response.header("X-RateLimit-Remaining-Short"), "7")
+    }
+
     func testProxyRateLimitHeadersWinOverTheUpstreamOnes() throws {
         try startLimitedSluice()
         // The upstream adds X-RateLimit-Limit: 100, Remaining: 0, Reset: 1642248000 of its own.
