@@ -61,6 +61,19 @@ extension SluiceProcess {
         throw OperatingFailure(description: "sluice logged no new line containing \"\(text)\" within \(timeout) s:\n\(output)")
     }
 
+    /// Waits until the sluice process has ended (gone, or a zombie not yet reaped, read from /proc so that the
+    /// moment is not delayed by how Foundation notices the exit); false on timeout.
+    func waitUntilEnded(timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return true }
+            if stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z") { return true }
+            usleep(2_000)
+        }
+        return false
+    }
+
     /// Replaces the configuration file with `yaml` and sends SIGHUP; returns the new log lines containing
     /// `outcome` ("reloaded" or "reload rejected") once there is one.
     @discardableResult
