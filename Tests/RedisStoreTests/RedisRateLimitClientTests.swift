@@ -120,6 +120,21 @@ final class RedisRateLimitClientTests: XCTestCase {
 
     // MARK: - Failures
 
+    func testErrorReplyCompletesWithNil() throws {
+        let strict = try RedisServerProcess(extraArguments: ["--rename-command", "EVALSHA", ""])
+        defer { strict.stop() }
+        let client = client(port: strict.port)
+        XCTAssertNil(decide(client, "key", tenPerMinute), "ERR unknown command is no decision")
+        XCTAssertNil(decide(client, "key", tenPerMinute))
+        XCTAssertEqual(client.connectAttempts, 1, "an error reply keeps the connection")
+    }
+
+    func testReplyOfTheWrongShapeCompletesWithNil() throws {
+        let server = try CannedReplyServer(reply: "*1\r\n:1\r\n")
+        XCTAssertNil(decide(client(port: server.port), "key", tenPerMinute))
+    }
+
+
     func testStoppedRedisCompletesWithNilPromptly() throws {
         let client = client(timeout: .milliseconds(200))
         XCTAssertNotNil(decide(client, "key", tenPerMinute))
@@ -147,6 +162,21 @@ final class RedisRateLimitClientTests: XCTestCase {
         redis.resume()  // the late reply arrives and is ignored
         loop.run(for: .milliseconds(300))
         XCTAssertEqual(completions.count, 1)
+    }
+
+    func testRedisThatStopsAnsweringIsDroppedAfterASecondWithoutProgressAndReconnected() throws {
+        let client = client(timeout: .milliseconds(200), reconnectInterval: .milliseconds(100))
+        XCTAssertNotNil(decide(client, "key", tenPerMinute))
+        redis.pause()
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < .milliseconds(1_300) {
+            XCTAssertNil(decide(client, "key", tenPerMinute))
+        }
+        redis.resume()
+        loop.run(for: .milliseconds(150))  // past the pause between attempts
+        // Redis still runs what it had received before the drop: timed-out requests may have taken tokens.
+        XCTAssertNotNil(decide(client, "key", tenPerMinute))
+        XCTAssertEqual(client.connectAttempts, 2, "the stalled connection was replaced")
     }
 
     func testRestartedRedisDecidesAgain() throws {

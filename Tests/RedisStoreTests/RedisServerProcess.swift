@@ -7,11 +7,13 @@ final class RedisServerProcess {
     static let cliPath = "/usr/bin/redis-cli"
 
     let port: UInt16
+    private let extraArguments: [String]
     private var process: Process?
 
-    /// Starts a server on a free port and waits until it answers PING; skips the test when
-    /// redis-server is not installed.
-    init() throws {
+    /// Starts a server on a free port (with `extraArguments`, e.g. `--rename-command`) and waits until
+    /// it answers PING; skips the test when redis-server is not installed.
+    init(extraArguments: [String] = []) throws {
+        self.extraArguments = extraArguments
         guard FileManager.default.isExecutableFile(atPath: RedisServerProcess.serverPath),
               FileManager.default.isExecutableFile(atPath: RedisServerProcess.cliPath)
         else { throw XCTSkip("redis-server is not installed") }
@@ -30,7 +32,7 @@ final class RedisServerProcess {
         process.arguments = [
             "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--loglevel", "warning",
-        ]
+        ] + extraArguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

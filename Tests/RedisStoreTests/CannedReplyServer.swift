@@ -1,0 +1,43 @@
+import Foundation
+import XCTest
+
+/// A loopback TCP server that answers every read with the same bytes, whatever was sent: a
+/// stand-in for a Redis that replies something unexpected.
+final class CannedReplyServer: @unchecked Sendable {
+    let port: UInt16
+    private let listener: Int32
+
+    init(reply: String) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        listener = fd
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
+            }
+        } && listen(fd, 4) == 0
+        guard listening else {
+            close(fd)
+            throw XCTSkip("cannot listen on a loopback port")
+        }
+        port = UInt16(bigEndian: address.sin_port)
+        let bytes = Array(reply.utf8)
+        Thread.detachNewThread {
+            let connection = accept(fd, nil, nil)
+            guard connection >= 0 else { return }
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while read(connection, &buffer, buffer.count) > 0 {
+                _ = bytes.withUnsafeBytes { write(connection, $0.baseAddress, $0.count) }
+            }
+            close(connection)
+        }
+    }
+
+    deinit {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+}
