@@ -72,16 +72,34 @@ final class ResilienceIntegrationTests: IntegrationTestCase {
         XCTAssertGreaterThan(try upstream.hits(), 0, "some requests tried the failing target first")
     }
 
-    func testBrokenConnectionsAreRetriedForGetButNotForPost() throws {
+    func testBrokenConnectionsAreRetriedForIdempotentMethodsOnly() throws {
         try startSluice { $0.upstream = ["retries: 2", "retry_backoff: 10ms", #"circuit_breaker: { failures: 100, open_for: 1s }"#] }
         for fault in ["/fault/close-before-head", "/fault/close-before-head?rst=1", "/fault/garbage-status"] {
-            try command(upstream, "/hits/reset")
-            assertEnvelope(try connectToSluice().request("GET", fault), status: 502, code: "UPSTREAM_UNAVAILABLE")
-            XCTAssertEqual(try upstream.hits(), 3, "GET \(fault): the first try and two retries")
-            try command(upstream, "/hits/reset")
-            let post = try connectToSluice().request("POST", fault, body: Array(#"{"order":1}"#.utf8))
-            assertEnvelope(post, status: 502, code: "UPSTREAM_UNAVAILABLE")
-            XCTAssertEqual(try upstream.hits(), 1, "POST \(fault) reached the upstream, so it must not be sent again")
+            for (method, tries) in [("GET", 3), ("PUT", 3), ("DELETE", 3), ("OPTIONS", 3), ("POST", 1), ("PATCH", 1)] {
+                try command(upstream, "/hits/reset")
+                let body = method == "PUT" || method == "POST" || method == "PATCH" ? Array(#"{"order":1}"#.utf8) : []
+                assertEnvelope(try connectToSluice().request(method, fault, body: body), status: 502, code: "UPSTREAM_UNAVAILABLE")
+                XCTAssertEqual(try upstream.hits(), tries, "\(method) \(fault): \(tries == 1 ? "reached the upstream, never sent again" : "first try and two retries")")
+            }
+        }
+    }
+
+    func testEachRetryGoesToTheNextTarget() throws {
+        let second = try UpstreamProcess(), third = try UpstreamProcess()
+        try startSluice {
+            $0.targets = [self.upstream.address, second.address, third.address]
+            $0.upstream = ["retries: 2", "retry_backoff: 10ms", #"circuit_breaker: { failures: 100, open_for: 1s }"#]
+        }
+        try command(upstream, "/admin/fail-next?n=1000&status=503")
+        try command(second, "/admin/fail-next?n=1000&status=503")
+        let client = try connectToSluice()
+        var previous = (0, 0, 0)
+        for i in 0..<6 {
+            XCTAssertEqual(try send(client, "GET", "/v1/rotating/\(i)").status, 200, "request \(i)")
+            let now = (try upstream.hits(), try second.hits(), try third.hits())
+            let tries = (now.0 - previous.0, now.1 - previous.1, now.2 - previous.2)
+            XCTAssertTrue(tries.0 <= 1 && tries.1 <= 1 && tries.2 == 1, "request \(i): tries per target \(tries); a retry must move on")
+            previous = now
         }
     }
 
@@ -256,6 +274,23 @@ final class ResilienceIntegrationTests: IntegrationTestCase {
                       describe: { "open: \((try? self.upstream.connectionsOpen()) ?? -1)" }) { try upstream.connectionsOpen() == 1 }
         XCTAssertEqual(try upstream.hits(), 1, "the cancelled request was not retried")
         XCTAssertEqual(try send(try connectToSluice(), "GET", "/v1/afterwards").status, 200)
+    }
+
+    func testClientDisconnectDuringTheBackoffStartsNoFurtherTry() throws {
+        try startSluice {
+            $0.upstream = ["retries: 1", "retry_backoff: 2s", "connect_timeout: 5s", "response_timeout: 5s"]
+        }
+        try command(upstream, "/admin/fail-next?n=1&status=503")
+        let client = try connectToSluice()
+        client.send(RawHTTPClient.requestBytes("GET", "/v1/abandoned-during-backoff"))
+        try waitUntil("the first try failed") { try upstream.hits() == 1 }
+        client.close()
+        let hitsAtClose = try upstream.hits()
+        try waitUntil("the abandoned request left in_flight", timeout: 1) {
+            (try admin("/stats").jsonObject?["requests"] as? [String: Any])?["in_flight"] as? Int == 0
+        }
+        usleep(2_300_000)  // past the largest backoff (2 s): a retry timer that survived the client would have fired
+        XCTAssertEqual(try upstream.hits(), hitsAtClose, "a retry was sent for a client that had gone")
     }
 
     func testClientDisconnectMidStreamClosesTheUpstreamConnection() throws {
