@@ -10,20 +10,11 @@ final class CannedReplyServer: @unchecked Sendable {
     init(reply: String) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         listener = fd
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
-            }
-        } && listen(fd, 4) == 0
-        guard listening else {
+        guard let port = RedisServerProcess.bindLoopback(fd), listen(fd, 4) == 0 else {
             close(fd)
             throw XCTSkip("cannot listen on a loopback port")
         }
-        port = UInt16(bigEndian: address.sin_port)
+        self.port = port
         let bytes = Array(reply.utf8)
         Thread.detachNewThread {
             let connection = accept(fd, nil, nil)

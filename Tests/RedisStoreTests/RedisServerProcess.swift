@@ -82,19 +82,23 @@ final class RedisServerProcess {
     /// A port nobody listens on right now: bind port 0, read it back, close.
     static func freePort() throws -> UInt16 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw XCTSkip("no socket") }
         defer { close(fd) }
+        guard let port = bindLoopback(fd) else { throw XCTSkip("cannot bind a loopback port") }
+        return port
+    }
+
+    /// Binds `fd` to a free port of 127.0.0.1 and returns the port, or nil.
+    static func bindLoopback(_ fd: Int32) -> UInt16? {
+        guard fd >= 0 else { return nil }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
                 bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
             }
         }
-        guard bound else { throw XCTSkip("cannot bind a loopback port") }
-        return UInt16(bigEndian: address.sin_port)
+        return bound ? UInt16(bigEndian: address.sin_port) : nil
     }
 }
