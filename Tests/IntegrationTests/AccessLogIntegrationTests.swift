@@ -1,0 +1,178 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The JSON access log (issue 6 item 3) through the real binary: one object per request with every field,
+/// request ids matching what the client got, key hashes instead of keys, and reopening on SIGUSR1.
+final class AccessLogIntegrationTests: IntegrationTestCase {
+    static let fields = ["time", "request_id", "client", "method", "path", "status", "upstream", "upstream_status", "tries",
+                         "duration_ms", "bytes_in", "bytes_out", "key_hash", "rate_limit", "shape"]
+
+    /// The complete lines of `text`, each parsed as a JSON object; fails the test for a line that is not one.
+    private func jsonLines(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> [[String: Any]] {
+        text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().compactMap { row in
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(row.utf8))) as? [String: Any] else {
+                XCTFail("access log line is not one JSON object: \(row)", file: file, line: line)
+                return nil
+            }
+            return object
+        }
+    }
+
+    /// Waits until `read()` holds at least `count` complete lines (the log is written in batches) and returns them.
+    private func waitForLines(_ count: Int, timeout: TimeInterval = 10, in read: () -> String,
+                              file: StaticString = #filePath, line: UInt = #line) -> [[String: Any]] {
+        let deadline = Date().addingTimeInterval(timeout)
+        var text = read()
+        while text.filter({ $0 == "\n" }).count < count && Date() < deadline {
+            usleep(20_000)
+            text = read()
+        }
+        let lines = jsonLines(text, file: file, line: line)
+        XCTAssertEqual(lines.count, count, "access log lines:\n\(text)", file: file, line: line)
+        return lines
+    }
+
+    private func entry(_ lines: [[String: Any]], id: String?, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+        let matches = lines.filter { $0["request_id"] as? String == id }
+        XCTAssertEqual(matches.count, 1, "lines with request_id \(id ?? "nil")", file: file, line: line)
+        return try XCTUnwrap(matches.first, file: file, line: line)
+    }
+
+    func testEveryRequestGetsOneJSONLineWithEveryField() throws {
+        let sluice = try startSluice {
+            $0.auth = ["require_api_key: true"]
+            $0.rateLimit = ["enabled: true", "limits:", "  - { name: minute, requests: 4, per: 1m }"]
+            $0.logging = ["access_log: stdout"]
+        }
+        let client = try connectToSluice()
+        let key = bearer("log-key-one")
+        let plain = try send(client, "GET", "/v1/log/plain?x=1", headers: key + [("X-Request-Id", "log-req-1")])
+        let body = Self.binaryBytes(1000)
+        let posted = try send(client, "POST", "/echo/log", headers: key, body: body)
+        let notFound = try send(client, "GET", "/status/404?body=keva-not-found", headers: key)
+        let head = try send(client, "HEAD", "/v1/log/head", headers: key)
+        let limited = try send(client, "GET", "/v1/log/limited", headers: key)
+        let anonymous = try send(client, "GET", "/v1/log/anonymous")
+        let other = try send(client, "GET", "/v1/log/other-key", headers: bearer("log-key-two"))
+        XCTAssertEqual([plain, posted, notFound, head, limited, anonymous, other].map(\.status), [200, 200, 404, 200, 429, 401, 200])
+        XCTAssertEqual(plain.header("X-Request-Id"), "log-req-1")
+
+        let lines = waitForLines(7) { sluice.child.standardOutput }
+        for line in lines {
+            XCTAssertEqual(Set(Self.fields).subtracting(line.keys), [], "fields missing from \(line)")
+            let time = line["time"] as? String ?? ""
+            XCTAssertTrue(time.hasPrefix("20") && time.contains("T") && time.hasSuffix("Z"), "time is not RFC 3339 UTC: \(time)")
+            XCTAssertEqual(line["client"] as? String, "127.0.0.1", "\(line)")
+            XCTAssertGreaterThanOrEqual(line["duration_ms"] as? Double ?? -1, 0, "\(line)")
+            XCTAssertGreaterThan(line["bytes_in"] as? Int ?? 0, 0, "\(line)")
+            XCTAssertGreaterThan(line["bytes_out"] as? Int ?? 0, 0, "\(line)")
+        }
+        let cases: [(HTTPResponse, method: String, path: String, upstream: Bool, rateLimit: String?, shape: String?, key: String?)] = [
+            (plain, "GET", "/v1/log/plain", true, "allowed", nil, "one"), (posted, "POST", "/echo/log", true, "allowed", nil, "one"),
+            (notFound, "GET", "/status/404", true, "allowed", "error_string", "one"), (head, "HEAD", "/v1/log/head", true, "allowed", nil, "one"),
+            (limited, "GET", "/v1/log/limited", false, "limited", nil, "one"), (anonymous, "GET", "/v1/log/anonymous", false, nil, nil, nil),
+            (other, "GET", "/v1/log/other-key", true, "allowed", nil, "two"),
+        ]
+        var hashes: [String: Set<String>] = [:]
+        for expected in cases {
+            let line = try entry(lines, id: expected.0.header("X-Request-Id"))
+            let what = "\(expected.method) \(expected.path): \(line)"
+            XCTAssertEqual(line["method"] as? String, expected.method, what)
+            XCTAssertTrue((line["path"] as? String)?.hasPrefix(expected.path) ?? false, what)
+            XCTAssertEqual(line["status"] as? Int, expected.0.status, what)
+            XCTAssertEqual(line["upstream"] as? String, expected.upstream ? upstream.address : nil, what)
+            XCTAssertEqual(line["upstream_status"] as? Int, expected.upstream ? expected.0.status : nil, what)
+            XCTAssertEqual(line["tries"] as? Int, expected.upstream ? 1 : 0, what)
+            XCTAssertGreaterThanOrEqual(line["bytes_out"] as? Int ?? 0, expected.0.body.count, what)
+            if let rateLimit = expected.rateLimit {
+                XCTAssertEqual(line["rate_limit"] as? String, rateLimit, what)
+            } else {
+                XCTAssertFalse(["allowed", "limited"].contains(line["rate_limit"] as? String ?? ""), what)
+            }
+            XCTAssertEqual(line["shape"] as? String, expected.shape, what)
+            if let key = expected.key {
+                let hash = try XCTUnwrap(line["key_hash"] as? String, what)
+                XCTAssertFalse(hash.isEmpty || hash.contains("log-key"), what)
+                hashes[key, default: []].insert(hash)
+            } else {
+                XCTAssertTrue(line["key_hash"] is NSNull, what)
+            }
+        }
+        XCTAssertEqual(hashes["one"]?.count, 1, "one key, several hashes: \(hashes)")
+        XCTAssertNotEqual(hashes["one"], hashes["two"], "two keys, one hash")
+        XCTAssertGreaterThanOrEqual(try entry(lines, id: posted.header("X-Request-Id"))["bytes_in"] as? Int ?? 0, 1000)
+    }
+
+    func testRawAPIKeyAppearsNowhereInSluiceOutput() throws {
+        let secret = "sk_live_9f8e7d6c5b4a3210SECRET"
+        let sluice = try startSluice {
+            $0.auth = ["require_api_key: true"]
+            $0.rateLimit = ["enabled: true", "limits:", "  - { name: minute, requests: 3, per: 1m }"]
+            $0.logging = ["level: trace", "access_log: stdout"]
+        }
+        let client = try connectToSluice()
+        XCTAssertEqual(try send(client, "GET", "/v1/secret/ok", headers: bearer(secret)).status, 200)
+        XCTAssertEqual(try send(client, "GET", "/status/401?body=nestjs-invalid-key", headers: [("Authorization", "bearer \(secret)")]).status, 401)
+        XCTAssertEqual(try send(client, "GET", "/status/503?body=keva-internal", headers: bearer(secret)).status, 503)
+        XCTAssertEqual(try send(client, "GET", "/v1/secret/limited", headers: bearer(secret)).status, 429)
+        let broken = try connectToSluice()
+        broken.send("GET /v1/secret/broken HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(secret)\r\nContent-Length: nope\r\n\r\n")
+        _ = try? broken.readResponse()
+        try sluice.reload(with: config {
+            $0.auth = ["require_api_key: true"]
+            $0.rateLimit = ["enabled: true", "limits:", "  - { name: minute, requests: 2, per: 1m }"]
+            $0.logging = ["level: trace", "access_log: stdout"]
+        }.yaml)
+        XCTAssertEqual(try send(client, "GET", "/v1/secret/after-reload", headers: bearer(secret)).status, 429)
+
+        sluice.signal(SIGTERM)
+        XCTAssertEqual(try sluice.waitForExit(timeout: 15), 0)
+        sluice.child.waitForOutputClosed()
+        let lines = jsonLines(sluice.child.standardOutput)
+        XCTAssertGreaterThanOrEqual(lines.count, 5, "access log lines: \(lines)")
+        let hashes = Set(lines.compactMap { $0["key_hash"] as? String })
+        XCTAssertEqual(hashes.count, 1, "the key's requests should carry one key hash: \(lines)")
+        let output = sluice.output
+        for fragment in [secret, "9f8e7d6c5b4a3210"] {
+            XCTAssertFalse(output.contains(fragment), "sluice wrote the API key (\(fragment)) in its output:\n\(output)")
+        }
+    }
+
+    func testSIGUSR1ReopensTheLogFileAfterRotation() throws {
+        let directory = NSTemporaryDirectory() + "sluice-access-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/access.log", rotated = directory + "/access.log.1"
+        let sluice = try startSluice { $0.logging = [#"access_log: "\#(path)""#] }
+        let read = { (file: String) in (try? String(contentsOfFile: file, encoding: .utf8)) ?? "" }
+        let client = try connectToSluice()
+        for id in ["rot-1", "rot-2"] { XCTAssertEqual(try send(client, "GET", "/v1/rotate", headers: [("X-Request-Id", id)]).status, 200) }
+        let before = waitForLines(2) { read(path) }
+        XCTAssertEqual(before.compactMap { $0["request_id"] as? String }.sorted(), ["rot-1", "rot-2"])
+
+        guard rename(path, rotated) == 0 else { return XCTFail("rename: errno \(errno)") }
+        let reopened = sluice.logLines(containing: "reopen").count
+        sluice.signal(SIGUSR1)
+        try sluice.waitForLogLines(containing: "reopen", moreThan: reopened)
+        for id in ["rot-3", "rot-4"] { XCTAssertEqual(try send(client, "GET", "/v1/rotate", headers: [("X-Request-Id", id)]).status, 200) }
+        let after = waitForLines(2) { read(path) }
+        XCTAssertEqual(after.compactMap { $0["request_id"] as? String }.sorted(), ["rot-3", "rot-4"], "lines after SIGUSR1 in the new file")
+        XCTAssertEqual(jsonLines(read(rotated)).compactMap { $0["request_id"] as? String }.sorted(), ["rot-1", "rot-2"],
+                       "the rotated file changed after the reopen")
+        XCTAssertEqual(sluice.child.standardOutput, "", "a file access log also wrote to stdout")
+    }
+
+    func testAccessLogOffWritesNothingToStdout() throws {
+        let sluice = try startSluice { $0.logging = [#"access_log: "off""#] }
+        let client = try connectToSluice()
+        for i in 0..<3 { XCTAssertEqual(try send(client, "GET", "/v1/quiet/\(i)").status, 200) }
+        sluice.signal(SIGTERM)
+        XCTAssertEqual(try sluice.waitForExit(timeout: 15), 0)
+        sluice.child.waitForOutputClosed()
+        XCTAssertEqual(sluice.child.standardOutput, "")
+        XCTAssertFalse(sluice.child.standardError.contains("/v1/quiet"), "requests were logged with access_log off")
+    }
+}
