@@ -149,6 +149,7 @@ final class SoakTests: IntegrationTestCase {
         try command(upstream, "/admin/chaos?percent=0")
         try command(second, "/admin/chaos?percent=0")
         try waitUntil("no request in flight") { (try admin("/stats").jsonObject?["requests"] as? [String: Any])?["in_flight"] as? Int == 0 }
+        try waitUntil("a circuit out of open_for (100 ms): /readyz") { try admin("/readyz").status == 200 }
         let client = try connectToSluice()
         for i in 0..<4 { XCTAssertEqual(try send(client, "GET", "/v1/after-soak/\(i)").status, 200) }
         let rssAtEnd = sluice.residentBytes() ?? 0
