@@ -153,45 +153,59 @@ final class RateLimitIntegrationTests: IntegrationTestCase {
         let sluice = try startLimitedSluice(limits: ["limits:", "  - { name: minute, requests: 10, per: 1m }"]) {
             $0.server = ["workers: 2"]
         }
-        let port = sluice.port
         let hitsBefore = try upstream.hits()
-        let statuses = LockedList<Int>(), failures = LockedList<String>()
+        let all = try parallelStatuses(port: sluice.port, keys: Array(repeating: "key-parallel-fresh", count: 40)).map(\.status)
+        XCTAssertEqual(all.count, 40)
+        XCTAssertEqual(all.filter { $0 == 200 }.count, 10, "admitted: \(all)")
+        XCTAssertEqual(all.filter { $0 == 429 }.count, 30, "refused: \(all)")
+        XCTAssertEqual(try upstream.hits() - hitsBefore, 10, "the upstream saw other than the admitted requests")
+    }
+
+    func testParallelConnectionsOnSeveralKeysAdmitEachKeysCapacity() throws {
+        let sluice = try startLimitedSluice(limits: ["limits:", "  - { name: minute, requests: 5, per: 1m }"]) {
+            $0.server = ["workers: 2"]
+        }
+        let keys = (0..<48).map { "key-shared-\($0 % 4)" }
+        let results = try parallelStatuses(port: sluice.port, keys: keys)
+        for key in Set(keys) {
+            let statuses = results.filter { $0.key == key }.map(\.status)
+            XCTAssertEqual(statuses.filter { $0 == 200 }.count, 5, "\(key): \(statuses)")
+            XCTAssertEqual(statuses.filter { $0 == 429 }.count, 7, "\(key): \(statuses)")
+        }
+    }
+
+    /// One GET per key, each on its own connection and thread, all released at once; the statuses by key.
+    func parallelStatuses(port: UInt16, keys: [String], file: StaticString = #filePath, line: UInt = #line) throws
+        -> [(key: String, status: Int)] {
+        let results = LockedList<(key: String, status: Int)>(), failures = LockedList<String>()
         let ready = DispatchGroup(), done = DispatchGroup()
         let go = DispatchSemaphore(value: 0)
-        let request = RawHTTPClient.requestBytes("GET", "/v1/parallel", headers: bearerKey("key-parallel-fresh"))
-        for index in 0..<40 {
+        for (index, key) in keys.enumerated() {
+            let request = RawHTTPClient.requestBytes("GET", "/v1/parallel", headers: bearerKey(key))
             ready.enter()
             done.enter()
-            let thread = Thread {
+            Thread {
                 defer { done.leave() }
                 guard let client = try? RawHTTPClient(port: port) else {
                     failures.append("connection \(index) failed")
-                    ready.leave()
-                    return
+                    return ready.leave()
                 }
                 ready.leave()
                 go.wait()
                 client.send(request)
                 do {
-                    guard let response = try client.readResponse() else {
-                        return failures.append("connection \(index): closed without a response")
-                    }
-                    statuses.append(response.status)
+                    guard let response = try client.readResponse() else { return failures.append("connection \(index): closed without a response") }
+                    results.append((key, response.status))
                 } catch {
                     failures.append("connection \(index): \(error)")
                 }
-            }
-            thread.start()
+            }.start()
         }
-        XCTAssertEqual(ready.wait(timeout: .now() + 20), .success)
-        for _ in 0..<40 { go.signal() }
-        XCTAssertEqual(done.wait(timeout: .now() + 30), .success, "parallel requests did not finish")
-        XCTAssertEqual(failures.items, [])
-        let all = statuses.items
-        XCTAssertEqual(all.count, 40)
-        XCTAssertEqual(all.filter { $0 == 200 }.count, 10, "admitted: \(all)")
-        XCTAssertEqual(all.filter { $0 == 429 }.count, 30, "refused: \(all)")
-        XCTAssertEqual(try upstream.hits() - hitsBefore, 10, "the upstream saw other than the admitted requests")
+        XCTAssertEqual(ready.wait(timeout: .now() + 20), .success, file: file, line: line)
+        for _ in keys { go.signal() }
+        XCTAssertEqual(done.wait(timeout: .now() + 30), .success, "parallel requests did not finish", file: file, line: line)
+        XCTAssertEqual(failures.items, [], file: file, line: line)
+        return results.items
     }
 
     // MARK: Refill
