@@ -95,6 +95,25 @@ final class AdminIntegrationTests: IntegrationTestCase {
         }
     }
 
+    func testStatsShowARequestInFlightAndThenItsLatency() throws {
+        let sluice = try startSluice()
+        let slow = try connectToSluice()
+        slow.send(RawHTTPClient.requestBytes("GET", "/slow?ms=600"))
+        let during = try sluice.waitForStats { $0.jsonInt(at: "requests", "in_flight") == 1 }
+        XCTAssertEqual(during.jsonInt(at: "requests", "in_flight"), 1, "a request waiting on the upstream: \(during)")
+        XCTAssertEqual(during.jsonInt(at: "requests", "total"), 0, "a request still in flight was counted as answered: \(during)")
+        XCTAssertEqual(try slow.readResponse()?.status, 200)
+
+        let after = try sluice.waitForStats { $0.jsonInt(at: "requests", "total") == 1 }
+        XCTAssertEqual(after.jsonInt(at: "requests", "in_flight"), 0, "\(after)")
+        XCTAssertGreaterThanOrEqual(after.jsonValue(at: "latency_ms", "max") as? Double ?? 0, 600, "whole-request latency: \(after)")
+        XCTAssertGreaterThanOrEqual(after.jsonValue(at: "upstream_latency_ms", "max") as? Double ?? 0, 590, "upstream latency: \(after)")
+        let metrics = try PrometheusExposition(parsing: try sluice.adminRequest("/metrics").text)
+        XCTAssertEqual(metrics.value("sluice_request_duration_seconds_bucket", ["le": "0.5"]), 0, "a 600 ms request in the 0.5 s bucket")
+        XCTAssertEqual(metrics.value("sluice_request_duration_seconds_bucket", ["le": "+Inf"]), 1)
+        XCTAssertGreaterThanOrEqual(metrics.value("sluice_request_duration_seconds_sum") ?? 0, 0.6)
+    }
+
     // MARK: /metrics
 
     func testMetricsAreStrictExpositionTextAgreeingWithStats() throws {

@@ -110,6 +110,62 @@ final class ReloadIntegrationTests: IntegrationTestCase {
         XCTAssertEqual(try upstream.hits(), firstHits, "the removed target still got requests")
     }
 
+    func testReloadMovesThePublicListenerToANewAddress() throws {
+        let sluice = try startSluice()
+        let oldPort = sluice.port
+        let kept = try connectToSluice()
+        XCTAssertEqual(try send(kept, "GET", "/v1/before-move").status, 200)
+        let newPort = try Self.unusedPort()
+        try sluice.reload(with: config { $0.server = [#"listen: "127.0.0.1:\#(newPort)""#] }.yaml)
+
+        let moved = try RawHTTPClient(port: newPort)
+        XCTAssertEqual(try send(moved, "GET", "/v1/on-new-port").status, 200, "the new listen address does not serve")
+        let deadline = Date().addingTimeInterval(5)
+        var oldPortRefuses = false
+        while !oldPortRefuses && Date() < deadline {
+            oldPortRefuses = (try? RawHTTPClient(port: oldPort)) == nil
+            if !oldPortRefuses { usleep(20_000) }
+        }
+        XCTAssertTrue(oldPortRefuses, "the old listen address still accepts connections after the reload")
+        XCTAssertEqual(try send(kept, "GET", "/v1/kept-alive").status, 200, "a keep-alive connection from before the move was dropped")
+    }
+
+    func testReloadAppliesANewAdminTokenOnTheSameAdminPort() throws {
+        let adminPort = try Self.unusedPort()
+        let listen = #"listen: "127.0.0.1:\#(adminPort)""#
+        let sluice = try startSluice { $0.admin = [listen] }
+        XCTAssertEqual(sluice.adminPort, adminPort)
+        XCTAssertEqual(try send(try connectToSluice(), "GET", "/v1/counted").status, 200)
+        XCTAssertEqual(try sluice.adminRequest("/stats").status, 200)
+
+        try sluice.reload(with: config { $0.admin = [listen, #"token: "rotated-admin-token""#] }.yaml)
+        let deadline = Date().addingTimeInterval(5)
+        var open = try? sluice.adminRequest("/stats")
+        while open?.status != 401 && Date() < deadline {
+            usleep(20_000)
+            open = try? sluice.adminRequest("/stats")
+        }
+        assertEnvelope(open, status: 401, oneOf: ["MISSING_AUTHORIZATION", "INVALID_API_KEY"])
+        let figures = try sluice.waitForStats(token: "rotated-admin-token") { $0.jsonInt(at: "requests", "total") == 1 }
+        XCTAssertEqual(figures.jsonInt(at: "requests", "total"), 1, "figures from before the reload were lost: \(figures)")
+        XCTAssertEqual(try sluice.adminRequest("/healthz").status, 200)
+    }
+
+    /// A port nothing listens on right now (bound to port 0, read back, released).
+    static func unusedPort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw RawHTTPClient.Failure.connect("bind/getsockname: errno \(errno)") }
+        return UInt16(bigEndian: address.sin_port)
+    }
+
     func testReloadsEvery300msUnderLoadDropNoRequest() throws {
         let second = try UpstreamProcess()
         defer { second.stop() }
