@@ -16,13 +16,13 @@ final class AdminIntegrationTests: IntegrationTestCase {
 
     /// What `sendMixedTraffic` makes /stats count (paths of object keys → value).
     static let mixedTrafficFigures: [([String], Int)] = [
-        (["requests", "total"], 12), (["requests", "in_flight"], 0),
+        (["requests", "total"], 14), (["requests", "in_flight"], 0),
         (["requests", "by_status", "1xx"], 0), (["requests", "by_status", "2xx"], 5), (["requests", "by_status", "3xx"], 0),
-        (["requests", "by_status", "4xx"], 6), (["requests", "by_status", "5xx"], 1),
-        (["rate_limit", "allowed"], 9), (["rate_limit", "limited"], 1), (["rate_limit", "tracked_keys"], 2),
-        (["normaliser", "rewritten"], 4), (["normaliser", "by_shape", "nestjs"], 1), (["normaliser", "by_shape", "error_string"], 2),
-        (["normaliser", "by_shape", "error_object"], 0), (["normaliser", "by_shape", "problem_json"], 1),
-        (["normaliser", "by_shape", "other"], 0),
+        (["requests", "by_status", "4xx"], 7), (["requests", "by_status", "5xx"], 2),
+        (["rate_limit", "allowed"], 11), (["rate_limit", "limited"], 1), (["rate_limit", "tracked_keys"], 3),
+        (["normaliser", "rewritten"], 6), (["normaliser", "by_shape", "nestjs"], 1), (["normaliser", "by_shape", "error_string"], 2),
+        (["normaliser", "by_shape", "error_object"], 1), (["normaliser", "by_shape", "problem_json"], 1),
+        (["normaliser", "by_shape", "other"], 1),
     ]
 
     /// Starts sluice in front of two upstreams with API keys required, a limit of 5 per minute and no retries.
@@ -39,7 +39,8 @@ final class AdminIntegrationTests: IntegrationTestCase {
     }
 
     /// Key A: 5×200 then one 429. Key B: 404 NestJS body, 2×404 `{"error": "…"}` bodies, 503 problem+json body.
-    /// No key: 2×401. That is 12 requests, 9 forwarded (one failed try: the 503), 4 upstream errors rewritten.
+    /// Key C: 409 `{"error": {…}}` body, 500 HTML body. No key: 2×401. That is 14 requests, 11 forwarded (one failed
+    /// try: the 503, which `retry_on` names), 6 upstream errors rewritten, one of each shape but error_string (2).
     private func sendMixedTraffic() throws {
         let keyA = try connectToSluice()
         for i in 0..<5 {
@@ -55,6 +56,10 @@ final class AdminIntegrationTests: IntegrationTestCase {
         }
         assertEnvelope(try send(keyB, "GET", "/status/503?body=problem", headers: bearer("stats-key-b")),
                        status: 503, code: "SERVICE_UNAVAILABLE")
+        let keyC = try connectToSluice()
+        assertEnvelope(try send(keyC, "GET", "/status/409?body=upwell-already-exists", headers: bearer("stats-key-c")),
+                       status: 409, code: "RESOURCE_ALREADY_EXISTS")
+        assertEnvelope(try send(keyC, "GET", "/status/500?body=html", headers: bearer("stats-key-c")), status: 500, code: "INTERNAL_ERROR")
         let anonymous = try connectToSluice()
         for _ in 0..<2 {
             assertEnvelope(try send(anonymous, "GET", "/v1/stats/anonymous"), status: 401, code: "MISSING_AUTHORIZATION")
@@ -85,7 +90,7 @@ final class AdminIntegrationTests: IntegrationTestCase {
             XCTAssertEqual(entry?["healthy"] as? Bool, true, "\(name) target: \(targets)")
             XCTAssertEqual(entry?["circuit"] as? String, "closed", "\(name) target: \(targets)")
         }
-        XCTAssertEqual(targets.compactMap { $0.jsonInt(at: "requests") }.reduce(0, +), 9, "forwarded requests: \(targets)")
+        XCTAssertEqual(targets.compactMap { $0.jsonInt(at: "requests") }.reduce(0, +), 11, "forwarded requests: \(targets)")
         XCTAssertEqual(targets.compactMap { $0.jsonInt(at: "failures") }.reduce(0, +), 1, "the upstream 503 is one failed try: \(targets)")
 
         for section in ["latency_ms", "upstream_latency_ms"] {
@@ -156,9 +161,9 @@ final class AdminIntegrationTests: IntegrationTestCase {
             XCTAssertEqual(metrics.value("sluice_upstream_failures_total", ["target": name]), target.jsonInt(at: "failures").map(Double.init), name)
             XCTAssertEqual(metrics.value("sluice_upstream_healthy", ["target": name]), (target["healthy"] as? Bool) == true ? 1 : 0, name)
         }
-        XCTAssertEqual(metrics.value("sluice_request_duration_seconds_count"), 12, "request latency histogram; families: \(names)")
+        XCTAssertEqual(metrics.value("sluice_request_duration_seconds_count"), 14, "request latency histogram; families: \(names)")
         XCTAssertGreaterThan(metrics.value("sluice_request_duration_seconds_sum") ?? 0, 0)
-        XCTAssertEqual(metrics.value("sluice_upstream_duration_seconds_count"), 9, "upstream latency histogram; families: \(names)")
+        XCTAssertEqual(metrics.value("sluice_upstream_duration_seconds_count"), 11, "upstream latency histogram; families: \(names)")
     }
 
     // MARK: token
