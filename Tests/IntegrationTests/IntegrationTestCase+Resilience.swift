@@ -90,6 +90,14 @@ extension IntegrationTestCase {
         throw ChildProcess.Timeout(description: "not within \(timeout) s: \(what) \(describe())")
     }
 
+    /// Sends one request on a new connection to sluice; returns the response (nil: closed without one) and the seconds it took.
+    func timedRequest(_ method: String, _ target: String) throws -> (HTTPResponse?, TimeInterval) {
+        let client = try connectToSluice()
+        let started = Date()
+        let response = try client.request(method, target)
+        return (response, Date().timeIntervalSince(started))
+    }
+
     /// `Retry-After` as whole seconds, if present and numeric.
     func retryAfterSeconds(_ response: HTTPResponse?) -> Int? {
         response?.header("retry-after").flatMap { Int($0) }

@@ -155,9 +155,7 @@ final class ResilienceIntegrationTests: IntegrationTestCase {
     func testConnectTimeoutGets504WithinConnectTimeout() throws {
         let blackhole = try BlackholeListener()
         try startSluice { $0.targets = [blackhole.address]; $0.upstream = ["connect_timeout: 300ms", "retries: 0"] }
-        let started = Date()
-        let response = try connectToSluice().request("GET", "/v1/blackhole")
-        let elapsed = Date().timeIntervalSince(started)
+        let (response, elapsed) = try timedRequest("GET", "/v1/blackhole")
         assertEnvelope(response, status: 504, code: "UPSTREAM_TIMEOUT")
         XCTAssertGreaterThanOrEqual(elapsed, 0.25)
         XCTAssertLessThan(elapsed, 2, "connect_timeout is 300 ms")
@@ -195,9 +193,7 @@ final class ResilienceIntegrationTests: IntegrationTestCase {
         let rounds = 6
         var total: TimeInterval = 0
         for i in 0..<rounds {
-            let started = Date()
-            let response = try connectToSluice().request("GET", "/status/503?round=\(i)")
-            let elapsed = Date().timeIntervalSince(started)
+            let (response, elapsed) = try timedRequest("GET", "/status/503?round=\(i)")
             assertEnvelope(response, status: 503, code: "SERVICE_UNAVAILABLE")
             // Ceilings 200 ms + 400 ms; generous slack for a loaded machine.
             XCTAssertLessThan(elapsed, 0.6 + 1.0, "round \(i): \(elapsed) s")
@@ -216,9 +212,7 @@ final class ResilienceIntegrationTests: IntegrationTestCase {
                            #"circuit_breaker: { failures: 1000, open_for: 1s }"#]
         }
         for i in 0..<4 {
-            let started = Date()
-            let response = try connectToSluice().request("GET", "/status/503?round=\(i)")
-            let elapsed = Date().timeIntervalSince(started)
+            let (response, elapsed) = try timedRequest("GET", "/status/503?round=\(i)")
             assertEnvelope(response, status: 503, code: "SERVICE_UNAVAILABLE")
             XCTAssertLessThan(elapsed, 0.4 + 0.8, "round \(i) waited \(elapsed) s past a 400 ms deadline")
         }
@@ -229,9 +223,7 @@ final class ResilienceIntegrationTests: IntegrationTestCase {
     func testResponseTimeoutGets504UpstreamTimeout() throws {
         // connect_timeout far longer than response_timeout: the try must end at response_timeout, not at the other.
         try startSluice { $0.upstream = ["connect_timeout: 5s", "response_timeout: 300ms", "retries: 0"] }
-        let started = Date()
-        let response = try connectToSluice().request("GET", "/fault/never-answer")
-        let elapsed = Date().timeIntervalSince(started)
+        let (response, elapsed) = try timedRequest("GET", "/fault/never-answer")
         assertEnvelope(response, status: 504, code: "UPSTREAM_TIMEOUT")
         XCTAssertGreaterThanOrEqual(elapsed, 0.25)
         XCTAssertLessThan(elapsed, 2, "response_timeout is 300 ms (connect_timeout 5 s), the 504 came after \(elapsed) s")

@@ -134,9 +134,7 @@ final class TargetHealthIntegrationTests: IntegrationTestCase {
         try command(second, "/admin/stall?on=1")
         try waitUntil("both targets marked down", timeout: 8) { try upstreamStats().allSatisfy { !$0.healthy } }
         for i in 0..<3 {
-            let started = Date()
-            let response = try connectToSluice().request("GET", "/v1/nobody-healthy/\(i)")
-            let elapsed = Date().timeIntervalSince(started)
+            let (response, elapsed) = try timedRequest("GET", "/v1/nobody-healthy/\(i)")
             assertEnvelope(response, status: 503, code: "SERVICE_UNAVAILABLE")
             XCTAssertGreaterThanOrEqual(retryAfterSeconds(response) ?? 0, 1, "Retry-After: \(response?.header("retry-after") ?? "none")")
             XCTAssertLessThan(elapsed, 2, "a 503 without a healthy target must not wait for timeouts (took \(elapsed) s)")
