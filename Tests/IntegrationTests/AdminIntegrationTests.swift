@@ -166,6 +166,37 @@ final class AdminIntegrationTests: IntegrationTestCase {
         XCTAssertEqual(metrics.value("sluice_upstream_duration_seconds_count"), 11, "upstream latency histogram; families: \(names)")
     }
 
+    func testStatsAndMetricsShowAnOpenCircuit() throws {
+        let sluice = try startSluice { $0.upstream = ["retries: 0", "circuit_breaker: { failures: 3, open_for: 30s }"] }
+        XCTAssertEqual(try send(try upstream.connect(), "GET", "/admin/fail-next?n=3&status=503").status, 200)
+        let client = try connectToSluice()
+        for i in 0..<3 { XCTAssertEqual(try send(client, "GET", "/v1/failing/\(i)").status, 503) }
+        // The circuit state is read live; the counts come with the workers' next publication (every 100 ms).
+        let figures = try sluice.waitForStats {
+            let target = ($0["upstreams"] as? [[String: Any]])?.first
+            return target?["circuit"] as? String == "open" && target?.jsonInt(at: "failures") == 3
+        }
+        let target = try XCTUnwrap((figures["upstreams"] as? [[String: Any]])?.first, "\(figures)")
+        XCTAssertEqual(target["circuit"] as? String, "open", "3 failed tries with failures: 3: \(target)")
+        XCTAssertEqual(target.jsonInt(at: "requests"), 3, "\(target)")
+        XCTAssertEqual(target.jsonInt(at: "failures"), 3, "\(target)")
+        let metrics = try PrometheusExposition(parsing: try sluice.adminRequest("/metrics").text)
+        for (state, value) in [("closed", 0.0), ("open", 1.0), ("half_open", 0.0)] {
+            XCTAssertEqual(metrics.value("sluice_upstream_circuit_state", ["target": upstream.address, "state": state]), value, state)
+        }
+        XCTAssertEqual(metrics.value("sluice_upstream_failures_total", ["target": upstream.address]), 3)
+    }
+
+    func testAdminAnswersUnknownPathsAndOtherMethodsWithEnvelopes() throws {
+        let sluice = try startSluice()
+        assertEnvelope(try sluice.adminRequest("/no-such-thing"), status: 404, code: "RESOURCE_NOT_FOUND")
+        assertEnvelope(try sluice.adminRequest("/stats", method: "POST"), status: 405, code: "METHOD_NOT_ALLOWED")
+        let head = try sluice.adminRequest("/stats", method: "HEAD")
+        XCTAssertEqual(head.status, 200)
+        XCTAssertTrue(head.body.isEmpty)
+        XCTAssertEqual(try sluice.adminRequest("/stats?pretty=1").status, 200, "a query string must not hide the route")
+    }
+
     // MARK: token
 
     func testAdminTokenGuardsStatsAndMetricsButNotProbes() throws {
