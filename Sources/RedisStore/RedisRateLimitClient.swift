@@ -9,6 +9,7 @@ import RateLimiter
 /// blocks the loop: the connection is made asynchronously (give `host` as an IP address; a name is
 /// resolved with a blocking `getaddrinfo`), lazily at the first `decide` and again after a failure,
 /// at most once per second. The process must ignore `SIGPIPE` (hiredis writes with `write(2)`).
+/// Drop the client before its `event_base` is freed (dropping it completes waiting decisions with nil).
 public final class RedisRateLimitClient {
     /// The SHA-1 `EVALSHA` names the token-bucket script by (`SCRIPT EXISTS` takes it too).
     public static let scriptSHA = SHA1.hexDigest(RedisTokenBucketScript.source)
@@ -42,7 +43,8 @@ public final class RedisRateLimitClient {
         self.init(eventBase: eventBase, host: host, port: port, timeout: timeout, reconnectInterval: .seconds(1))
     }
 
-    /// `init(eventBase:host:port:timeout:)` with another least pause between connection attempts.
+    /// `init(eventBase:host:port:timeout:)` with another shortest pause between connection attempts
+    /// (1 second there).
     public init(eventBase: OpaquePointer, host: String, port: UInt16, timeout: Duration, reconnectInterval: Duration) {
         base = eventBase
         self.host = host
@@ -68,7 +70,9 @@ public final class RedisRateLimitClient {
     /// Takes one token from each of `identity`'s buckets under `plan`, in Redis. `completion` runs
     /// exactly once, on the loop thread and never before `decide` returns: with the decision, or
     /// with nil when Redis did not answer within the timeout, the connection failed or is waiting
-    /// to be retried, or the reply was malformed (the caller then applies `on_failure`).
+    /// to be retried, or the reply was malformed (the caller then applies `on_failure`). A request
+    /// that timed out may still have taken its tokens, if Redis ran it late. Only when libevent
+    /// cannot allocate the timer does `completion` run (with nil) before `decide` returns.
     public func decide(
         identity: some StringProtocol, plan: LimitPlan, completion: @escaping (RateLimitDecision?) -> Void
     ) {
