@@ -110,13 +110,20 @@ final class APIKeyIdentityIntegrationTests: IntegrationTestCase {
 
     func testRawAPIKeyNeverAppearsInSluiceOutput() throws {
         let secret = "sk_live_Zq81TopSecretKey4711"
-        let sluice = try startLimitedSluice(limits: ["limits:", "  - { name: minute, requests: 3, per: 1m }"]) {
-            $0.logging = ["level: debug", "access_log: stdout"]
-            $0.upstream = ["retry_on: []"]
+        let sluice = try startLimitedSluice(limits: ["limits:", "  - { name: minute, requests: 4, per: 1m }"]) {
+            $0.logging = ["level: trace", "access_log: stdout"]
+            $0.upstream = ["retry_on: []", "retries: 0"]
         }
         let client = try connectToSluice()
-        for target in ["/v1/one", "/status/500?body=traceback", "/status/401?body=keva-invalid-key", "/v1/refused", "/v1/refused-again"] {
+        for target in ["/v1/one", "/status/500?body=traceback", "/status/401?body=keva-invalid-key"] {
             _ = try send(client, "GET", target, headers: bearerKey(secret))
+        }
+        // An upstream failure (the fourth and last token), whose logging is the most detailed.
+        upstream.stop()
+        let gone = try send(client, "GET", "/v1/upstream-gone", headers: bearerKey(secret))
+        XCTAssertTrue([502, 503].contains(gone.status), "\(gone.status)")
+        for target in ["/v1/refused", "/v1/refused-again"] {
+            XCTAssertEqual(try send(client, "GET", target, headers: bearerKey(secret)).status, 429)
         }
         _ = try send(client, "GET", "/v1/lower", headers: [("Authorization", "bearer \(secret)")])
         _ = try send(client, "GET", "/v1/basic", headers: [("Authorization", "Basic \(secret)")])
@@ -129,14 +136,14 @@ final class APIKeyIdentityIntegrationTests: IntegrationTestCase {
         XCTAssertEqual(try sluice.waitForExit(timeout: 15), 0)
         sluice.child.waitForOutputClosed()
         let output = sluice.output
-        XCTAssertGreaterThanOrEqual(output.split(separator: "\n").filter { $0.contains("\"request_id\"") }.count, 8,
+        XCTAssertGreaterThanOrEqual(output.split(separator: "\n").filter { $0.contains("\"request_id\"") }.count, 9,
                                     "no access log on stdout:\n\(output)")
         XCTAssertFalse(output.contains(secret), "the raw API key appears in sluice's output")
         // Each line names the key by one short hash (the same for "bearer"), and no hash for a refused scheme.
         let lines = output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         let hashes = lines.filter { ($0["path"] as? String)?.hasPrefix("/v1/basic") == false && ($0["path"] as? String)?.hasPrefix("/v1/token") == false }
             .map { $0["key_hash"] as? String }
-        XCTAssertEqual(hashes.count, 6, "\(lines)")
+        XCTAssertEqual(hashes.count, 7, "\(lines)")
         XCTAssertEqual(Set(hashes).count, 1, "one key, several hashes: \(hashes)")
         XCTAssertTrue((hashes.first ?? nil).map { (6...32).contains($0.count) } ?? false, "key_hash \(String(describing: hashes.first))")
         for line in lines where ["/v1/basic", "/v1/token"].contains(line["path"] as? String ?? "") {
