@@ -54,6 +54,45 @@ final class ResilienceIntegrationTests: IntegrationTestCase {
         }
     }
 
+    func testHeadIsRetriedAndAnsweredWithoutABody() throws {
+        try startSluice { $0.upstream = ["retries: 2", "retry_backoff: 10ms"] }
+        try command(upstream, "/admin/fail-next?n=1&status=503")
+        let client = try connectToSluice()
+        let head = try XCTUnwrap(try client.request("HEAD", "/v1/head-after-503"))
+        XCTAssertEqual(head.status, 200)
+        XCTAssertEqual(head.body, [])
+        XCTAssertEqual(try upstream.hits(), 2)
+        try command(upstream, "/admin/fail-next?n=3&status=503")
+        let failed = try XCTUnwrap(try client.request("HEAD", "/v1/head-always-503"))
+        XCTAssertEqual(failed.status, 503)
+        XCTAssertEqual(try send(client, "GET", "/v1/after-heads").jsonObject?["path"] as? String, "/v1/after-heads",
+                       "the client connection's framing survived the HEAD answers")
+    }
+
+    func testPipelinedRequestsAreAnsweredInOrderAcrossRetries() throws {
+        try startSluice { $0.upstream = ["retries: 2", "retry_backoff: 10ms"] }
+        try command(upstream, "/admin/fail-next?n=2&status=503")
+        let client = try connectToSluice()
+        client.send((0..<3).flatMap { RawHTTPClient.requestBytes("GET", "/v1/pipelined/\($0)") })
+        for i in 0..<3 {
+            let response = try XCTUnwrap(try client.readResponse(), "response \(i)")
+            XCTAssertEqual(response.status, 200, "response \(i)")
+            XCTAssertEqual(response.jsonObject?["path"] as? String, "/v1/pipelined/\(i)")
+        }
+        XCTAssertEqual(try upstream.hits(), 5, "two failed tries, then three answers")
+    }
+
+    func testRetriedChunkedAndCompressedErrorsEndInOneEnvelope() throws {
+        try startSluice { $0.upstream = ["retries: 2", "retry_backoff: 10ms", #"circuit_breaker: { failures: 100, open_for: 1s }"#] }
+        let client = try connectToSluice()
+        for query in ["chunked=1", "encoding=gzip", "encoding=deflate&chunked=1", "body=html&chunked=1"] {
+            try command(upstream, "/hits/reset")
+            assertEnvelope(try client.request("GET", "/status/503?\(query)"), status: 503, code: "SERVICE_UNAVAILABLE")
+            XCTAssertEqual(try upstream.hits(), 3, query)
+        }
+        XCTAssertEqual(try send(client, "GET", "/v1/after-errors").status, 200)
+    }
+
     func testGetFailingEveryTryGetsTheLastUpstreamResponseNormalised() throws {
         try startSluice { $0.upstream = ["retries: 2", "retry_backoff: 10ms"] }
         let response = try connectToSluice().request("GET", "/status/503?body=traceback")
