@@ -52,6 +52,17 @@ final class RateLimitIntegrationTests: IntegrationTestCase {
         }
     }
 
+    func testRateLimitHeadersArePresentOnRedirectsAndBodilessResponses() throws {
+        try startLimitedSluice()
+        let client = try connectToSluice()
+        for (index, (target, status)) in [("/redirect", 302), ("/status/204", 204), ("/status/304", 304)].enumerated() {
+            let response = try send(client, "GET", target, headers: bearerKey("key-3xx"))
+            XCTAssertEqual(response.status, status, target)
+            XCTAssertEqual(response.header("X-RateLimit-Remaining"), "\(99 - index)", target)
+            XCTAssertNotNil(response.header("RateLimit"), target)
+        }
+    }
+
     func testRateLimitNamesThePolicyClosestToExhaustion() throws {
         try startLimitedSluice(limits: ["limits:", "  - { name: long, requests: 5, per: 1h }", "  - { name: short, requests: 10, per: 1s }"])
         let client = try connectToSluice()
