@@ -166,20 +166,28 @@ final class ReloadIntegrationTests: IntegrationTestCase {
         return UInt16(bigEndian: address.sin_port)
     }
 
-    func testReloadsEvery300msUnderLoadDropNoRequest() throws {
+    func testReloadsEvery300msUnderLoadDropNoRequestNorLimiterStateNorLogLine() throws {
         let second = try UpstreamProcess()
         defer { second.stop() }
-        let sluice = try startSluice(limits(hour: 1_000_000, minute: 1_000_000))
+        // 100 000 per hour refills 27.8 tokens a second: a key's Remaining-Hour after N requests over T seconds stays
+        // within [100000 - N, 100000 - N + 27.8 T], far below what a bucket reset by a reload would show.
+        func loadConfig(minute: Int, bothTargets: Bool) -> SluiceConfig {
+            var next = config(limits(hour: 100_000, minute: minute))
+            next.logging = ["access_log: stdout"]
+            if bothTargets { next.targets.append(second.address) }
+            return next
+        }
+        let sluice = try SluiceProcess(config: loadConfig(minute: 1_000_000, bothTargets: false))
+        self.sluice = sluice
         // Alternate the limits and the target list, so that pools and health state are rebuilt too.
         var prepared: [String] = []
         defer { for path in prepared { try? FileManager.default.removeItem(atPath: path) } }
         for reload in 1...12 {
-            var next = config(limits(hour: 1_000_000, minute: reload % 2 == 0 ? 1_000_000 : 999_999))
-            if reload % 2 == 1 { next.targets.append(second.address) }
-            prepared.append(try sluice.prepareConfig(next.yaml))
+            prepared.append(try sluice.prepareConfig(loadConfig(minute: reload % 2 == 0 ? 1_000_000 : 999_999, bothTargets: reload % 2 == 1).yaml))
         }
         let tally = LoadTally()
-        let stopAt = Date().addingTimeInterval(3)
+        let started = Date()
+        let stopAt = started.addingTimeInterval(3)
         let group = DispatchGroup()
         let port = sluice.port
         for thread in 0..<8 {
@@ -190,7 +198,6 @@ final class ReloadIntegrationTests: IntegrationTestCase {
             }.start()
         }
         var reloads = 0
-        let started = Date()
         while Date() < stopAt && reloads < prepared.count {
             // One SIGHUP every 300 ms (each waits for its "reloaded" line, so a slow machine makes fewer).
             let due = started.addingTimeInterval(0.3 * Double(reloads + 1))
@@ -199,25 +206,46 @@ final class ReloadIntegrationTests: IntegrationTestCase {
             reloads += 1
         }
         XCTAssertEqual(group.wait(timeout: .now() + 30), .success, "load threads hung")
+        let elapsed = Date().timeIntervalSince(started)
         let result = tally.result
         print("reload under load: \(result.answered) answered, \(result.failures.count) failed, \(reloads) reloads")
         XCTAssertGreaterThanOrEqual(reloads, 6)
         XCTAssertGreaterThan(result.answered, 100, "the load generator hardly ran")
         XCTAssertEqual(result.failures.count, 0, "\(result.failures.count) of \(result.answered + result.failures.count) requests failed "
             + "during \(reloads) reloads, e.g. \(result.failures.prefix(5))")
+        for (key, sent) in result.perKey {
+            let remaining = result.lastRemainingHour[key] ?? -1
+            XCTAssertGreaterThanOrEqual(remaining, 100_000 - sent, "\(key): \(sent) requests")
+            XCTAssertLessThanOrEqual(remaining, 100_000 - sent + Int(27.8 * elapsed) + 1,
+                                     "\(key): \(sent) requests, yet Remaining-Hour \(remaining): a reload reset its bucket")
+        }
         XCTAssertTrue(sluice.child.process.isRunning)
         let figures = try sluice.waitForStats { $0.jsonInt(at: "requests", "total") == result.answered }
         XCTAssertEqual(figures.jsonInt(at: "requests", "by_status", "2xx"), result.answered, "\(figures)")
+
+        sluice.signal(SIGTERM)
+        XCTAssertEqual(try sluice.waitForExit(timeout: 15), 0)
+        sluice.child.waitForOutputClosed()
+        let logged = sluice.child.standardOutput.split(separator: "\n").filter { $0.contains(#""status":200"#) }.count
+        XCTAssertEqual(logged, result.answered, "access-log lines vs requests answered across the reloads")
     }
 }
 
-/// Keep-alive load from several threads: counts 200 answers and records every other outcome.
+/// Keep-alive load from several threads: counts 200 answers per key, keeps each key's last `X-RateLimit-Remaining-Hour`,
+/// and records every other outcome.
 final class LoadTally: @unchecked Sendable {
-    private let lock = NSLock()
-    private var answered = 0
-    private var failures: [String] = []
+    /// What the load threads saw.
+    struct Result {
+        var answered = 0
+        var perKey: [String: Int] = [:]
+        var lastRemainingHour: [String: Int] = [:]
+        var failures: [String] = []
+    }
 
-    var result: (answered: Int, failures: [String]) { lock.withLock { (answered, failures) } }
+    private let lock = NSLock()
+    private var state = Result()
+
+    var result: Result { lock.withLock { state } }
 
     /// Sends GETs with `key` on one keep-alive connection until `deadline`; reconnects only after the server
     /// announced `Connection: close` or after a failure.
@@ -234,7 +262,11 @@ final class LoadTally: @unchecked Sendable {
                     continue
                 }
                 if response.status == 200 {
-                    lock.withLock { answered += 1 }
+                    lock.withLock {
+                        state.answered += 1
+                        state.perKey[key, default: 0] += 1
+                        state.lastRemainingHour[key] = response.header("X-RateLimit-Remaining-Hour").flatMap { Int($0) }
+                    }
                 } else {
                     record(failure: "request \(sequence) of \(key): \(response.status) \(response.text.prefix(120))")
                 }
@@ -246,5 +278,5 @@ final class LoadTally: @unchecked Sendable {
         }
     }
 
-    private func record(failure: String) { lock.withLock { failures.append(failure) } }
+    private func record(failure: String) { lock.withLock { state.failures.append(failure) } }
 }
