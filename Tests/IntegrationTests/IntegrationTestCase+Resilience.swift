@@ -104,13 +104,14 @@ extension IntegrationTestCase {
     }
 }
 
-/// A listening socket whose accept queue is full and never drained: new connections to it hang in the
-/// handshake (the kernel drops their SYNs), so a connect to it can only time out.
+/// A listening socket that never accepts. With `acceptQueueFull` its queue is filled first: new connections hang
+/// in the handshake (the kernel drops their SYNs), so a connect can only time out. Without it, connections complete
+/// (the kernel queues them) but nobody ever reads: a request is sent into the socket buffer and never answered.
 final class BlackholeListener {
     let port: UInt16
     private var descriptors: [Int32] = []
 
-    init() throws {
+    init(acceptQueueFull: Bool = true) throws {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard listener >= 0 else { throw RawHTTPClient.Failure.connect("socket: errno \(errno)") }
         descriptors.append(listener)
@@ -120,13 +121,13 @@ final class BlackholeListener {
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let listening = withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, length) == 0 && listen(listener, 0) == 0 && getsockname(listener, $0, &length) == 0
+                bind(listener, $0, length) == 0 && listen(listener, acceptQueueFull ? 0 : 64) == 0 && getsockname(listener, $0, &length) == 0
             }
         }
         guard listening else { throw RawHTTPClient.Failure.connect("bind/listen: errno \(errno)") }
         port = UInt16(bigEndian: address.sin_port)
         // Fill the accept queue (backlog 0 holds one or two) with connections nobody accepts.
-        for _ in 0..<4 {
+        for _ in 0..<(acceptQueueFull ? 4 : 0) {
             let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
             guard filler >= 0 else { continue }
             descriptors.append(filler)
@@ -134,7 +135,7 @@ final class BlackholeListener {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
         }
-        usleep(50_000)  // let the handshakes that can complete do so
+        if acceptQueueFull { usleep(50_000) }  // let the handshakes that can complete do so
     }
 
     /// "127.0.0.1:PORT".

@@ -269,6 +269,21 @@ final class ResilienceIntegrationTests: IntegrationTestCase {
         try waitUntil("the timed-out upstream connection closed by sluice") { try upstream.connectionsOpen() == 1 }
     }
 
+    func testUpstreamThatNeverReadsALargeBodyGets504AtResponseTimeout() throws {
+        let silent = try BlackholeListener(acceptQueueFull: false)
+        try startSluice {
+            $0.targets = [silent.address]
+            $0.upstream = ["connect_timeout: 500ms", "response_timeout: 500ms", "retries: 1", "retry_backoff: 10ms"]
+        }
+        let client = try connectToSluice()
+        let started = Date()
+        let response = try client.request("POST", "/echo", body: [UInt8](repeating: 97, count: 8 << 20))
+        let elapsed = Date().timeIntervalSince(started)
+        assertEnvelope(response, status: 504, code: "UPSTREAM_TIMEOUT")
+        XCTAssertLessThan(elapsed, 3, "a request stuck in the upstream's socket buffer still ends at response_timeout")
+        XCTAssertEqual(try send(client, "GET", "/v1/next").status, 504, "the client connection stays usable")
+    }
+
     func testTimedOutGetIsRetriedButTimedOutPostIsNot() throws {
         try startSluice { $0.upstream = ["connect_timeout: 300ms", "response_timeout: 300ms", "retries: 1", "retry_backoff: 10ms"] }
         assertEnvelope(try connectToSluice().request("GET", "/fault/never-answer"), status: 504, code: "UPSTREAM_TIMEOUT")
