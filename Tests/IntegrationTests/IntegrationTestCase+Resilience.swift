@@ -4,6 +4,13 @@ import XCTest
 import Glibc
 #endif
 
+extension UpstreamProcess {
+    /// Starts a demo-upstream on a given port of 127.0.0.1 (e.g. one that was dead a moment ago).
+    convenience init(port: UInt16) throws {
+        try self.init(extraArguments: ["--listen", "127.0.0.1:\(port)"])
+    }
+}
+
 /// One entry of `upstreams` in sluice's admin `/stats` (SPEC §8).
 struct UpstreamTargetStats {
     var target: String

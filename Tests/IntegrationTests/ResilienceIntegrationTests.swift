@@ -35,6 +35,11 @@ final class ResilienceIntegrationTests: IntegrationTestCase {
         XCTAssertEqual(response.status, 200, response.text)
         XCTAssertEqual(response.jsonObject?["path"] as? String, "/v1/after-two-503s")
         XCTAssertEqual(try upstream.hits(), 3, "two failed tries and the successful one")
+        let address = upstream.address
+        try waitUntil("/stats counts the tries", describe: { "\(String(describing: try? self.upstreamStats(of: address)))" }) {
+            let stats = try upstreamStats(of: address)
+            return stats.requests == 3 && stats.failures == 2
+        }
     }
 
     func testRequestBodyIsSentIntactOnEveryRetry() throws {

@@ -106,6 +106,26 @@ final class TargetHealthIntegrationTests: IntegrationTestCase {
         XCTAssertEqual(try second.hits(), 5, "round-robin again over both targets")
     }
 
+    func testHealthChecksMarkADeadTargetDownAndItsRestartUp() throws {
+        let port = try Self.deadPort()
+        let dead = "127.0.0.1:\(port)"
+        try startSluice {
+            $0.targets = [self.upstream.address, dead]
+            $0.upstream = [#"health_check: { path: /health, interval: 300ms, timeout: 200ms }"#]
+        }
+        try waitUntil("the dead target marked down") { try !upstreamStats(of: dead).healthy }
+        let triesBefore = try upstreamStats(of: dead).requests
+        let client = try connectToSluice()
+        for i in 0..<6 { XCTAssertEqual(try send(client, "GET", "/v1/one-dead/\(i)").status, 200) }
+        usleep(250_000)  // stats are published every 100 ms
+        XCTAssertEqual(try upstreamStats(of: dead).requests, triesBefore, "no try goes to a target checked down")
+
+        let restarted = try UpstreamProcess(port: port)
+        try waitUntil("the restarted target checked up") { try upstreamStats(of: dead).healthy }
+        for i in 0..<6 { XCTAssertEqual(try send(client, "GET", "/v1/restarted/\(i)").status, 200) }
+        XCTAssertEqual(try restarted.hits(), 3, "round-robin includes the restarted target again")
+    }
+
     func testHealthChecksRunOncePerTargetNotOncePerWorker() throws {
         try startSluice {
             $0.server = ["workers: 4"]
