@@ -35,6 +35,9 @@ final class AccessLogIntegrationTests: IntegrationTestCase {
         return lines
     }
 
+    /// The text of a file, empty when it does not exist (yet).
+    private func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+
     private func entry(_ lines: [[String: Any]], id: String?, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
         let matches = lines.filter { $0["request_id"] as? String == id }
         XCTAssertEqual(matches.count, 1, "lines with request_id \(id ?? "nil")", file: file, line: line)
@@ -134,22 +137,18 @@ final class AccessLogIntegrationTests: IntegrationTestCase {
     }
 
     func testReloadToAnotherLogFileKeepsTheLineOfARequestInFlight() throws {
-        let directory = NSTemporaryDirectory() + "sluice-access-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory()
         let first = directory + "/first.log", second = directory + "/second.log"
         let sluice = try startSluice { $0.logging = [#"access_log: "\#(first)""#] }
         let slow = try connectToSluice()
         slow.send(RawHTTPClient.requestBytes("GET", "/slow?ms=800", headers: [("X-Request-Id", "in-flight-at-reload")]))
-        let deadline = Date().addingTimeInterval(5)
-        while try upstream.hits() < 1 && Date() < deadline { usleep(10_000) }
+        try waitForUpstreamHits(1)
         try sluice.reload(with: config { $0.logging = [#"access_log: "\#(second)""#] }.yaml)
         XCTAssertEqual(try slow.readResponse()?.status, 200)
         XCTAssertEqual(try send(try connectToSluice(), "GET", "/v1/after-switch", headers: [("X-Request-Id", "after-switch")]).status, 200)
         sluice.signal(SIGTERM)
         XCTAssertEqual(try sluice.waitForExit(timeout: 15), 0)
 
-        let read = { (file: String) in (try? String(contentsOfFile: file, encoding: .utf8)) ?? "" }
         let secondIDs = jsonLines(read(second)).compactMap { $0["request_id"] as? String }
         XCTAssertTrue(secondIDs.contains("after-switch"), "a request begun after the reload is not in the new file: \(secondIDs)")
         XCTAssertEqual(Set(secondIDs).subtracting(["after-switch", "in-flight-at-reload"]), [], "unexpected lines in the new file")
@@ -197,12 +196,9 @@ final class AccessLogIntegrationTests: IntegrationTestCase {
     }
 
     func testSIGUSR1ReopensTheLogFileAfterRotation() throws {
-        let directory = NSTemporaryDirectory() + "sluice-access-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory()
         let path = directory + "/access.log", rotated = directory + "/access.log.1"
         let sluice = try startSluice { $0.logging = [#"access_log: "\#(path)""#] }
-        let read = { (file: String) in (try? String(contentsOfFile: file, encoding: .utf8)) ?? "" }
         let client = try connectToSluice()
         for id in ["rot-1", "rot-2"] { XCTAssertEqual(try send(client, "GET", "/v1/rotate", headers: [("X-Request-Id", id)]).status, 200) }
         let before = waitForLines(2) { read(path) }

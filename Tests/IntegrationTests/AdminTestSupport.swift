@@ -129,6 +129,25 @@ extension IntegrationTestCase {
         assertEnvelope(response, status: status, code: codes.contains(code) ? code : codes[0], file: file, line: line)
     }
 
+    /// Waits until the upstream has counted `count` requests, so that what follows happens while they are in flight.
+    func waitForUpstreamHits(_ count: Int, timeout: TimeInterval = 5, file: StaticString = #filePath, line: UInt = #line) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while try upstream.hits() < count {
+            guard Date() < deadline else {
+                return XCTFail("the upstream saw \(try upstream.hits()) requests, expected \(count)", file: file, line: line)
+            }
+            usleep(10_000)
+        }
+    }
+
+    /// A fresh directory in the temporary directory, removed when the test ends.
+    func makeTemporaryDirectory() throws -> String {
+        let directory = NSTemporaryDirectory() + "sluice-test-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
+        return directory
+    }
+
     /// `Authorization: Bearer key` as a header list.
     func bearer(_ key: String) -> [(String, String)] { [("Authorization", "Bearer \(key)")] }
 }

@@ -8,15 +8,6 @@ import Glibc
 /// finish within `server.shutdown_grace`, closes idle keep-alive connections, answers `/readyz` with 503 meanwhile,
 /// and exits 0.
 final class DrainIntegrationTests: IntegrationTestCase {
-    /// Waits until the upstream has counted `count` requests, so that a signal lands while they are in flight.
-    private func waitForUpstreamHits(_ count: Int, timeout: TimeInterval = 5) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while try upstream.hits() < count {
-            guard Date() < deadline else { return XCTFail("the upstream saw \(try upstream.hits()) requests, expected \(count)") }
-            usleep(10_000)
-        }
-    }
-
     /// New clients get no service: the connection is refused, or closed (or reset) without a response.
     private func assertNewConnectionsAreRefused(_ sluice: SluiceProcess, file: StaticString = #filePath, line: UInt = #line) {
         for attempt in 0..<4 {
