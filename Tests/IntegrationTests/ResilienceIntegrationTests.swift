@@ -262,6 +262,16 @@ final class ResilienceIntegrationTests: IntegrationTestCase {
         }
     }
 
+    func testTimedOutTriesStopAtTheOverallDeadline() throws {
+        // Deadline 2 × (300 ms + 300 ms) = 1.2 s: at most four 300 ms tries start, not the six that retries: 5 allows.
+        try startSluice { $0.upstream = ["retries: 5", "retry_backoff: 1ms", "connect_timeout: 300ms", "response_timeout: 300ms"] }
+        let (response, elapsed) = try timedRequest("GET", "/fault/never-answer")
+        assertEnvelope(response, status: 504, code: "UPSTREAM_TIMEOUT")
+        XCTAssertLessThanOrEqual(try upstream.hits(), 4, "tries started after the 1.2 s deadline")
+        XCTAssertGreaterThanOrEqual(try upstream.hits(), 3)
+        XCTAssertLessThan(elapsed, 1.2 + 0.3 + 0.7, "the last try starts before the deadline and lasts one response_timeout")
+    }
+
     // MARK: Timeouts and streaming
 
     func testResponseTimeoutGets504UpstreamTimeout() throws {
