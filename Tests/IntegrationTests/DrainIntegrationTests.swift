@@ -63,6 +63,26 @@ final class DrainIntegrationTests: IntegrationTestCase {
         XCTAssertEqual(try upstream.hits(), 2, "a request made after SIGTERM reached the upstream")
     }
 
+    func testSigtermDuringAnUploadLetsTheUploadFinish() throws {
+        let sluice = try startSluice { $0.server = ["shutdown_grace: 6s"] }
+        let body = Self.binaryBytes(200_000)
+        let client = try connectToSluice()
+        let bytes = RawHTTPClient.requestBytes("POST", "/echo/upload", body: body)
+        client.send(Array(bytes[..<(bytes.count - 100_000)]))
+        // The head and half the body have left; once sluice has read them the request has begun.
+        let figures = try sluice.waitForStats { $0.jsonInt(at: "requests", "in_flight") == 1 }
+        XCTAssertEqual(figures.jsonInt(at: "requests", "in_flight"), 1, "the upload never showed as in flight: \(figures)")
+        sluice.signal(SIGTERM)
+        try sluice.waitForLogLines(containing: "draining", moreThan: 0)
+        client.send(Array(bytes[(bytes.count - 100_000)...]))
+        let response = try client.readResponse()
+        XCTAssertEqual(response?.status, 200, "the upload was cut by SIGTERM")
+        XCTAssertEqual(response.flatMap(EchoedRequest.init)?.bodyLength, body.count, "the upload arrived incomplete")
+        client.close()
+        XCTAssertTrue(sluice.waitUntilEnded(timeout: 11))
+        XCTAssertEqual(try sluice.waitForExit(timeout: 10), 0)
+    }
+
     func testRequestOutlastingShutdownGraceIsCutAndTheProcessStillExitsZero() throws {
         let sluice = try startSluice { $0.server = ["shutdown_grace: 1s"] }
         let slow = try connectToSluice()
