@@ -62,6 +62,27 @@ final class ReloadIntegrationTests: IntegrationTestCase {
         XCTAssertEqual((refused.jsonObject?["error"] as? [String: Any]).flatMap { $0["details"] as? [String: Any] }?["limit"] as? Int, 5)
     }
 
+    func testReloadStartsRenamedLimitsFullAndDropsRemovedOnes() throws {
+        let sluice = try startSluice(limits(minute: 10))
+        let client = try connectToSluice()
+        for _ in 0..<6 { XCTAssertEqual(try get(client, key: "renamed").status, 200) }
+        try sluice.reload(with: config {
+            $0.auth = ["require_api_key: true"]
+            $0.rateLimit = ["enabled: true", "limits:", "  - { name: hour, requests: 100, per: 1h }", "  - { name: burst, requests: 10, per: 1m }"]
+        }.yaml)
+        let deadline = Date().addingTimeInterval(5)
+        var probe = try get(try connectToSluice(), key: "rename-probe")
+        while probe.header("X-RateLimit-Limit-Burst") == nil && Date() < deadline {
+            usleep(20_000)
+            probe = try get(try connectToSluice(), key: "rename-probe")
+        }
+        let after = try get(client, key: "renamed")
+        XCTAssertEqual(after.header("X-RateLimit-Remaining-Burst"), "9", "a limit under a new name must start with full buckets")
+        XCTAssertEqual(after.header("X-RateLimit-Remaining-Hour"), "93", "the kept hour limit lost its state")
+        XCTAssertNil(after.header("X-RateLimit-Limit-Minute"), "the removed minute limit is still reported")
+        XCTAssertFalse(after.header("RateLimit-Policy")?.contains("minute") ?? true, after.header("RateLimit-Policy") ?? "none")
+    }
+
     func testInvalidFileOnSIGHUPIsRejectedWithEveryProblemAndTheOldConfigKeepsRunning() throws {
         let sluice = try startSluice(limits(minute: 10))
         let client = try connectToSluice()
