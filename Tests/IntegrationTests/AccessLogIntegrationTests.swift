@@ -109,6 +109,20 @@ final class AccessLogIntegrationTests: IntegrationTestCase {
         XCTAssertGreaterThanOrEqual(try entry(lines, id: posted.header("X-Request-Id"))["bytes_in"] as? Int ?? 0, 1000)
     }
 
+    func testPathsAndMethodsNeedingEscapesStayValidJSON() throws {
+        let sluice = try startSluice { $0.logging = ["access_log: stdout"] }
+        let client = try connectToSluice()
+        let odd = #"/v1/q?a="x"&b=\y&c=%22"#
+        let quoted = try send(client, "GET", odd, headers: [("X-Request-Id", "odd-path")])
+        let purge = try send(client, "PURGE", "/v1/cache", headers: [("X-Request-Id", "odd-method")])
+        let lines = waitForLines(2) { sluice.child.standardOutput }
+        let quotedLine = try entry(lines, id: "odd-path"), purgeLine = try entry(lines, id: "odd-method")
+        XCTAssertEqual(quotedLine["path"] as? String, odd)
+        XCTAssertEqual(quotedLine["status"] as? Int, quoted.status)
+        XCTAssertEqual(purgeLine["method"] as? String, "PURGE")
+        XCTAssertEqual(purgeLine["status"] as? Int, purge.status)
+    }
+
     func testRequestsSluiceRefusesAreLoggedWithTheirMethodAndPath() throws {
         let sluice = try startSluice { $0.logging = ["access_log: stdout"] }
         let tooLarge = try send(try connectToSluice(), "POST", "/echo/too-large",
