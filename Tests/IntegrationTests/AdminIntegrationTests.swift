@@ -260,6 +260,27 @@ final class AdminIntegrationTests: IntegrationTestCase {
         XCTAssertEqual(try send(try connectToSluice(), "GET", "/v1/after-recovery").status, 200)
     }
 
+    func testReadyzStaysReadyWhileOneOfTwoTargetsIsHealthy() throws {
+        let second = try UpstreamProcess()
+        secondUpstream = second
+        let sluice = try startSluice {
+            $0.targets = [upstream.address, second.address]
+            $0.upstream = ["health_check: { path: /health, interval: 200ms, timeout: 150ms }"]
+        }
+        XCTAssertEqual(try waitForAdminStatus(sluice, "/readyz", 200).status, 200)
+        XCTAssertEqual(try send(try second.connect(), "GET", "/admin/health?ok=0").status, 200)
+        let oneDown = try sluice.waitForStats {
+            ($0["upstreams"] as? [[String: Any]])?.first { $0["target"] as? String == second.address }?["healthy"] as? Bool == false
+        }
+        let healthy = ((oneDown["upstreams"] as? [[String: Any]]) ?? []).map { "\($0["target"] as? String ?? "?")=\($0["healthy"] as? Bool ?? false)" }
+        XCTAssertEqual(healthy.sorted(), ["\(upstream.address)=true", "\(second.address)=false"].sorted(), "\(oneDown)")
+        XCTAssertEqual(try sluice.adminRequest("/readyz").status, 200, "one healthy target is enough to be ready")
+        for i in 0..<4 { XCTAssertEqual(try send(try connectToSluice(), "GET", "/v1/one-left/\(i)").status, 200) }
+
+        XCTAssertEqual(try send(try upstream.connect(), "GET", "/admin/health?ok=0").status, 200)
+        XCTAssertEqual(try waitForAdminStatus(sluice, "/readyz", 503).status, 503, "no healthy target left")
+    }
+
     /// Polls an admin path until it answers `status` (or `timeout` passes) and returns the last answer.
     private func waitForAdminStatus(_ sluice: SluiceProcess, _ path: String, _ status: Int, timeout: TimeInterval = 5) throws -> HTTPResponse {
         let deadline = Date().addingTimeInterval(timeout)

@@ -83,6 +83,17 @@ final class ReloadIntegrationTests: IntegrationTestCase {
         XCTAssertFalse(after.header("RateLimit-Policy")?.contains("minute") ?? true, after.header("RateLimit-Policy") ?? "none")
     }
 
+    func testABurstOfSIGHUPsLeavesTheLastFileAppliedAndTheProcessServing() throws {
+        let sluice = try startSluice(limits(minute: 10))
+        let path = try sluice.prepareConfig(config(limits(minute: 7)).yaml)
+        guard rename(path, sluice.configPath) == 0 else { return XCTFail("rename: errno \(errno)") }
+        for _ in 0..<30 { sluice.signal(SIGHUP) }
+        try sluice.waitForLogLines(containing: "reloaded", moreThan: 0)
+        try waitUntilWorkersUse(minuteLimit: 7)
+        XCTAssertTrue(sluice.child.process.isRunning)
+        XCTAssertEqual(try sluice.adminRequest("/healthz").status, 200)
+    }
+
     func testInvalidFileOnSIGHUPIsRejectedWithEveryProblemAndTheOldConfigKeepsRunning() throws {
         let sluice = try startSluice(limits(minute: 10))
         let client = try connectToSluice()
