@@ -36,13 +36,15 @@ final class ReloadIntegrationTests: IntegrationTestCase {
 
     func testLoweringALimitBySIGHUPAppliesWhileKeysKeepTheirTokens() throws {
         let sluice = try startSluice(limits(minute: 10))
+        // Written first: on a busy disk a write can take seconds, and a token comes back every 6 s.
+        let lowered = try sluice.prepareConfig(config(limits(minute: 5)).yaml)
         let client = try connectToSluice()
         var last: HTTPResponse?
         for _ in 0..<8 { last = try get(client, key: "heavy-user") }
         XCTAssertEqual(last?.header("X-RateLimit-Remaining-Minute"), "2")
         XCTAssertEqual(try get(client, key: "light-user").header("X-RateLimit-Remaining-Minute"), "9")
 
-        try sluice.reload(with: config(limits(minute: 5)).yaml)
+        try sluice.reload(toPrepared: lowered)
         try waitUntilWorkersUse(minuteLimit: 5)
 
         let heavy = try get(client, key: "heavy-user")
@@ -96,25 +98,27 @@ final class ReloadIntegrationTests: IntegrationTestCase {
 
     func testInvalidFileOnSIGHUPIsRejectedWithEveryProblemAndTheOldConfigKeepsRunning() throws {
         let sluice = try startSluice(limits(minute: 10))
-        let client = try connectToSluice()
-        XCTAssertEqual(try get(client, key: "steady").header("X-RateLimit-Remaining-Minute"), "9")
-
         var broken = config(limits(minute: 0))
         broken.server = ["bogus_key: 1"]
         let yaml = broken.yaml
         let lines = yaml.components(separatedBy: "\n")
         let bogusLine = try XCTUnwrap(lines.firstIndex { $0.contains("bogus_key") }) + 1
         let zeroLine = try XCTUnwrap(lines.firstIndex { $0.contains("requests: 0") }) + 1
+        // Written first: on a busy disk a write can take seconds, and a token comes back every 6 s.
+        let brokenFile = try sluice.prepareConfig(yaml)
+        let unparseableFile = try sluice.prepareConfig(config(limits(minute: 3)).yaml.replacingOccurrences(of: "targets: [", with: "targets: [["))
+        let client = try connectToSluice()
+        XCTAssertEqual(try get(client, key: "steady").header("X-RateLimit-Remaining-Minute"), "9")
+
         let before = sluice.logLines(containing: "reload rejected").count
-        try sluice.reload(with: yaml, expecting: "reload rejected")
+        try sluice.reload(toPrepared: brokenFile, expecting: "reload rejected")
         let rejected = try sluice.waitForLogLines(containing: "reload rejected", moreThan: before + 1).dropFirst(before)
         XCTAssertTrue(rejected.contains { $0.contains("\(sluice.configPath):\(bogusLine): server.bogus_key") },
                       "no FILE:LINE problem for the unknown key at line \(bogusLine): \(rejected)")
         XCTAssertTrue(rejected.contains { $0.contains("\(sluice.configPath):\(zeroLine): rate_limit.limits[1].requests") },
                       "no FILE:LINE problem for requests: 0 at line \(zeroLine): \(rejected)")
 
-        let unparseable = config(limits(minute: 3)).yaml.replacingOccurrences(of: "targets: [", with: "targets: [[")
-        let syntax = try sluice.reload(with: unparseable, expecting: "reload rejected")
+        let syntax = try sluice.reload(toPrepared: unparseableFile, expecting: "reload rejected")
         XCTAssertTrue(syntax.contains { $0.contains("\(sluice.configPath):") }, "a YAML syntax error without FILE:LINE: \(syntax)")
 
         XCTAssertTrue(sluice.child.process.isRunning, "sluice exited after an invalid reload")
