@@ -22,6 +22,7 @@ let package = Package(
         // C libraries from Debian.
         .systemLibrary(name: "CLibevent", pkgConfig: "libevent", providers: [.apt(["libevent-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
 
         // Pure Swift modules: no sockets, no libevent.
         .target(name: "HTTP1", swiftSettings: hotPath),
@@ -29,6 +30,8 @@ let package = Package(
         .target(name: "Normaliser", dependencies: ["CZlib"]),
         .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Resilience"),
+        // The Redis store of the rate limiter: the same algorithm as a Lua script, over hiredis on each worker's loop.
+        .target(name: "RedisStore", dependencies: ["CHiredis", "RateLimiter"]),
         .target(name: "Stats", dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]),
 
         // The event engine: libevent loops, sockets, timers, signals.
@@ -36,7 +39,7 @@ let package = Package(
 
         // The proxy: client and upstream connections, forwarding, pools.
         .target(name: "Proxy", dependencies: [
-            "Engine", "HTTP1", "Config", "Normaliser", "RateLimiter", "Resilience", "Stats",
+            "Engine", "HTTP1", "Config", "Normaliser", "RateLimiter", "RedisStore", "Resilience", "Stats",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
 
@@ -59,6 +62,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
         .testTarget(name: "StatsTests", dependencies: ["Stats"]),
+        .testTarget(name: "RedisStoreTests", dependencies: ["RedisStore", "RateLimiter", "CHiredis"]),
         .testTarget(name: "IntegrationTests", dependencies: []),
     ]
 )

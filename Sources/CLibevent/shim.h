@@ -1,9 +1,6 @@
 #ifndef SLUICE_CLIBEVENT_SHIM_H
 #define SLUICE_CLIBEVENT_SHIM_H
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE 1
-#endif
 
 // libc headers first: event2 headers need fd_set and friends declared the glibc way (ENGINEERING.md, trap 1).
 #include <sys/types.h>
@@ -51,6 +48,11 @@ static inline int sluice_event_add_usec(struct event *ev, long long usec) {
 static inline int sluice_setsockopt_int(int fd, int level, int name, int value) {
     return setsockopt(fd, level, name, &value, sizeof(value));
 }
+
+// GNU extensions, declared here rather than through _GNU_SOURCE: that macro changes glibc's
+// fd_set member names and clashes with Swift's Glibc module in the same build.
+extern int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+extern int pthread_setname_np(pthread_t thread, const char *name);
 
 /// `accept4` is a GNU extension the Glibc module does not export.
 static inline int sluice_accept4(int fd, struct sockaddr *addr, socklen_t *len) {

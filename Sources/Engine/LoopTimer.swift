@@ -9,6 +9,8 @@ public final class LoopTimer {
     private let action: () -> Void
     /// Whether the timer is pending.
     public private(set) var isArmed = false
+    /// Monotonic time (``EventLoop/monotonicNanoseconds()``) it fires at, when armed.
+    public private(set) var firesAt: Int64 = .max
 
     public init(loop: EventLoop, action: @escaping () -> Void) {
         self.action = action
@@ -16,6 +18,7 @@ public final class LoopTimer {
             guard let arg else { return }
             let timer = Unmanaged<LoopTimer>.fromOpaque(arg).takeUnretainedValue()
             timer.isArmed = false
+            timer.firesAt = .max
             timer.action()
         }, Unmanaged.passUnretained(self).toOpaque())
     }
@@ -25,6 +28,15 @@ public final class LoopTimer {
         guard let event else { return }
         sluice_event_add_usec(event, max(0, nanoseconds / 1000))
         isArmed = true
+        firesAt = EventLoop.monotonicNanoseconds() + max(0, nanoseconds)
+    }
+
+    /// Makes sure the timer fires no later than `deadline` (monotonic): a pending schedule that
+    /// is already early enough is left alone (cheap re-arming: the owner checks its own deadline
+    /// when the timer fires and arms again for what is left).
+    public func arm(notLaterThan deadline: Int64, now: Int64) {
+        if isArmed && firesAt <= deadline { return }
+        arm(afterNanoseconds: deadline - now)
     }
 
     /// Cancels a pending schedule.
@@ -32,6 +44,7 @@ public final class LoopTimer {
         guard let event, isArmed else { return }
         event_del(event)
         isArmed = false
+        firesAt = .max
     }
 
     /// Cancels and frees the timer; it never fires again.

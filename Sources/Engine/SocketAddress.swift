@@ -57,7 +57,7 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
                 inet_ntop(AF_INET, &address, &buffer, socklen_t(buffer.count))
             }
         }
-        return String(cString: buffer)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// `host:port`, IPv6 in brackets.

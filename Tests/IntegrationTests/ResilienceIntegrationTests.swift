@@ -330,6 +330,7 @@ final class ResilienceIntegrationTests: IntegrationTestCase {
         let client = try connectToSluice()
         client.send(RawHTTPClient.requestBytes("GET", "/fault/never-answer"))
         try waitUntil("sluice's upstream connection open") { try upstream.connectionsOpen() == 2 }
+        try waitUntil("the upstream read the request") { try upstream.hits() == 1 }
         client.close()
         try waitUntil("the upstream sees its connection closed", timeout: 3,
                       describe: { "open: \((try? self.upstream.connectionsOpen()) ?? -1)" }) { try upstream.connectionsOpen() == 1 }

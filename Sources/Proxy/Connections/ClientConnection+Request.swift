@@ -10,6 +10,7 @@ extension ClientConnection {
     /// and decide how the body is read.
     func beginRequest(_ head: RequestHead) {
         exchange.reset()
+        requestGeneration &+= 1
         let buffer = inbound.readable
         beginAccounting(headLength: head.length)
         if context.accessLog != nil {
@@ -25,6 +26,7 @@ extension ClientConnection {
         var nominated: [Range<Int>] = []
         var clientRequestID: Range<Int>? = nil
         var authorization: Range<Int>? = nil
+        var duplicateAuthorization = false
         for field in head.headers {
             switch HeaderName.classify(buffer, field.name) {
             case .connection:
@@ -33,6 +35,9 @@ extension ClientConnection {
                     if !name.equalsLowercase("close") && !name.equalsLowercase("keep-alive") { nominated.append(token) }
                 }
             case .authorization:
+                // A singleton field (RFC 9110 §11.6.2): two values could be limited by one and
+                // authenticated upstream by the other.
+                if authorization != nil { duplicateAuthorization = true }
                 authorization = field.value
             case .xRequestID:
                 if RequestID.isValid(UnsafeRawBufferPointer(rebasing: buffer[field.value])) { clientRequestID = field.value }
@@ -45,6 +50,7 @@ extension ClientConnection {
         } else {
             exchange.requestID = RequestID.generate(using: &worker.random)
         }
+
 
         // Second pass: the upstream head. Method and target go byte for byte.
         var out = exchange.upstreamRequest
@@ -82,7 +88,12 @@ extension ClientConnection {
         out.append(contentsOf: "\r\n".utf8)
         exchange.upstreamRequest = out
         exchange.headEnd = out.count
-        admit(authorization: authorization.map { String(decoding: UnsafeRawBufferPointer(rebasing: buffer[$0]), as: UTF8.self) })
+        if duplicateAuthorization {
+            // Answered once the body is read (the connection stays usable); never forwarded.
+            exchange.refusal = PendingRefusal(error: .badRequest, message: "Multiple Authorization headers: send exactly one Authorization: Bearer <api key>")
+        } else {
+            admit(authorization: authorization.map { String(decoding: UnsafeRawBufferPointer(rebasing: buffer[$0]), as: UTF8.self) })
+        }
 
         inbound.consume(head.length)
         parser.reset()
@@ -106,6 +117,12 @@ extension ClientConnection {
     private func beginBody(expectsContinue: Bool) {
         state = .readingBody
         setDeadline(context.clientTimeout)
+        if expectsContinue && exchange.refusal != nil {
+            // The final status is known from the head: send it instead of 100 (Continue), so
+            // the body is never uploaded (RFC 9110 §10.1.1), and close, as the body may follow.
+            exchange.closeAfterResponse = true
+            return dispatch()
+        }
         if expectsContinue && inbound.isEmpty {
             outbound.append("HTTP/1.1 100 Continue\r\n\r\n")
             flush()
@@ -174,10 +191,30 @@ extension ClientConnection {
         }
         guard let limiter = context.limiter else { return }
         // Without a key (auth not required), a request is limited by its client address.
-        let decision = config.rateLimit.key == .apiKey && apiKey != nil
-            ? limiter.decide(identity: apiKey!)
-            : limiter.decide(identity: peerHost)
-        apply(decision)
+        let identity = config.rateLimit.key == .apiKey && apiKey != nil ? String(apiKey!) : peerHost
+        guard let redis = worker.redis else { return apply(limiter.decide(identity: identity)) }
+        exchange.decisionPending = true
+        let generation = requestGeneration
+        redis.decide(identity: identity, plan: context.limitPlan) { [weak self] decision in
+            guard let self, self.state != .closed, self.requestGeneration == generation else { return }
+            self.redisDecided(decision, identity: identity, limiter: limiter)
+        }
+    }
+
+    /// The Redis store answered (or not, within `redis.timeout`: then `on_failure` decides).
+    private func redisDecided(_ decision: RateLimitDecision?, identity: String, limiter: RateLimiter) {
+        exchange.decisionPending = false
+        if let decision {
+            apply(decision)
+        } else if context.config.rateLimit.redis.onFailure == .allow {
+            apply(limiter.decide(identity: identity))  // the local buckets stand in
+        } else if exchange.refusal == nil {
+            exchange.refusal = PendingRefusal(error: .serviceUnavailable, message: "Rate limiting is unavailable; try again later")
+        }
+        if exchange.dispatchWhenDecided {
+            exchange.dispatchWhenDecided = false
+            dispatch()
+        }
     }
 
     /// Records a rate-limit decision on the exchange: its headers, and the 429 when refused.
@@ -201,6 +238,10 @@ extension ClientConnection {
     func dispatch() {
         state = .forwarding
         clearDeadline()
+        if exchange.decisionPending {
+            exchange.dispatchWhenDecided = true
+            return
+        }
         if let refusal = exchange.refusal {
             return respondOwnError(refusal.error, message: refusal.message, details: refusal.details)
         }
@@ -228,8 +269,10 @@ extension ClientConnection {
                 exchange.isTrial = isTrial
                 if exchange.attempt == 0 { worker.nextTarget = index + 1 }
             case .noneHealthy(let retryAfter):
-                if exchange.attempt > 0, let last = exchange.lastFailure, last.finalStatus != nil {
-                    return answerFinalFailure(last)
+                // After a failed try, the request ends as that try did (SPEC §6 final failure).
+                if exchange.attempt > 0, let last = exchange.lastFailure {
+                    if last.finalStatus != nil { return answerFinalFailure(last) }
+                    if exchange.collecting { return answerCollected() }
                 }
                 return respondOwnError(.serviceUnavailable, message: "No upstream target is available; try again later",
                                        extraHeaders: Array("Retry-After: \(retryAfter)\r\n".utf8))
@@ -300,6 +343,15 @@ extension ClientConnection {
         beginAccounting(headLength: inbound.count)
         if exchange.requestID.isEmpty {
             exchange.requestID = RequestID.find(inRawHead: inbound.readable) ?? RequestID.generate(using: &worker.random)
+        }
+        if context.accessLog != nil && exchange.method.isEmpty {
+            // Best effort for the access log: the first two words of the request line, as sent.
+            let line = inbound.readable.prefix(2048).prefix { $0 != 13 && $0 != 10 }
+            let words = line.split(separator: UInt8(ascii: " "), maxSplits: 2, omittingEmptySubsequences: false)
+            if words.count >= 2 {
+                exchange.method = String(decoding: words[0].prefix(32), as: UTF8.self)
+                exchange.path = String(decoding: words[1], as: UTF8.self)
+            }
         }
         switch error {
         case .badRequest(let reason):

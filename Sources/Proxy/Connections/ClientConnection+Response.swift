@@ -11,28 +11,25 @@ extension ClientConnection: UpstreamDelegate {
     static let errorBodyCap = 1 << 20
 
     func upstreamDidReceiveHead(_ head: ResponseHead, buffer: UnsafeRawBufferPointer) -> UpstreamBodyMode {
+        exchange.collecting = false
+        exchange.discardingForRetry = false
+        exchange.responseStatus = head.status
+        exchange.upstreamStatus = head.status
         let statusFailure = context.retryPolicy.failure(forStatus: head.status)
         if let statusFailure, let delay = retryDelay(after: statusFailure) {
-            // A status in retry_on with tries left: read the body to keep the connection, then retry.
+            // A status in retry_on with tries left: the response is read (the connection stays
+            // usable) and kept, in case no further try can start; then the retry.
             exchange.discardingForRetry = true
             exchange.retryDelay = delay
             exchange.lastFailure = statusFailure
+            collect(head, buffer: buffer)
             return .decoded
         }
         recordTry(statusFailure == nil ? .success : .failure)
         markUpstreamDone()
-        exchange.responseStatus = head.status
-        exchange.upstreamStatus = head.status
         exchange.finalStatus = head.status
         if head.status >= 400 && context.config.errors.normalise {
-            exchange.collecting = true
-            if let index = head.contentEncodingIndex {
-                exchange.responseContentEncoding = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[head.headers[index].value]), as: UTF8.self)
-            }
-            let scratch = ByteBuffer()
-            OwnResponse.appendStatusLine(head.status, to: scratch)
-            appendEndToEndHeaders(head, buffer: buffer, dropBodyHeaders: true, to: scratch)
-            exchange.pendingHead = Array(scratch.readable)
+            collect(head, buffer: buffer)
             return .decoded
         }
 
@@ -63,6 +60,59 @@ extension ClientConnection: UpstreamDelegate {
         outbound.append("\r\n")
         exchange.responseStarted = true
         return mode
+    }
+
+    /// Collects the response (head now, decoded body as it comes) to answer once it is complete:
+    /// normalised, or — a response kept for a retry that may not happen — as it came.
+    private func collect(_ head: ResponseHead, buffer: UnsafeRawBufferPointer) {
+        exchange.collecting = true
+        exchange.collectedBody.removeAll(keepingCapacity: true)
+        exchange.responseContentEncoding = head.contentEncodingIndex.map {
+            String(decoding: UnsafeRawBufferPointer(rebasing: buffer[head.headers[$0].value]), as: UTF8.self)
+        }
+        exchange.responseContentType = head.headers.first { HeaderName.classify(buffer, $0.name) == .contentType }.map {
+            String(decoding: UnsafeRawBufferPointer(rebasing: buffer[$0.value]), as: UTF8.self)
+        }
+        let scratch = ByteBuffer()
+        OwnResponse.appendStatusLine(head.status, to: scratch)
+        appendEndToEndHeaders(head, buffer: buffer, dropBodyHeaders: true, to: scratch)
+        exchange.pendingHead = Array(scratch.readable)
+    }
+
+    /// Answers with the collected response: the envelope when normalising (and ≥ 400), else
+    /// the body as it came with its own Content-Type and Content-Encoding.
+    func answerCollected() {
+        var body = exchange.collectedBody
+        var contentType = "application/json; charset=utf-8"
+        var contentEncoding: String? = nil
+        if exchange.responseStatus >= 400 && context.config.errors.normalise {
+            let normalised = context.normaliser.normalise(
+                status: exchange.responseStatus, contentEncoding: exchange.responseContentEncoding,
+                body: exchange.collectedBody, requestID: exchange.requestID, now: Int64(time(nil)))
+            exchange.shape = normalised.shape.rawValue
+            worker.stats.recordRewrite(shape: normalised.shape.rawValue)
+            body = normalised.body
+        } else if body.count > ClientConnection.errorBodyCap {
+            return respondOwnError(.upstreamUnavailable)  // too large to have been kept whole
+        } else {
+            contentType = exchange.responseContentType ?? "application/octet-stream"
+            contentEncoding = exchange.responseContentEncoding
+        }
+        exchange.finalStatus = exchange.responseStatus
+        outbound.append(exchange.pendingHead)
+        outbound.append("Content-Type: ")
+        outbound.append(contentType)
+        if let contentEncoding {
+            outbound.append("\r\nContent-Encoding: ")
+            outbound.append(contentEncoding)
+        }
+        outbound.append("\r\nContent-Length: ")
+        outbound.append(decimal: body.count)
+        outbound.append("\r\n")
+        appendProxyHeaders(to: outbound)
+        outbound.append("\r\n")
+        if !exchange.isHEAD { outbound.append(body) }
+        finishExchange()
     }
 
     /// Copies the upstream's end-to-end headers (SPEC §4): hop-by-hop ones and those named in
@@ -105,7 +155,6 @@ extension ClientConnection: UpstreamDelegate {
     }
 
     func upstreamDidReceiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        if exchange.discardingForRetry { return true }
         if exchange.collecting {
             let room = ClientConnection.errorBodyCap + 1 - exchange.collectedBody.count
             if room > 0 { exchange.collectedBody.append(contentsOf: bytes.prefix(room)) }
@@ -123,20 +172,7 @@ extension ClientConnection: UpstreamDelegate {
             recordTry(.failure)
             return scheduleRetry(after: exchange.retryDelay)
         }
-        if exchange.collecting {
-            let normalised = context.normaliser.normalise(
-                status: exchange.responseStatus, contentEncoding: exchange.responseContentEncoding,
-                body: exchange.collectedBody, requestID: exchange.requestID, now: Int64(time(nil)))
-            exchange.shape = normalised.shape.rawValue
-            worker.stats.recordRewrite(shape: normalised.shape.rawValue)
-            outbound.append(exchange.pendingHead)
-            outbound.append("Content-Type: application/json; charset=utf-8\r\nContent-Length: ")
-            outbound.append(decimal: normalised.body.count)
-            outbound.append("\r\n")
-            appendProxyHeaders(to: outbound)
-            outbound.append("\r\n")
-            if !exchange.isHEAD { outbound.append(normalised.body) }
-        }
+        if exchange.collecting { return answerCollected() }
         finishExchange()
     }
 
@@ -147,16 +183,21 @@ extension ClientConnection: UpstreamDelegate {
             recordTry(.failure)
             return abort()
         }
-        if reused && !exchange.retriedStale, case .brokenBeforeResponse(anyByte: false) = failure {
+        if reused && !exchange.retriedStale && exchange.methodIsIdempotent, case .brokenBeforeResponse(anyByte: false) = failure {
             // A stale keep-alive connection (the upstream closed it while idle): once more, fresh,
-            // same target, same try.
+            // same target, same try. Never for POST/PATCH: the upstream may have read it before
+            // closing (nginx does the same); idle connections the upstream closes are dropped
+            // from the pool as soon as their FIN arrives, so this is rare.
             exchange.retriedStale = true
             exchange.collecting = false
             exchange.collectedBody.removeAll()
             return startTry(sameTargetFresh: true)
         }
         if exchange.discardingForRetry {
+            // The kept response broke: what remains to answer, if no retry happens, is a 502.
             exchange.discardingForRetry = false
+            exchange.collecting = false
+            exchange.lastFailure = .broken
             recordTry(.failure)
             return scheduleRetry(after: exchange.retryDelay)
         }

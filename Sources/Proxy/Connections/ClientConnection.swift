@@ -40,6 +40,9 @@ final class ClientConnection: IOHandler {
     var closeAfterFlush = false
     /// The socket may hold unread bytes (reading stopped at a buffer limit, not at `EAGAIN`).
     var readPending = false
+    /// Counts requests on this connection, so that a late asynchronous answer (Redis) is
+    /// never applied to a later request.
+    var requestGeneration: UInt64 = 0
     /// The client's FIN is queued (`EV_CLOSED`): read on to end of file.
     private var peerHalfClosed = false
     private var deadline: Int64 = .max
@@ -186,7 +189,7 @@ final class ClientConnection: IOHandler {
         upstream = nil
         Socket.shutdownWrite(fd)
         inbound.clear()
-        setDeadline(min(context.clientTimeout, 2_000_000_000), force: true)
+        setDeadline(min(context.clientTimeout, 2_000_000_000))
         readAvailable()
     }
 
@@ -224,11 +227,10 @@ final class ClientConnection: IOHandler {
 
     // MARK: timeouts (lazy: re-armed only when the timer fires before the deadline)
 
-    func setDeadline(_ timeout: Int64, force: Bool = false) {
-        deadline = EventLoop.monotonicNanoseconds() + timeout
-        guard let timer else { return }
-        if force { timer.disarm() }
-        if !timer.isArmed { timer.arm(afterNanoseconds: timeout) }
+    func setDeadline(_ timeout: Int64) {
+        let now = EventLoop.monotonicNanoseconds()
+        deadline = now + timeout
+        timer?.arm(notLaterThan: deadline, now: now)
     }
 
     func clearDeadline() { deadline = .max }

@@ -19,6 +19,10 @@ struct Exchange {
     var sendContentLength = false
     var bodyRemaining = 0
     var chunked: ChunkedDecoder? = nil
+    /// A rate-limit decision is awaited from Redis; dispatch waits for it.
+    var decisionPending = false
+    /// The body is complete and only the decision is missing.
+    var dispatchWhenDecided = false
     /// Set when auth or the rate limiter refused the request: answered once the body is read, never forwarded.
     var refusal: PendingRefusal? = nil
     /// Rate-limit headers for the response, already formatted.
@@ -66,6 +70,7 @@ struct Exchange {
     var collectedBody: [UInt8] = []
     var responseStatus = 0
     var responseContentEncoding: String? = nil
+    var responseContentType: String? = nil
     /// Response head to send once the collected body has been normalised.
     var pendingHead: [UInt8] = []
     /// Streaming a chunked upstream body to an HTTP/1.0 client: send the data only, then close.

@@ -322,9 +322,10 @@ final class UpstreamConnection: IOHandler {
     // MARK: timeouts (lazy: the timer is re-armed only when it fires early)
 
     private func setDeadline(_ timeout: Int64, failure: UpstreamFailure) {
-        deadline = EventLoop.monotonicNanoseconds() + timeout
+        let now = EventLoop.monotonicNanoseconds()
+        deadline = now + timeout
         deadlineFailure = failure
-        if let timer, !timer.isArmed { timer.arm(afterNanoseconds: timeout) }
+        timer?.arm(notLaterThan: deadline, now: now)
     }
 
     private func timerFired() {

@@ -18,6 +18,8 @@ public final class ProxyContext: Sendable {
     let normaliser: Normaliser
     /// Shared by every worker and kept across reloads; nil when `rate_limit.enabled` is false.
     let limiter: RateLimiter?
+    /// The limits compiled once per configuration, for the Redis store (the memory store keeps its own).
+    let limitPlan: LimitPlan
     /// Circuit breakers and health-check state of the targets, shared by every worker; kept by a
     /// reload that leaves the targets and the breaker settings unchanged.
     public let health: TargetHealth
@@ -43,6 +45,7 @@ public final class ProxyContext: Sendable {
         self.accessLog = accessLog
         self.keyHasher = previous?.keyHasher ?? KeyHasher()
         self.limiter = config.rateLimit.enabled ? limiter : nil
+        self.limitPlan = LimitPlan(rules: config.rateLimit.limitRules)
         self.logger = logger
         var targets: [SocketAddress] = []
         for target in config.upstream.targets {

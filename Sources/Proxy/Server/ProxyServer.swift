@@ -63,10 +63,7 @@ public final class ProxyServer {
             SignalWatcher(loop: control, signal: SIGTERM) { [unowned self] in self.beginDrain(signal: $0) },
             SignalWatcher(loop: control, signal: SIGINT) { [unowned self] in self.beginDrain(signal: $0) },
             SignalWatcher(loop: control, signal: SIGHUP) { [unowned self] _ in self.reload() },
-            SignalWatcher(loop: control, signal: SIGUSR1) { [unowned self] _ in
-                self.context.accessLog?.reopen()
-                self.logger.info("access log reopened")
-            },
+            SignalWatcher(loop: control, signal: SIGUSR1) { [unowned self] _ in self.reopenAccessLog() },
         ]
         // Idle keys cost no memory: full buckets are dropped lazily and by this sweep.
         let limiter = self.limiter
@@ -182,9 +179,11 @@ public final class ProxyServer {
         limiter.reconfigure(limits: config.rateLimit.limitRules)
         let previous = context
         context = next
-        if previous.accessLog !== next.accessLog {
-            // Lines of requests still finishing under the old configuration are dropped and counted.
-            previous.accessLog?.close()
+        if previous.accessLog !== next.accessLog, let retired = previous.accessLog {
+            // Requests still finishing under the old configuration log there; closed once they are done.
+            let close = LoopTimer(loop: control) { retired.close() }
+            close.arm(afterNanoseconds: ProxyServer.retiredAccessLogLifetime)
+            timers.append(close)
         }
         if next.health !== previous.health || next.config.upstream.healthCheck != previous.config.upstream.healthCheck {
             startHealthChecks()
@@ -256,6 +255,27 @@ public final class ProxyServer {
             rateLimitStore: context.config.rateLimit.enabled ? context.config.rateLimit.store.rawValue : "off",
             upstreams: upstreams)
         return board.report(gauges: gauges)
+    }
+
+    /// How long a replaced access log stays open for the lines of requests still in flight.
+    static let retiredAccessLogLifetime: Int64 = 120_000_000_000
+
+    /// SIGUSR1: reopen the access-log file (after log rotation moved it).
+    private func reopenAccessLog() {
+        guard let accessLog = context.accessLog else { return }
+        let failuresBefore = accessLog.counters.reopenFailures
+        accessLog.reopen()
+        // The writer's own thread reopens the file; its outcome is known shortly after.
+        let check = LoopTimer(loop: control) { [unowned self] in
+            if accessLog.counters.reopenFailures > failuresBefore {
+                self.logger.error("access log could not be reopened; still writing to the old file", metadata: [
+                    "destination": "\(self.context.config.logging.accessLog)"])
+            } else {
+                self.logger.info("access log reopened")
+            }
+        }
+        check.arm(afterNanoseconds: 500_000_000)
+        timers.append(check)
     }
 
     /// Opens the access log named by `logging.access_log` (nil when off).

@@ -1,5 +1,6 @@
 import Engine
 import Logging
+import RedisStore
 import Stats
 
 /// One event-loop thread: its own `event_base`, its own `SO_REUSEPORT` listener, its client
@@ -15,6 +16,8 @@ final class Worker {
     var nextTarget = 0
     var random = FastRandom()
     private(set) var isDraining = false
+    /// This worker's connection to the shared rate-limit store, when `rate_limit.store` is redis.
+    private(set) var redis: RedisRateLimitClient?
     /// This worker's figures, published to the shared board by ``publishTimer``.
     let stats: WorkerStats
     private var publishTimer: RepeatingTimer?
@@ -29,6 +32,7 @@ final class Worker {
         self.pools = context.targets.indices.map { _ in UpstreamPool() }
         self.listener = nil
         self.listener = Listener(fd: listenerFD, worker: self)
+        self.redis = Worker.redisClient(for: context, loop: loop)
         // /stats and /metrics are at most this old.
         self.publishTimer = RepeatingTimer(loop: loop, every: 100_000_000) { [unowned self] in self.stats.publish() }
     }
@@ -67,6 +71,11 @@ final class Worker {
             nextTarget = 0
             stats.setTargets(newContext.targetNames)
         }
+        if newContext.config.rateLimit.redis != context.config.rateLimit.redis
+            || newContext.config.rateLimit.store != context.config.rateLimit.store
+            || newContext.config.rateLimit.enabled != context.config.rateLimit.enabled {
+            redis = Worker.redisClient(for: newContext, loop: loop)
+        }
         context = newContext
         if let listenerFD, !isDraining {
             listener?.close()
@@ -92,7 +101,15 @@ final class Worker {
     }
 
     /// Closes every connection at once (grace period over).
+    private static func redisClient(for context: ProxyContext, loop: EventLoop) -> RedisRateLimitClient? {
+        let settings = context.config.rateLimit
+        guard settings.enabled, settings.store == .redis else { return nil }
+        return RedisRateLimitClient(eventBase: loop.base, host: settings.redis.address.host,
+                                    port: settings.redis.address.port, timeout: settings.redis.timeout)
+    }
+
     func closeEverything() {
+        redis = nil
         publishTimer?.cancel()
         stats.publish()
         listener?.close()
