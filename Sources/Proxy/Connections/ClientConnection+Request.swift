@@ -191,8 +191,11 @@ extension ClientConnection {
         }
         guard let limiter = context.limiter else { return }
         // Without a key (auth not required), a request is limited by its client address.
-        let identity = config.rateLimit.key == .apiKey && apiKey != nil ? String(apiKey!) : peerHost
-        guard let redis = worker.redis else { return apply(limiter.decide(identity: identity)) }
+        let byKey = config.rateLimit.key == .apiKey && apiKey != nil
+        guard let redis = worker.redis else {
+            return apply(byKey ? limiter.decide(identity: apiKey!) : limiter.decide(identity: peerHost))
+        }
+        let identity = byKey ? String(apiKey!) : peerHost
         exchange.decisionPending = true
         let generation = requestGeneration
         redis.decide(identity: identity, plan: context.limitPlan) { [weak self] decision in

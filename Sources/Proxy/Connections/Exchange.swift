@@ -76,16 +76,19 @@ struct Exchange {
     /// Streaming a chunked upstream body to an HTTP/1.0 client: send the data only, then close.
     var dechunkForClient = false
 
-    /// Back to the start for the next request, keeping the buffers' capacity.
+    /// Back to the start for the next request, keeping the buffers' capacity (up to 64 KiB each).
     mutating func reset() {
-        var request = upstreamRequest, body = body, collected = collectedBody, pending = pendingHead
-        upstreamRequest = []; self.body = []; collectedBody = []; pendingHead = []
-        request.removeAll(keepingCapacity: request.capacity <= 65536)
-        body.removeAll(keepingCapacity: body.capacity <= 65536)
-        collected.removeAll()
-        pending.removeAll(keepingCapacity: true)
+        let kept = (Exchange.recycle(&upstreamRequest), Exchange.recycle(&body),
+                    Exchange.recycle(&pendingHead), Exchange.recycle(&rateLimitHeaders))
         self = Exchange()
-        upstreamRequest = request; self.body = body; collectedBody = collected; pendingHead = pending
+        (upstreamRequest, body, pendingHead, rateLimitHeaders) = kept
+    }
+
+    private static func recycle(_ buffer: inout [UInt8]) -> [UInt8] {
+        var taken: [UInt8] = []
+        swap(&taken, &buffer)
+        taken.removeAll(keepingCapacity: taken.capacity <= 65536)
+        return taken
     }
 }
 
