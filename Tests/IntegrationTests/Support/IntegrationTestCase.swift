@@ -13,7 +13,7 @@ class IntegrationTestCase: XCTestCase {
     }
 
     override func tearDown() {
-        if let sluice, let run = testRun, !run.hasSucceeded {
+        if let sluice, hasRecordedFailures {
             print("---- sluice output (\(name)) ----\n\(sluice.output)\n---- end ----")
         }
         sluice?.stop()
@@ -22,6 +22,11 @@ class IntegrationTestCase: XCTestCase {
         upstream = nil
         super.tearDown()
     }
+
+    /// Whether the running test has recorded a failure or an unexpected error so far. Usable in `tearDown`, where
+    /// `testRun.hasSucceeded` is still false on Linux (it is only true once the run has stopped); a skipped test
+    /// has recorded none.
+    var hasRecordedFailures: Bool { (testRun?.totalFailureCount ?? 0) > 0 }
 
     /// The default test configuration for the current upstream, changed by `configure`.
     func config(_ configure: (inout SluiceConfig) -> Void = { _ in }) -> SluiceConfig {

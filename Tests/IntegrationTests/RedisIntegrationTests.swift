@@ -1,0 +1,239 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SPEC §5 `store: redis` (§3 `rate_limit.redis`) through the real binary: two sluice instances with two workers
+/// each share one Redis and so one limit per key; Redis holds a hash of the key, never the key, with an expiry;
+/// a dead or frozen Redis is answered promptly by `on_failure` (local buckets, or 503), and sharing resumes
+/// once Redis is back on the same port.
+final class RedisIntegrationTests: IntegrationTestCase {
+    private var redis: RedisTestServer!
+    /// The second sluice instance; the first is `sluice`, stopped by the base class.
+    private var secondSluice: SluiceProcess?
+
+    /// `limits: [{ name: minute, requests: 10, per: 1m }]`: no token refills within a test (one takes 6 s).
+    private static let minuteLimit = ["limits:", "  - { name: minute, requests: 10, per: 1m }"]
+
+    /// What one request through sluice came back with (Sendable, for requests sent from several threads).
+    private struct Outcome: Sendable {
+        var status: Int
+        var remaining: Int?
+        var limit: String?
+        var reset: String?
+        var code: String?
+        /// From connecting to the last byte of the response.
+        var seconds: TimeInterval
+        /// Why no response came, if none did.
+        var failure: String?
+    }
+
+    override func tearDown() {
+        if let secondSluice, hasRecordedFailures {
+            print("---- second sluice output (\(name)) ----\n\(secondSluice.output)\n---- end ----")
+        }
+        secondSluice?.stop()
+        secondSluice = nil
+        redis?.kill()
+        redis = nil
+        super.tearDown()
+    }
+
+    // MARK: One limit shared by two instances
+
+    func testTwoInstancesAdmitExactlyTheLimitOfAKeyInTotalAndASecondKeyIsIndependent() throws {
+        let instances = try startInstancesSharingRedis(timeout: "500ms", onFailure: "deny")
+        let hitsBefore = try upstream.hits()
+        // 6 sequential requests alternating between the instances, then 24 from 6 threads at once; every request
+        // on a new connection, so that both workers of both instances take part.
+        var outcomes = (0..<6).map { Self.get(instances[$0 % 2], key: "key-shared") }
+        let parallel = LockedList<Outcome>()
+        DispatchQueue.concurrentPerform(iterations: 6) { thread in
+            for request in 0..<4 { parallel.append(Self.get(instances[(thread + request) % 2], key: "key-shared")) }
+        }
+        outcomes += parallel.items
+        XCTAssertEqual(outcomes.count, 30)
+        let admitted = outcomes.filter { $0.status == 200 }, refused = outcomes.filter { $0.status == 429 }
+        XCTAssertEqual(admitted.count, 10, "statuses: \(Self.summary(outcomes))")
+        XCTAssertEqual(refused.count, 20, "statuses: \(Self.summary(outcomes))")
+        // One atomic bucket: each admitted request saw a different count of tokens left, 9 down to 0.
+        XCTAssertEqual(admitted.compactMap(\.remaining).sorted(), Array(0...9), "Remaining of the admitted requests")
+        XCTAssertEqual(Set(refused.map(\.remaining)), [0], "Remaining of the refused requests")
+        XCTAssertEqual(Set(refused.map(\.code)), ["RATE_LIMIT_EXCEEDED"])
+        XCTAssertEqual(Set(outcomes.map(\.limit)), ["10"], "X-RateLimit-Limit")
+        try assertUpstreamHits(hitsBefore + 10)
+
+        // Another key has its own 10, counted across both instances in order.
+        let other = (0..<11).map { Self.get(instances[($0 + 1) % 2], key: "key-independent") }
+        XCTAssertEqual(other.map(\.status), Array(repeating: 200, count: 10) + [429], Self.summary(other))
+        XCTAssertEqual(other.map(\.remaining), (0...9).reversed().map { $0 } + [0])
+        try assertUpstreamHits(hitsBefore + 20)
+    }
+
+    // MARK: What Redis holds
+
+    func testRedisHoldsAHashOfTheAPIKeyNeverTheKeyAndTheStateExpiresWhenTheBucketWouldBeFull() throws {
+        let instances = try startInstancesSharingRedis(timeout: "500ms", onFailure: "deny")
+        let apiKey = "secret-\(UUID().uuidString)"
+        for index in [0, 1, 0] { XCTAssertEqual(Self.get(instances[index], key: apiKey).status, 200) }
+        XCTAssertEqual(Self.get(instances[1], key: "key-once").status, 200)
+
+        let keys = try redis.keys()
+        XCTAssertEqual(keys.count, 2, "one Redis key per identity: \(keys)")
+        var ttls: [Int] = []
+        for key in keys {
+            XCTAssertFalse(key.contains(apiKey) || key.contains("secret-") || key.contains("key-once"), "raw API key in the key \(key)")
+            let stored = try redis.command("HGETALL", key).elements.compactMap(\.text)
+            XCTAssertFalse(stored.isEmpty, "nothing stored under \(key)")
+            XCTAssertFalse(stored.contains { $0.contains(apiKey) || $0.contains("key-once") }, "raw API key stored in \(key): \(stored)")
+            ttls.append(try XCTUnwrap(try redis.command("PTTL", key).integer, "PTTL \(key)"))
+        }
+        // One token comes back every 6 s: the key of one request is full (and gone) within 6 s, of three within 18 s.
+        ttls.sort()
+        XCTAssertEqual(ttls.count, 2)
+        if ttls.count == 2 {
+            XCTAssertTrue((1...6_000).contains(ttls[0]), "PTTL after one request: \(ttls[0]) ms")
+            XCTAssertTrue((12_001...18_000).contains(ttls[1]), "PTTL after three requests: \(ttls[1]) ms")
+        }
+    }
+
+    // MARK: Redis failing
+
+    func testDeadRedisWithOnFailureAllowFallsBackToLocalBucketsAtOnceAndSharingResumesWhenItIsBack() throws {
+        let instances = try startInstancesSharingRedis(timeout: "50ms", onFailure: "allow")
+        XCTAssertEqual([Self.get(instances[0], key: "key-up"), Self.get(instances[1], key: "key-up")].map(\.remaining), [9, 8],
+                       "shared while Redis is up")
+        redis.kill()
+        let hitsBefore = try upstream.hits()
+        // Each instance's local buckets stand in: 10 for the key on the first instance, then refusals...
+        let local = (0..<12).map { _ in Self.get(instances[0], key: "key-fallback") }
+        XCTAssertEqual(local.map(\.status), Array(repeating: 200, count: 10) + [429, 429], Self.summary(local))
+        XCTAssertEqual(local.map(\.remaining), (0...9).reversed().map { $0 } + [0, 0])
+        // ...and the other instance's own full bucket.
+        let elsewhere = Self.get(instances[1], key: "key-fallback")
+        XCTAssertEqual(elsewhere.status, 200, Self.summary([elsewhere]))
+        XCTAssertEqual(elsewhere.remaining, 9)
+        for outcome in local + [elsewhere] {
+            XCTAssertEqual(outcome.limit, "10", "X-RateLimit-Limit without Redis")
+            XCTAssertNotNil(outcome.reset, "X-RateLimit-Reset without Redis")
+            XCTAssertLessThan(outcome.seconds, 1, "a request waited for the dead Redis")
+        }
+        try assertUpstreamHits(hitsBefore + 11)
+
+        try redis.start()
+        let restarted = Date()
+        try waitUntilInstancesShare(instances, deadline: restarted.addingTimeInterval(5))
+        // Each worker tries to reconnect at most once a second: past that, none of the four may still be local.
+        let gate = restarted.addingTimeInterval(1.2).timeIntervalSinceNow
+        if gate > 0 { usleep(useconds_t(gate * 1_000_000)) }
+        let resumed = (0..<14).map { Self.get(instances[$0 % 2], key: "key-resumed") }
+        XCTAssertEqual(resumed.filter { $0.status == 200 }.count, 10, "after Redis came back: \(Self.summary(resumed))")
+        XCTAssertEqual(resumed.compactMap { $0.status == 200 ? $0.remaining : nil }, (0...9).reversed().map { $0 })
+    }
+
+    func testDeadRedisWithOnFailureDenyAnswers503AtOnceWithoutForwardingAndAdmitsAgainWhenItIsBack() throws {
+        let instances = try startInstancesSharingRedis(timeout: "50ms", onFailure: "deny")
+        XCTAssertEqual(instances.map { Self.get($0, key: "key-deny").status }, [200, 200])
+        redis.kill()
+        let hitsBefore = try upstream.hits()
+        for index in [0, 1, 0, 1] {
+            let started = Date()
+            let response = try send(try RawHTTPClient(port: instances[index]), "GET", "/v1/denied", headers: bearerKey("key-deny"))
+            XCTAssertLessThan(Date().timeIntervalSince(started), 1, "a request waited for the dead Redis")
+            assertEnvelope(response, status: 503, code: "SERVICE_UNAVAILABLE")
+        }
+        XCTAssertEqual(try upstream.hits(), hitsBefore, "a request was forwarded without a rate-limit decision")
+
+        try redis.start()
+        let deadline = Date().addingTimeInterval(5)
+        for (index, instance) in instances.enumerated() {
+            var outcome = Self.get(instance, key: "key-deny-back")
+            while outcome.status != 200 && Date() < deadline {
+                XCTAssertEqual(outcome.status, 503, Self.summary([outcome]))
+                usleep(100_000)
+                outcome = Self.get(instance, key: "key-deny-back")
+            }
+            XCTAssertEqual(outcome.status, 200, "instance \(index) 5 s after Redis came back")
+        }
+    }
+
+    func testFrozenRedisIsGivenUpAfterTheTimeoutAndTheLocalBucketsAnswer() throws {
+        let instances = try startInstancesSharingRedis(timeout: "50ms", onFailure: "allow")
+        XCTAssertEqual(Self.get(instances[0], key: "key-frozen").remaining, 9)
+        redis.freeze()  // connections stay open, nothing is answered: only the timeout ends the wait
+        let outcomes = (0..<6).map { Self.get(instances[$0 % 2], key: "key-frozen") }
+        redis.thaw()
+        XCTAssertEqual(outcomes.map(\.status), Array(repeating: 200, count: 6), Self.summary(outcomes))
+        // Local buckets, one per instance, still full before: 9, 9, 8, 8, 7, 7.
+        XCTAssertEqual(outcomes.map(\.remaining), [9, 9, 8, 8, 7, 7])
+        for outcome in outcomes { XCTAssertLessThan(outcome.seconds, 1, "a request waited past the 50 ms timeout") }
+    }
+
+    // MARK: Helpers
+
+    /// Starts Redis and two sluice instances (2 workers each) in front of the upstream, limiting by API key with
+    /// `minuteLimit` in that Redis; returns their public ports.
+    private func startInstancesSharingRedis(timeout: String, onFailure: String) throws -> [UInt16] {
+        redis = try RedisTestServer()
+        let configuration = config { config in
+            config.server = ["workers: 2"]
+            config.auth = ["require_api_key: true"]
+            config.rateLimit = ["enabled: true", "key: api_key", "store: redis"] + Self.minuteLimit + [
+                "redis: { address: \"\(redis.address)\", timeout: \(timeout), on_failure: \(onFailure) }",
+            ]
+        }
+        let first = try startSluice { $0 = configuration }
+        let second = try SluiceProcess(config: configuration)
+        secondSluice = second
+        return [first.port, second.port]
+    }
+
+    /// Sends `GET /v1/redis` with `key` on a new connection to the instance listening on `port`.
+    private static func get(_ port: UInt16, key: String) -> Outcome {
+        let started = Date()
+        do {
+            let client = try RawHTTPClient(port: port)
+            defer { client.close() }
+            guard let response = try client.request("GET", "/v1/redis", headers: [("Authorization", "Bearer \(key)")]) else {
+                return Outcome(status: 0, seconds: Date().timeIntervalSince(started), failure: "closed without a response")
+            }
+            return Outcome(status: response.status, remaining: response.header("X-RateLimit-Remaining").flatMap { Int($0) },
+                           limit: response.header("X-RateLimit-Limit"), reset: response.header("X-RateLimit-Reset"),
+                           code: response.errorCode, seconds: Date().timeIntervalSince(started))
+        } catch {
+            return Outcome(status: 0, seconds: Date().timeIntervalSince(started), failure: "\(error)")
+        }
+    }
+
+    /// Polls with a fresh key per round (one request to each instance) until the second instance sees the
+    /// first one's token gone, i.e. both decided in Redis.
+    private func waitUntilInstancesShare(_ instances: [UInt16], deadline: Date) throws {
+        var round = 0, last: [Outcome] = []
+        while Date() < deadline {
+            round += 1
+            last = instances.map { Self.get($0, key: "key-probe-\(round)") }
+            if last.map(\.remaining) == [9, 8] { return }
+            XCTAssertEqual(last.map(\.status), [200, 200], "probe \(round): \(Self.summary(last))")
+            usleep(100_000)
+        }
+        XCTFail("the instances did not share a limit again within 5 s of Redis coming back: \(Self.summary(last))")
+    }
+
+    /// Waits briefly for the upstream's request count to reach `expected`, then checks it is exactly that.
+    private func assertUpstreamHits(_ expected: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+        let deadline = Date().addingTimeInterval(2)
+        var hits = try upstream.hits()
+        while hits < expected && Date() < deadline {
+            usleep(10_000)
+            hits = try upstream.hits()
+        }
+        XCTAssertEqual(hits, expected, "requests the upstream received", file: file, line: line)
+    }
+
+    /// `status/remaining` of each outcome (and why none came), for failure messages.
+    private static func summary(_ outcomes: [Outcome]) -> String {
+        outcomes.map { "\($0.status)/\($0.remaining.map(String.init) ?? "-")\($0.failure.map { " (\($0))" } ?? "")" }
+            .joined(separator: " ")
+    }
+}
