@@ -51,7 +51,6 @@ extension ClientConnection {
             exchange.requestID = RequestID.generate(using: &worker.random)
         }
 
-
         // Second pass: the upstream head. Method and target go byte for byte.
         var out = exchange.upstreamRequest
         exchange.upstreamRequest = []
@@ -172,71 +171,6 @@ extension ClientConnection {
         return true
     }
 
-    /// Auth (SPEC §3 `auth`) and rate limiting (§5), decided on the head. A refusal is answered
-    /// once the body has been read; it takes no token from any bucket.
-    private func admit(authorization: String?) {
-        let config = context.config
-        var apiKey: Substring? = nil
-        if config.auth.requireAPIKey || config.rateLimit.key == .apiKey {
-            switch APIKeyExtraction.bearerToken(fromAuthorization: authorization?[...]) {
-            case .success(let token):
-                apiKey = token
-                if context.accessLog != nil { exchange.keyHash = context.keyHasher.hash(token) }
-            case .failure(let problem):
-                if config.auth.requireAPIKey {
-                    exchange.refusal = PendingRefusal(error: .missingAuthorization, message: problem.message)
-                    return
-                }
-            }
-        }
-        guard let limiter = context.limiter else { return }
-        // Without a key (auth not required), a request is limited by its client address.
-        let byKey = config.rateLimit.key == .apiKey && apiKey != nil
-        guard let redis = worker.redis else {
-            return apply(byKey ? limiter.decide(identity: apiKey!) : limiter.decide(identity: peerHost))
-        }
-        let identity = byKey ? String(apiKey!) : peerHost
-        exchange.decisionPending = true
-        let generation = requestGeneration
-        redis.decide(identity: identity, plan: context.limitPlan) { [weak self] decision in
-            guard let self, self.state != .closed, self.requestGeneration == generation else { return }
-            self.redisDecided(decision, identity: identity, limiter: limiter)
-        }
-    }
-
-    /// The Redis store answered (or not, within `redis.timeout`: then `on_failure` decides).
-    private func redisDecided(_ decision: RateLimitDecision?, identity: String, limiter: RateLimiter) {
-        exchange.decisionPending = false
-        if let decision {
-            apply(decision)
-        } else if context.config.rateLimit.redis.onFailure == .allow {
-            apply(limiter.decide(identity: identity))  // the local buckets stand in
-        } else if exchange.refusal == nil {
-            exchange.refusal = PendingRefusal(error: .serviceUnavailable, message: "Rate limiting is unavailable; try again later")
-        }
-        if exchange.dispatchWhenDecided {
-            exchange.dispatchWhenDecided = false
-            dispatch()
-        }
-    }
-
-    /// Records a rate-limit decision on the exchange: its headers, and the 429 when refused.
-    func apply(_ decision: RateLimitDecision) {
-        decision.appendHeaders(to: &exchange.rateLimitHeaders)
-        let refusedLimit = decision.refusingLimit.map { decision.plan.rules[$0].name }
-        worker.stats.recordRateLimit(admitted: decision.admitted, limit: refusedLimit)
-        exchange.rateLimitOutcome = decision.admitted ? .allowed : .limited
-        if let refused = decision.refusal {
-            exchange.refusal = PendingRefusal(
-                error: .rateLimitExceeded, message: refused.message,
-                details: .object([
-                    JSONMember(name: "retry_after", value: .integer(refused.retryAfter)),
-                    JSONMember(name: "limit", value: .integer(refused.limit)),
-                    JSONMember(name: "window", value: .string(refused.window)),
-                ]))
-        }
-    }
-
     /// The whole request is here: check it, finish the upstream request and start the first try.
     func dispatch() {
         state = .forwarding
@@ -258,87 +192,6 @@ extension ClientConnection {
         exchange.deadline = context.retryPolicy.deadline(startedAt: context.clock.nowNanoseconds())
         exchange.upstreamStartedAt = EventLoop.monotonicNanoseconds()
         startTry()
-    }
-
-    /// Starts a try: on the next healthy target (round-robin, circuit breakers and health checks
-    /// decide), or — `sameTargetFresh` — once more on a new connection to the same target after a
-    /// stale keep-alive connection failed.
-    func startTry(sameTargetFresh: Bool = false) {
-        if !sameTargetFresh {
-            let start = exchange.attempt == 0 ? worker.nextTarget : exchange.target + 1
-            switch context.health.choose(startingAt: start) {
-            case .target(let index, let isTrial):
-                exchange.target = index
-                exchange.isTrial = isTrial
-                if exchange.attempt == 0 { worker.nextTarget = index + 1 }
-            case .noneHealthy(let retryAfter):
-                // After a failed try, the request ends as that try did (SPEC §6 final failure).
-                if exchange.attempt > 0, let last = exchange.lastFailure {
-                    if last.finalStatus != nil { return answerFinalFailure(last) }
-                    if exchange.collecting { return answerCollected() }
-                }
-                return respondOwnError(.serviceUnavailable, message: "No upstream target is available; try again later",
-                                       extraHeaders: Array("Retry-After: \(retryAfter)\r\n".utf8))
-            }
-        }
-        exchange.tryInFlight = true
-        let pool = worker.pool(for: exchange.target, context: context)
-        var connection = sameTargetFresh ? nil : pool.acquire()
-        if connection == nil {
-            do {
-                connection = try UpstreamConnection(target: exchange.target, pool: pool, context: context, worker: worker)
-            } catch {
-                return tryFailed(.connectFailed)
-            }
-        }
-        guard let connection else { return }
-        upstream = connection
-        exchange.upstreamRequest.withUnsafeBytes { bytes in
-            connection.send(bytes, isHEAD: exchange.isHEAD, delegate: self)
-        }
-    }
-
-    /// Records the outcome of the running try with the circuit breakers (once per try).
-    func recordTry(_ outcome: TryOutcome) {
-        guard exchange.tryInFlight else { return }
-        exchange.tryInFlight = false
-        context.health.record(target: exchange.target, outcome: outcome, wasTrial: exchange.isTrial)
-        if outcome != .cancelled { worker.stats.recordTry(target: exchange.target, failed: outcome == .failure) }
-    }
-
-    /// A try failed: retry after a backoff if the policy allows (SPEC §6), else answer 502/504.
-    func tryFailed(_ failure: TryFailure) {
-        recordTry(.failure)
-        exchange.lastFailure = failure
-        if let delay = retryDelay(after: failure) {
-            return scheduleRetry(after: delay)
-        }
-        answerFinalFailure(failure)
-    }
-
-    /// The backoff before the next try, or nil when this request gets no more tries.
-    func retryDelay(after failure: TryFailure) -> Duration? {
-        context.retryPolicy.retryDelay(
-            attempt: exchange.attempt, methodIsIdempotent: exchange.methodIsIdempotent, failure: failure,
-            now: context.clock.nowNanoseconds(), deadline: exchange.deadline, random: &worker.random)
-    }
-
-    func scheduleRetry(after delay: Duration) {
-        exchange.attempt += 1
-        exchange.retriedStale = false
-        let timer = retryTimer ?? LoopTimer(loop: worker.loop) { [unowned self] in
-            if self.state == .forwarding && self.upstream == nil { self.startTry() }
-        }
-        retryTimer = timer
-        timer.arm(afterNanoseconds: delay.nanoseconds)
-    }
-
-    private func answerFinalFailure(_ failure: TryFailure) {
-        if failure.finalStatus == 504 {
-            respondOwnError(.upstreamTimeout)
-        } else {
-            respondOwnError(.upstreamUnavailable)
-        }
     }
 
     /// A request that cannot be parsed or is too large: the envelope, then close (SPEC §7).
