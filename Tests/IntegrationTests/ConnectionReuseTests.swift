@@ -69,13 +69,7 @@ final class ConnectionReuseTests: IntegrationTestCase {
         upstream.stop()
         upstream = try UpstreamProcess(extraArguments: ["--drop-reused-connections"])
         try startSluice { $0.upstream = ["retries: 0"] }  // only the stale-connection retry may help
-        let client = try connectToSluice()
-        for i in 0..<5 {
-            let response = try send(client, "GET", "/v1/reused/\(i)")
-            XCTAssertEqual(response.status, 200, "request \(i) not retried after the pooled connection was dropped: \(response.text)")
-            XCTAssertEqual(response.jsonObject?["path"] as? String, "/v1/reused/\(i)")
-        }
-        XCTAssertEqual(try upstream.hits(), 5)
+        try assertSequentialGetsSucceed(count: 5, name: "reused", because: "not retried after the pooled connection was dropped")
     }
 
     func testLargeDownloadReadSlowlyKeepsSluiceMemoryLow() throws {
