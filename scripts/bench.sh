@@ -373,7 +373,8 @@ else
     echo "nginx proxy sets no forwarding headers (BENCH_NGINX_HEADERS=0); sluice still does."
 fi
 echo "The upstream row is wrk straight at the upstream: the most this machine can serve with that placement."
-echo "Medians of the rounds; best round = the highest req/s of the rounds (load from other work only lowers it)."
+echo "Medians of the rounds; paired = median of the per-round ratios (target and nginx measured seconds apart);"
+echo "best round = the highest req/s of the rounds (load from other work only lowers it)."
 echo "Pinning: 1 worker: proxy on CPU 0, wrk and upstream on CPU 1 (taskset); 2+ workers: unpinned."
 if [ "$pin" = 0 ]; then
     echo "(BENCH_PIN=0: nothing pinned.)"
@@ -382,8 +383,8 @@ if [ -n "${BENCH_NICE:-}" ]; then
     echo "Everything benchmarked ran at niceness $BENCH_NICE (BENCH_NICE)."
 fi
 echo
-echo "| workers | target | req/s (median) | p50 | p99 | req/s vs nginx | p99 vs nginx | best round | best vs nginx | req/s per round | errors |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| workers | target | req/s (median) | p50 | p99 | req/s vs nginx | paired req/s vs nginx | p99 vs nginx | best round | best vs nginx | req/s per round | errors |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk -F'\t' -f "$SLUICE_ROOT/scripts/bench-table.awk" "$results"
 if [ -s "$workdir/syscalls.md" ]; then
     echo
