@@ -19,7 +19,7 @@ final class RedisTestServer {
         guard FileManager.default.isExecutableFile(atPath: RedisTestServer.serverPath) else {
             throw XCTSkip("redis-server is not installed")
         }
-        port = try RedisTestServer.freePort()
+        port = try RawHTTPClient.unusedPort()
         try start()
     }
 
@@ -106,21 +106,6 @@ final class RedisTestServer {
             cursor = next
         } while cursor != "0"
         return keys
-    }
-
-    /// A port nobody listens on right now: bind port 0, read it back, close.
-    static func freePort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard fd >= 0, bound else { throw XCTSkip("cannot bind a loopback port") }
-        return UInt16(bigEndian: address.sin_port)
     }
 }
 
