@@ -116,7 +116,9 @@ final class RedisIntegrationTests: IntegrationTestCase {
     // MARK: Redis failing
 
     func testDeadRedisWithOnFailureAllowFallsBackToLocalBucketsAtOnceAndSharingResumesWhenItIsBack() throws {
-        let instances = try startInstancesSharingRedis(timeout: "50ms", onFailure: "allow")
+        // A dead Redis refuses connections at once, whatever the timeout (the frozen one below waits it out); 200 ms
+        // keeps a busy machine's first connections (made lazily, by a request) from counting as failures.
+        let instances = try startInstancesSharingRedis(timeout: "200ms", onFailure: "allow")
         XCTAssertEqual([Self.get(instances[0], key: "key-up"), Self.get(instances[1], key: "key-up")].map(\.remaining), [9, 8],
                        "shared while Redis is up")
         redis.kill()
@@ -148,7 +150,7 @@ final class RedisIntegrationTests: IntegrationTestCase {
     }
 
     func testDeadRedisWithOnFailureDenyAnswers503AtOnceWithoutForwardingAndAdmitsAgainWhenItIsBack() throws {
-        let instances = try startInstancesSharingRedis(timeout: "50ms", onFailure: "deny")
+        let instances = try startInstancesSharingRedis(timeout: "200ms", onFailure: "deny")
         XCTAssertEqual(instances.map { Self.get($0, key: "key-deny").status }, [200, 200])
         redis.kill()
         let hitsBefore = try upstream.hits()
@@ -181,7 +183,7 @@ final class RedisIntegrationTests: IntegrationTestCase {
 
     func testFrozenRedisIsGivenUpAfterTheTimeoutAndTheLocalBucketsAnswer() throws {
         let instances = try startInstancesSharingRedis(timeout: "50ms", onFailure: "allow")
-        XCTAssertEqual(Self.get(instances[0], key: "key-frozen").remaining, 9)
+        XCTAssertEqual(Self.get(instances[0], key: "key-warm").status, 200)  // a connection to Redis exists
         redis.freeze()  // connections stay open, nothing is answered: only the timeout ends the wait
         let outcomes = (0..<6).map { Self.get(instances[$0 % 2], key: "key-frozen") }
         redis.thaw()
