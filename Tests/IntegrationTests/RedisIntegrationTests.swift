@@ -9,30 +9,12 @@ import Glibc
 /// a dead or frozen Redis is answered promptly by `on_failure` (local buckets, or 503), and sharing resumes
 /// once Redis is back on the same port.
 final class RedisIntegrationTests: IntegrationTestCase {
-    private var redis: RedisTestServer!
+    var redis: RedisTestServer!
     /// The second sluice instance; the first is `sluice`, stopped by the base class.
-    private var secondSluice: SluiceProcess?
+    var secondSluice: SluiceProcess?
 
     /// `limits: [{ name: minute, requests: 10, per: 1m }]`: no token refills within a test (one takes 6 s).
-    private static let minuteLimit = ["limits:", "  - { name: minute, requests: 10, per: 1m }"]
-
-    /// What one request through sluice came back with (Sendable, for requests sent from several threads).
-    private struct Outcome: Sendable {
-        var status: Int
-        var remaining: Int?
-        var limit: String?
-        var reset: Int?
-        var retryAfter: Int?
-        /// `X-RateLimit-Remaining-Minute` and the `r` of `RateLimit`, which must agree with `remaining`.
-        var otherRemainings: [Int?] = []
-        var code: String?
-        /// Unix time in seconds when the request was sent.
-        var sentAt: TimeInterval = 0
-        /// From connecting to the last byte of the response.
-        var seconds: TimeInterval
-        /// Why no response came, if none did.
-        var failure: String?
-    }
+    static let minuteLimit = ["limits:", "  - { name: minute, requests: 10, per: 1m }"]
 
     override func tearDown() {
         if let secondSluice, hasRecordedFailures {
@@ -284,101 +266,36 @@ final class RedisIntegrationTests: IntegrationTestCase {
         XCTAssertEqual(separateAgain.map(\.remaining), [9, 9, 8, 8], "after reloading back to store: memory")
     }
 
-    // MARK: Helpers
-
-    /// Starts Redis and two sluice instances (2 workers each) in front of the upstream, limiting by API key with
-    /// `minuteLimit` in that Redis (or, with `store: "memory"`, each in its own memory); returns their public ports.
-    private func startInstancesSharingRedis(timeout: String, onFailure: String, store: String = "redis") throws -> [UInt16] {
-        redis = try RedisTestServer()
-        let configuration = instanceConfig(timeout: timeout, onFailure: onFailure, store: store)
-        let first = try startSluice { $0 = configuration }
-        let second = try SluiceProcess(config: configuration)
-        secondSluice = second
-        return [first.port, second.port]
-    }
-
-    /// The configuration of both instances.
-    private func instanceConfig(timeout: String, onFailure: String, store: String) -> SluiceConfig {
-        config { config in
-            config.server = ["workers: 2"]
-            config.auth = ["require_api_key: true"]
-            config.rateLimit = ["enabled: true", "key: api_key", "store: \(store)"] + Self.minuteLimit + [
-                "redis: { address: \"\(redis.address)\", timeout: \(timeout), on_failure: \(onFailure) }",
-            ]
+    func testReloadedLimitsKeepTheirRedisStateClampedToALowerCapacity() throws {
+        let limits = ["limits:", "  - { name: hour, requests: 100, per: 1h }", "  - { name: minute, requests: 10, per: 1m }"]
+        let instances = try startInstancesSharingRedis(timeout: "500ms", onFailure: "deny", limits: limits)
+        for i in 0..<6 { XCTAssertEqual(Self.get(instances[i % 2], key: "key-reload").status, 200) }
+        // The minute limit lowered to 3 (its 4 tokens clamped to 3), a day limit added, the hour limit kept.
+        try reloadInstances(instanceConfig(timeout: "500ms", onFailure: "deny", store: "redis", limits: [
+            "limits:", "  - { name: hour, requests: 100, per: 1h }", "  - { name: minute, requests: 3, per: 1m }",
+            "  - { name: day, requests: 1000, per: 24h }",
+        ]))
+        var statuses: [Int] = [], figures: [[String?]] = []
+        var refusal: HTTPResponse?
+        for i in 0..<4 {
+            let response = try XCTUnwrap(try Self.response(instances[i % 2], key: "key-reload"))
+            statuses.append(response.status)
+            figures.append(["Hour", "Minute", "Day"].map { response.header("X-RateLimit-Remaining-\($0)") })
+            if response.status == 429 { refusal = response }
         }
+        XCTAssertEqual(statuses, [200, 200, 200, 429], "after the reload: \(figures)")
+        XCTAssertEqual(figures, [["93", "2", "999"], ["92", "1", "998"], ["91", "0", "997"], ["91", "0", "997"]])
+        let details = (refusal?.jsonObject?["error"] as? [String: Any])?["details"] as? [String: Any]
+        XCTAssertEqual(details?["limit"] as? Int, 3, "the refusing limit: \(refusal?.text ?? "none")")
+        XCTAssertEqual(details?["window"] as? String, "1 minute")
+        XCTAssertTrue((1...20).contains(details?["retry_after"] as? Int ?? 0), "retry_after: \(details ?? [:])")
     }
 
-    /// Rewrites both instances' configuration files and reloads them (SIGHUP), waiting for each to log the reload.
-    private func reloadInstances(_ configuration: SluiceConfig) throws {
-        for instance in [sluice, secondSluice].compactMap({ $0 }) {
-            let reloadsBefore = instance.output.components(separatedBy: "reloaded").count
-            try configuration.yaml.write(toFile: instance.configPath, atomically: true, encoding: .utf8)
-            instance.signal(SIGHUP)
-            let deadline = Date().addingTimeInterval(10)
-            while instance.output.components(separatedBy: "reloaded").count == reloadsBefore {
-                guard Date() < deadline else { return XCTFail("no reload logged:\n\(instance.output)") }
-                usleep(10_000)
-            }
-        }
-    }
-
-    /// Sends `GET /v1/redis` with `key` on a new connection to the instance listening on `port`.
-    private static func get(_ port: UInt16, key: String) -> Outcome {
-        let started = Date()
-        do {
-            let client = try RawHTTPClient(port: port)
-            defer { client.close() }
-            guard let response = try client.request("GET", "/v1/redis", headers: [("Authorization", "Bearer \(key)")]) else {
-                return Outcome(status: 0, seconds: Date().timeIntervalSince(started), failure: "closed without a response")
-            }
-            return Outcome(status: response.status, remaining: response.header("X-RateLimit-Remaining").flatMap { Int($0) },
-                           limit: response.header("X-RateLimit-Limit"), reset: response.header("X-RateLimit-Reset").flatMap { Int($0) },
-                           retryAfter: response.header("Retry-After").flatMap { Int($0) },
-                           otherRemainings: [response.header("X-RateLimit-Remaining-Minute").flatMap { Int($0) },
-                                             rateLimitField(response.header("RateLimit")).map(\.remaining)],
-                           code: response.errorCode, sentAt: started.timeIntervalSince1970, seconds: Date().timeIntervalSince(started))
-        } catch {
-            return Outcome(status: 0, seconds: Date().timeIntervalSince(started), failure: "\(error)")
-        }
-    }
-
-    /// Polls with a fresh key per round (one request to each instance) until the second instance sees the
-    /// first one's token gone, i.e. both decided in Redis.
-    private func waitUntilInstancesShare(_ instances: [UInt16], deadline: Date) throws {
-        var round = 0, last: [Outcome] = []
-        while Date() < deadline {
-            round += 1
-            last = instances.map { Self.get($0, key: "key-probe-\(round)") }
-            if last.map(\.remaining) == [9, 8] { return }
-            XCTAssertEqual(last.map(\.status), [200, 200], "probe \(round): \(Self.summary(last))")
-            usleep(100_000)
-        }
-        XCTFail("the instances did not share a limit again within 5 s of Redis coming back: \(Self.summary(last))")
-    }
-
-    /// Checks that `response` is the upstream's `/echo` answer to `body` (compared with its answer given directly).
-    private func assertEchoedBody(_ response: HTTPResponse, _ body: [UInt8], file: StaticString = #filePath, line: UInt = #line) throws {
-        XCTAssertEqual(response.status, 200, response.text.prefix(200).description, file: file, line: line)
-        let echoed = try XCTUnwrap(EchoedRequest(response), "not an /echo answer", file: file, line: line)
-        let direct = try XCTUnwrap(EchoedRequest(try XCTUnwrap(try upstream.connect().request("POST", "/echo", body: body))))
-        XCTAssertEqual(echoed.bodyLength, body.count, file: file, line: line)
-        XCTAssertEqual(echoed.bodySHA256, direct.bodySHA256, "the body arrived changed", file: file, line: line)
-    }
-
-    /// Waits briefly for the upstream's request count to reach `expected`, then checks it is exactly that.
-    private func assertUpstreamHits(_ expected: Int, file: StaticString = #filePath, line: UInt = #line) throws {
-        let deadline = Date().addingTimeInterval(2)
-        var hits = try upstream.hits()
-        while hits < expected && Date() < deadline {
-            usleep(10_000)
-            hits = try upstream.hits()
-        }
-        XCTAssertEqual(hits, expected, "requests the upstream received", file: file, line: line)
-    }
-
-    /// `status/remaining` of each outcome (and why none came), for failure messages.
-    private static func summary(_ outcomes: [Outcome]) -> String {
-        outcomes.map { "\($0.status)/\($0.remaining.map(String.init) ?? "-")\($0.failure.map { " (\($0))" } ?? "")" }
-            .joined(separator: " ")
+    func testLimitingByClientAddressIsSharedThroughRedisToo() throws {
+        let instances = try startInstancesSharingRedis(timeout: "500ms", onFailure: "deny", key: "client_ip")
+        let outcomes = (0..<12).map { Self.get(instances[$0 % 2], key: nil) }
+        XCTAssertEqual(outcomes.map(\.status), Array(repeating: 200, count: 10) + [429, 429], Self.summary(outcomes))
+        XCTAssertEqual(outcomes.map(\.remaining), (0...9).reversed().map { $0 } + [0, 0])
+        XCTAssertFalse(try redis.keys().contains { $0.contains("127.0.0.1") }, "the client address in a Redis key")
     }
 }
