@@ -23,9 +23,24 @@ started=$SECONDS
 timeout_seconds="${SLUICE_TEST_TIMEOUT:-900}"
 say "swift test --skip-build (time limit ${timeout_seconds}s)"
 status=0
-timeout --kill-after=30 "$timeout_seconds" swift test --skip-build --scratch-path "$SLUICE_SCRATCH" "$@" || status=$?
+log="$(mktemp /tmp/sluice-test-XXXXXX.log)"
+timeout --kill-after=30 "$timeout_seconds" swift test --skip-build --scratch-path "$SLUICE_SCRATCH" "$@" 2>&1 | tee "$log" \
+    || status=${PIPESTATUS[0]}
 if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
     say "swift test did not finish within ${timeout_seconds}s"
 fi
 say "tests finished in $((SECONDS - started))s with status $status"
+# One closing line for the whole run (XCTest's last "Executed N tests, with F failures" summary; Swift
+# Testing prints its own line after it, for its own, separate count).
+summary="$(grep -E 'Executed [0-9]+ tests?, with' "$log" | tail -n 1 || true)"
+rm -f "$log"
+if [ -n "$summary" ]; then
+    executed="$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")"
+    failed="$(sed -E 's/.* ([0-9]+) failures? \(.*/\1/' <<<"$summary")"
+    skipped=0
+    if grep -qE '[0-9]+ tests? skipped' <<<"$summary"; then
+        skipped="$(sed -E 's/.* ([0-9]+) tests? skipped.*/\1/' <<<"$summary")"
+    fi
+    echo "tests: $((executed - failed - skipped)) passed, $failed failed, $skipped skipped"
+fi
 exit "$status"
