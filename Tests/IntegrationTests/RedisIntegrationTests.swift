@@ -64,7 +64,7 @@ final class RedisIntegrationTests: IntegrationTestCase {
         // Another key has its own 10, counted across both instances in order.
         let other = (0..<11).map { Self.get(instances[($0 + 1) % 2], key: "key-independent") }
         XCTAssertEqual(other.map(\.status), Array(repeating: 200, count: 10) + [429], Self.summary(other))
-        XCTAssertEqual(other.map(\.remaining), (0...9).reversed().map { $0 } + [0])
+        XCTAssertEqual(other.map(\.remaining), Array((0...9).reversed()) + [0])
         try assertUpstreamHits(hitsBefore + 20)
     }
 
@@ -108,7 +108,7 @@ final class RedisIntegrationTests: IntegrationTestCase {
         // Each instance's local buckets stand in: 10 for the key on the first instance, then refusals...
         let local = (0..<12).map { _ in Self.get(instances[0], key: "key-fallback") }
         XCTAssertEqual(local.map(\.status), Array(repeating: 200, count: 10) + [429, 429], Self.summary(local))
-        XCTAssertEqual(local.map(\.remaining), (0...9).reversed().map { $0 } + [0, 0])
+        XCTAssertEqual(local.map(\.remaining), Array((0...9).reversed()) + [0, 0])
         // ...and the other instance's own full bucket.
         let elsewhere = Self.get(instances[1], key: "key-fallback")
         XCTAssertEqual(elsewhere.status, 200, Self.summary([elsewhere]))
@@ -128,7 +128,7 @@ final class RedisIntegrationTests: IntegrationTestCase {
         if gate > 0 { usleep(useconds_t(gate * 1_000_000)) }
         let resumed = (0..<14).map { Self.get(instances[$0 % 2], key: "key-resumed") }
         XCTAssertEqual(resumed.filter { $0.status == 200 }.count, 10, "after Redis came back: \(Self.summary(resumed))")
-        XCTAssertEqual(resumed.compactMap { $0.status == 200 ? $0.remaining : nil }, (0...9).reversed().map { $0 })
+        XCTAssertEqual(resumed.compactMap { $0.status == 200 ? $0.remaining : nil }, Array((0...9).reversed()))
     }
 
     func testDeadRedisWithOnFailureDenyAnswers503AtOnceWithoutForwardingAndAdmitsAgainWhenItIsBack() throws {
@@ -238,13 +238,9 @@ final class RedisIntegrationTests: IntegrationTestCase {
         redis.thaw()
         // Redis answers the abandoned decisions now; the instances go on serving on both workers.
         let after = (0..<8).map { Self.get(instances[$0 % 2], key: "key-after-leave") }
-        XCTAssertEqual(after.map(\.remaining), (2...9).reversed().map { $0 }, Self.summary(after))
+        XCTAssertEqual(after.map(\.remaining), Array((2...9).reversed()), Self.summary(after))
         XCTAssertEqual([sluice, secondSluice].map { $0?.child.process.isRunning }, [true, true], "an instance exited")
-        // The abandoned decisions were answered before these 8 on the same Redis connections.
-        let forwarded = try upstream.hits() - hitsBefore - 8
-        if forwarded > 0 {
-            throw XCTSkip("KNOWN: \(forwarded) of 4 requests whose clients left while their Redis decision was pending were forwarded")
-        }
+        // The abandoned decisions were answered before these 8 on the same Redis connections: none was forwarded.
         try assertUpstreamHits(hitsBefore + 8)
     }
 
@@ -295,7 +291,7 @@ final class RedisIntegrationTests: IntegrationTestCase {
         let instances = try startInstancesSharingRedis(timeout: "500ms", onFailure: "deny", key: "client_ip")
         let outcomes = (0..<12).map { Self.get(instances[$0 % 2], key: nil) }
         XCTAssertEqual(outcomes.map(\.status), Array(repeating: 200, count: 10) + [429, 429], Self.summary(outcomes))
-        XCTAssertEqual(outcomes.map(\.remaining), (0...9).reversed().map { $0 } + [0, 0])
+        XCTAssertEqual(outcomes.map(\.remaining), Array((0...9).reversed()) + [0, 0])
         XCTAssertFalse(try redis.keys().contains { $0.contains("127.0.0.1") }, "the client address in a Redis key")
     }
 }
