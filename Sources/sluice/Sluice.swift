@@ -32,13 +32,16 @@ extension Sluice {
 
         func run() throws {
             let config = try loadOrExit(options.config)
-            LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: config.logging.level.swiftLogLevel) }
+            let logLevel = SharedLogLevel(config.logging.level.swiftLogLevel)
+            LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: logLevel) }
             let logger = Logger(label: "sluice")
             do {
                 let limiter = RateLimiter(limits: config.rateLimit.limitRules)
                 let path = options.config
                 let server = try ProxyServer(config: config, limiter: limiter, logger: logger) { () throws(ConfigError) in
-                    try SluiceConfig.load(path: path)
+                    let reloaded = try SluiceConfig.load(path: path)
+                    logLevel.level = reloaded.logging.level.swiftLogLevel
+                    return reloaded
                 }
                 let status = try server.run()
                 throw ExitCode(status)

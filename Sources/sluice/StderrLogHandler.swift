@@ -1,15 +1,34 @@
 import Glibc
 import Logging
+import Synchronization
+
+/// The process's log level, shared by every handler so that a reload can change it.
+final class SharedLogLevel: Sendable {
+    private static let levels = Logger.Level.allCases
+    private let index: Atomic<Int>
+
+    init(_ level: Logger.Level) { index = Atomic(SharedLogLevel.levels.firstIndex(of: level) ?? 2) }
+
+    var level: Logger.Level {
+        get { SharedLogLevel.levels[index.load(ordering: .relaxed)] }
+        set { index.store(SharedLogLevel.levels.firstIndex(of: newValue) ?? 2, ordering: .relaxed) }
+    }
+}
 
 /// One line per event on stderr: `2026-11-21T10:30:00Z info listening address=127.0.0.1:8080 listener=public`.
 struct StderrLogHandler: LogHandler {
     let label: String
-    var logLevel: Logger.Level
+    let sharedLevel: SharedLogLevel
     var metadata: Logger.Metadata = [:]
 
-    init(label: String, level: Logger.Level) {
+    init(label: String, level: SharedLogLevel) {
         self.label = label
-        self.logLevel = level
+        self.sharedLevel = level
+    }
+
+    var logLevel: Logger.Level {
+        get { sharedLevel.level }
+        set { sharedLevel.level = newValue }
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
