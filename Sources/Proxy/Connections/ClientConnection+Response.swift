@@ -245,6 +245,8 @@ extension ClientConnection: UpstreamDelegate {
         inbound.shrinkIfIdle(keeping: 65536)
         setDeadline(context.clientTimeout)
         processInput()
-        if readPending && state == .idle { readAvailable() }
+        // Reading stopped at a buffer limit while this request was forwarded: the socket will not
+        // signal those bytes again (edge-triggered), so read them now, whatever the next request's state.
+        if readPending && state != .closed && state != .finishing && state != .lingering { readAvailable() }
     }
 }

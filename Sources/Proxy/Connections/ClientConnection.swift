@@ -189,7 +189,8 @@ final class ClientConnection: IOHandler {
         upstream = nil
         Socket.shutdownWrite(fd)
         inbound.clear()
-        setDeadline(min(context.clientTimeout, 2_000_000_000))
+        // Short while draining: the process is waiting for this connection to go.
+        setDeadline(min(context.clientTimeout, worker.isDraining ? 200_000_000 : 2_000_000_000))
         readAvailable()
     }
 

@@ -100,7 +100,7 @@ final class Worker {
         onDrained = nil
     }
 
-    /// Closes every connection at once (grace period over).
+    /// A connection to the shared rate-limit store, when the configuration asks for Redis.
     private static func redisClient(for context: ProxyContext, loop: EventLoop) -> RedisRateLimitClient? {
         let settings = context.config.rateLimit
         guard settings.enabled, settings.store == .redis else { return nil }
@@ -108,6 +108,7 @@ final class Worker {
                                     port: settings.redis.address.port, timeout: settings.redis.timeout)
     }
 
+    /// Closes every connection at once (grace period over, or the loop ended).
     func closeEverything() {
         redis = nil
         publishTimer?.cancel()
