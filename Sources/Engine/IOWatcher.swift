@@ -12,7 +12,7 @@ public protocol IOHandler: AnyObject {
 /// The watcher does not retain its handler (the handler owns the watcher); it must be
 /// closed before the handler goes away.
 public final class IOWatcher {
-    private var event: OpaquePointer?
+    private var event = OwnedEvent(nil)
     /// The watched file descriptor.
     public let fd: Int32
 
@@ -21,22 +21,15 @@ public final class IOWatcher {
     public init(loop: EventLoop, fd: Int32, handler: IOHandler, flags: EventFlags = [.read, .write, .closed, .persist, .edgeTriggered]) {
         self.fd = fd
         let context = Unmanaged.passUnretained(handler as AnyObject).toOpaque()
-        event = event_new(loop.base, fd, flags.rawValue, { _, what, arg in
+        event = OwnedEvent(event_new(loop.base, fd, flags.rawValue, { _, what, arg in
             guard let arg else { return }
             let handler = Unmanaged<AnyObject>.fromOpaque(arg).takeUnretainedValue() as! IOHandler
             handler.ioReady(EventFlags(rawValue: what))
-        }, context)
-        event_add(event, nil)
+        }, context))
+        event_add(event.pointer, nil)
     }
 
     /// Unregisters and frees the event; does not close the descriptor.
     public func cancel() {
-        if let event {
-            event_del(event)
-            event_free(event)
-            self.event = nil
-        }
-    }
-
-    deinit { cancel() }
-}
+        event.free()
+    }}

@@ -5,7 +5,7 @@ import CLibevent
 /// Re-arming is cheap when it is lazy: keep a deadline, arm once, and on firing re-arm for
 /// what is left (``arm(at:now:)``). The action must not retain the timer's owner strongly.
 public final class LoopTimer {
-    private var event: OpaquePointer?
+    private var event = OwnedEvent(nil)
     private let action: () -> Void
     /// Whether the timer is pending.
     public private(set) var isArmed = false
@@ -14,18 +14,18 @@ public final class LoopTimer {
 
     public init(loop: EventLoop, action: @escaping () -> Void) {
         self.action = action
-        event = sluice_timer_new(loop.base, { _, _, arg in
+        event = OwnedEvent(sluice_timer_new(loop.base, { _, _, arg in
             guard let arg else { return }
             let timer = Unmanaged<LoopTimer>.fromOpaque(arg).takeUnretainedValue()
             timer.isArmed = false
             timer.firesAt = .max
             timer.action()
-        }, Unmanaged.passUnretained(self).toOpaque())
+        }, Unmanaged.passUnretained(self).toOpaque()))
     }
 
     /// Fires `nanoseconds` from now (replacing a pending schedule).
     public func arm(afterNanoseconds nanoseconds: Int64) {
-        guard let event else { return }
+        guard let event = event.pointer else { return }
         sluice_event_add_usec(event, max(0, nanoseconds / 1000))
         isArmed = true
         firesAt = EventLoop.monotonicNanoseconds() + max(0, nanoseconds)
@@ -41,7 +41,7 @@ public final class LoopTimer {
 
     /// Cancels a pending schedule.
     public func disarm() {
-        guard let event, isArmed else { return }
+        guard let event = event.pointer, isArmed else { return }
         event_del(event)
         isArmed = false
         firesAt = .max
@@ -49,13 +49,7 @@ public final class LoopTimer {
 
     /// Cancels and frees the timer; it never fires again.
     public func close() {
-        if let event {
-            event_del(event)
-            event_free(event)
-            self.event = nil
-            isArmed = false
-        }
-    }
-
-    deinit { close() }
-}
+        event.free()
+        isArmed = false
+        firesAt = .max
+    }}

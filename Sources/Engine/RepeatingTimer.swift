@@ -2,26 +2,19 @@ import CLibevent
 
 /// A persistent libevent timer that calls its action every interval on the loop's thread.
 public final class RepeatingTimer {
-    private var event: OpaquePointer?
+    private var event = OwnedEvent(nil)
     private let action: () -> Void
 
     public init(loop: EventLoop, every nanoseconds: Int64, action: @escaping () -> Void) {
         self.action = action
-        event = event_new(loop.base, -1, Int16(EV_PERSIST), { _, _, arg in
+        event = OwnedEvent(event_new(loop.base, -1, Int16(EV_PERSIST), { _, _, arg in
             guard let arg else { return }
             Unmanaged<RepeatingTimer>.fromOpaque(arg).takeUnretainedValue().action()
-        }, Unmanaged.passUnretained(self).toOpaque())
-        sluice_event_add_usec(event, nanoseconds / 1000)
+        }, Unmanaged.passUnretained(self).toOpaque()))
+        sluice_event_add_usec(event.pointer, nanoseconds / 1000)
     }
 
     /// Stops and frees the timer.
     public func cancel() {
-        if let event {
-            event_del(event)
-            event_free(event)
-            self.event = nil
-        }
-    }
-
-    deinit { cancel() }
-}
+        event.free()
+    }}
