@@ -69,6 +69,7 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// Whether `method` (case-sensitive bytes, as on the request line) is one SPEC §6 retries after it may have
     /// reached the upstream: `GET`, `HEAD`, `OPTIONS`, `PUT` or `DELETE`.
+    @inlinable
     public static func isIdempotent(method: some Collection<UInt8>) -> Bool {
         switch method.count {
         case 3: method.elementsEqual("GET".utf8) || method.elementsEqual("PUT".utf8)

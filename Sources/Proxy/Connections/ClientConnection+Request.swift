@@ -189,8 +189,9 @@ extension ClientConnection {
         }
         exchange.upstreamRequest.append(contentsOf: "\r\n".utf8)
         exchange.upstreamRequest.append(contentsOf: exchange.body)
-        exchange.deadline = context.retryPolicy.deadline(startedAt: context.clock.nowNanoseconds())
-        exchange.upstreamStartedAt = EventLoop.monotonicNanoseconds()
+        let now = EventLoop.monotonicNanoseconds()  // CLOCK_MONOTONIC, the clock of context.clock too
+        exchange.deadline = context.retryPolicy.deadline(startedAt: now)
+        exchange.upstreamStartedAt = now
         startTry()
     }
 

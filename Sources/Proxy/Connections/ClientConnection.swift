@@ -24,7 +24,9 @@ final class ClientConnection: IOHandler {
     let peer: SocketAddress
     /// The client address as text, for `X-Forwarded-For`.
     let peerHost: String
-    unowned let worker: Worker
+    /// Unowned and unchecked: a worker outlives every connection it owns (it closes them before
+    /// it goes), and the reference is read several times per request.
+    unowned(unsafe) let worker: Worker
     private var watcher: IOWatcher?
     private var timer: LoopTimer?
     /// Fires when a retry's backoff is over (made on first use).

@@ -44,7 +44,9 @@ final class UpstreamConnection: IOHandler {
     let target: Int
     /// The pool this connection returns to (a reload may retire it).
     private let pool: UpstreamPool
-    private unowned let worker: Worker
+    /// Unowned and unchecked: a worker outlives every connection and listener it owns (it closes
+    /// them before it goes), and the reference is read several times per request.
+    private unowned(unsafe) let worker: Worker
     /// The configuration the connection was opened under (timeouts, keepalive).
     private let context: ProxyContext
     private var watcher: IOWatcher?

@@ -42,25 +42,25 @@ enum RequestID {
     }
 
     /// A random (version 4) UUID in lowercase text.
-    static func generate<G: RandomNumberGenerator>(using generator: inout G) -> String {
-        let high = generator.next() as UInt64
-        let low = generator.next() as UInt64
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for i in 0..<8 {
-            bytes[i] = UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64(i)))
-            bytes[8 + i] = UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64(i)))
+    static func generate(using generator: inout FastRandom) -> String {
+        // Version 4 (bits 48–51 = 0100) and variant 10 (bits 64–65) in a 128-bit random number.
+        let high = (generator.next() & ~0x0000_0000_0000_F000) | 0x0000_0000_0000_4000
+        let low = (generator.next() & ~0xC000_0000_0000_0000) | 0x8000_0000_0000_0000
+        return String(unsafeUninitializedCapacity: 36) { text in
+            let hex: StaticString = "0123456789abcdef"
+            var position = 0
+            for nibble in 0..<32 {
+                if nibble == 8 || nibble == 12 || nibble == 16 || nibble == 20 {
+                    text[position] = UInt8(ascii: "-")
+                    position += 1
+                }
+                let word = nibble < 16 ? high : low
+                let value = Int((word >> UInt64(60 - 4 * (nibble % 16))) & 0xF)
+                text[position] = hex.utf8Start[value]
+                position += 1
+            }
+            return 36
         }
-        bytes[6] = (bytes[6] & 0x0F) | 0x40
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        var text = [UInt8]()
-        text.reserveCapacity(36)
-        for (i, byte) in bytes.enumerated() {
-            if i == 4 || i == 6 || i == 8 || i == 10 { text.append(UInt8(ascii: "-")) }
-            text.append(hex[Int(byte >> 4)])
-            text.append(hex[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
     }
 }
 

@@ -123,7 +123,9 @@ final class Worker {
 /// The worker's listening socket: accepts until `EAGAIN` on each readiness edge.
 final class Listener: IOHandler {
     let fd: Int32
-    private unowned let worker: Worker
+    /// Unowned and unchecked: a worker outlives every connection and listener it owns (it closes
+    /// them before it goes), and the reference is read several times per request.
+    private unowned(unsafe) let worker: Worker
     private var watcher: IOWatcher?
 
     init(fd: Int32, worker: Worker) {
