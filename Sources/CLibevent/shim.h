@@ -20,12 +20,6 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
-/// The `EV_*` flags as `short`, the type libevent passes to callbacks (trap 3).
-static inline short sluice_ev_timeout(void) { return EV_TIMEOUT; }
-
-/// `errno` of the calling thread (a macro in glibc).
-static inline int sluice_errno(void) { return errno; }
-
 /// `evtimer_new` is a macro (trap 2).
 static inline struct event *sluice_timer_new(struct event_base *base, event_callback_fn cb, void *arg) {
     return event_new(base, -1, 0, cb, arg);

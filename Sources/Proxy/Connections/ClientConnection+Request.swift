@@ -86,7 +86,6 @@ extension ClientConnection {
         out.append(contentsOf: exchange.requestID.utf8)
         out.append(contentsOf: "\r\n".utf8)
         exchange.upstreamRequest = out
-        exchange.headEnd = out.count
         if duplicateAuthorization {
             // Answered once the body is read (the connection stays usable); never forwarded.
             exchange.refusal = PendingRefusal(error: .badRequest, message: "Multiple Authorization headers: send exactly one Authorization: Bearer <api key>")

@@ -13,8 +13,6 @@ struct Exchange {
     var closeAfterResponse = false
     /// The request as it goes upstream: head (without framing headers) then, once complete, body.
     var upstreamRequest: [UInt8] = []
-    /// Where the body starts in ``upstreamRequest`` (the head is finished at dispatch).
-    var headEnd = 0
     var body: [UInt8] = []
     var sendContentLength = false
     var bodyRemaining = 0
@@ -73,8 +71,6 @@ struct Exchange {
     var responseContentType: String? = nil
     /// Response head to send once the collected body has been normalised.
     var pendingHead: [UInt8] = []
-    /// Streaming a chunked upstream body to an HTTP/1.0 client: send the data only, then close.
-    var dechunkForClient = false
 
     /// Back to the start for the next request, keeping the buffers' capacity (up to 64 KiB each).
     mutating func reset() {

@@ -26,8 +26,6 @@ final class UpstreamPool {
         }
     }
 
-    var idleCount: Int { idle.count }
-
     /// Closes the idle connections and refuses further ones.
     func retire() {
         isRetired = true
