@@ -27,6 +27,7 @@ final class AdminServer: IOHandler {
     private var connections: [Int32: AdminConnection] = [:]
     let routes: [String: Route]
     let token: [UInt8]
+    let httpDate = HTTPDate()
 
     init(fd: Int32, loop: EventLoop, token: String, routes: [String: Route]) {
         self.fd = fd
@@ -140,7 +141,9 @@ final class AdminConnection: IOHandler {
     private func send(_ response: AdminResponse, headersOnly: Bool) {
         answered = true
         OwnResponse.appendStatusLine(response.status, to: outbound)
-        outbound.append("Content-Type: ")
+        outbound.append("Date: ")
+        outbound.append(server.httpDate.current)
+        outbound.append("\r\nContent-Type: ")
         outbound.append(response.contentType)
         outbound.append("\r\nContent-Length: ")
         outbound.append(decimal: response.body.count)

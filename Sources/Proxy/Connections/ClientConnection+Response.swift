@@ -218,7 +218,7 @@ extension ClientConnection: UpstreamDelegate {
         markUpstreamDone()
         if exchange.requestID.isEmpty { exchange.requestID = RequestID.generate(using: &worker.random) }
         OwnResponse.appendError(
-            error, message: message, details: details, requestID: exchange.requestID,
+            error, message: message, details: details, requestID: exchange.requestID, date: worker.httpDate.current,
             extraHeaders: extraHeaders + exchange.rateLimitHeaders, headersOnly: exchange.isHEAD,
             close: exchange.closeAfterResponse, to: outbound)
         finishExchange()

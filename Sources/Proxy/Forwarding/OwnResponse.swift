@@ -8,20 +8,13 @@ enum OwnResponse {
     /// Appends a whole error response to `out`.
     static func appendError(
         _ error: ProxyError, message: String? = nil, details: JSONValue? = nil,
-        requestID: String, extraHeaders: [UInt8] = [], headersOnly: Bool, close: Bool, to out: ByteBuffer
+        requestID: String, date: String, extraHeaders: [UInt8] = [], headersOnly: Bool, close: Bool, to out: ByteBuffer
     ) {
-        let envelope = error.envelope(message: message, details: details, requestID: requestID, now: Int64(time(nil)))
-        appendEnvelope(status: error.status, body: envelope.encoded(), requestID: requestID,
-                       extraHeaders: extraHeaders, headersOnly: headersOnly, close: close, to: out)
-    }
-
-    /// Appends a status line, the envelope headers, `extraHeaders` (already formatted lines) and the body.
-    static func appendEnvelope(
-        status: Int, body: [UInt8], requestID: String, extraHeaders: [UInt8],
-        headersOnly: Bool, close: Bool, to out: ByteBuffer
-    ) {
-        appendStatusLine(status, to: out)
-        out.append("Content-Type: application/json; charset=utf-8\r\nContent-Length: ")
+        let body = error.envelope(message: message, details: details, requestID: requestID, now: Int64(time(nil))).encoded()
+        appendStatusLine(error.status, to: out)
+        out.append("Date: ")
+        out.append(date)
+        out.append("\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ")
         out.append(decimal: body.count)
         out.append("\r\nX-Request-Id: ")
         out.append(requestID)

@@ -15,6 +15,8 @@ final class Worker {
     /// Where the next request's round-robin choice starts.
     var nextTarget = 0
     var random = FastRandom()
+    /// The `Date` of responses this worker generates itself.
+    let httpDate = HTTPDate()
     private(set) var isDraining = false
     /// This worker's connection to the shared rate-limit store, when `rate_limit.store` is redis.
     private(set) var redis: RedisRateLimitClient?
