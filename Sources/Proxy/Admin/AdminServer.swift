@@ -110,13 +110,14 @@ final class AdminConnection: IOHandler {
     }
 
     func ioReady(_ flags: EventFlags) {
+        guard watcher != nil else { return }
         if flags.contains(.read) && !answered {
             let (result, _) = inbound.read(from: fd, limit: 8193)
             if result == .endOfFile { return close() }
             if case .failed = result { return close() }
             handleInput()
         }
-        if flags.contains(.write) && !outbound.isEmpty { flush() }
+        if flags.contains(.write) && !outbound.isEmpty && watcher != nil { flush() }
     }
 
     private func handleInput() {
@@ -153,6 +154,7 @@ final class AdminConnection: IOHandler {
     }
 
     private func flush() {
+        guard watcher != nil else { return }
         let result = outbound.write(to: fd)
         if case .failed = result { return close() }
         if outbound.isEmpty && answered { close() }

@@ -69,7 +69,8 @@ extension ClientConnection {
                 forwardedFor.append(field.value)
                 continue
             default:
-                if !nominated.isEmpty && isNominated(buffer, field.name, nominated) { continue }
+                // Connection may nominate extension headers, not Host, Authorization or the framing.
+                if kind == .other && !nominated.isEmpty && isNominated(buffer, field.name, nominated) { continue }
             }
             out.append(contentsOf: buffer[field.name])
             out.append(contentsOf: ": ".utf8)

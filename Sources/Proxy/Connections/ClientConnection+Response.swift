@@ -59,6 +59,8 @@ extension ClientConnection: UpstreamDelegate {
         appendProxyHeaders(to: outbound)
         outbound.append("\r\n")
         exchange.responseStarted = true
+        // No body bytes came with the head (a slow or streaming body): the head goes now, not with them.
+        if buffer.count <= head.length && head.framing != .none { flush() }
         return mode
     }
 
@@ -130,7 +132,8 @@ extension ClientConnection: UpstreamDelegate {
             // request's rate-limit headers carry none).
             if ownRateLimit && kind == .rateLimitFamily { continue }
             if dropBodyHeaders && (kind == .contentLength || kind == .contentType || kind == .contentEncoding) { continue }
-            if !nominated.isEmpty {
+            // Connection may nominate extension headers, never the message's own framing.
+            if !nominated.isEmpty && kind == .other {
                 let name = UnsafeRawBufferPointer(rebasing: buffer[field.name])
                 if nominated.contains(where: { name.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: buffer[$0])) }) { continue }
             }
@@ -244,6 +247,8 @@ extension ClientConnection: UpstreamDelegate {
         guard state == .idle else { return }
         inbound.shrinkIfIdle(keeping: 65536)
         setDeadline(context.clientTimeout)
+        // Inside the input loop (an answer given while parsing), that loop takes the next request.
+        if isProcessingInput { return }
         processInput()
         // Reading stopped at a buffer limit while this request was forwarded: the socket will not
         // signal those bytes again (edge-triggered), so read them now, whatever the next request's state.

@@ -42,6 +42,8 @@ final class ClientConnection: IOHandler {
     var closeAfterFlush = false
     /// The socket may hold unread bytes (reading stopped at a buffer limit, not at `EAGAIN`).
     var readPending = false
+    /// ``processInput()`` is running (further down the stack).
+    private(set) var isProcessingInput = false
     /// Counts requests on this connection, so that a late asynchronous answer (Redis) is
     /// never applied to a later request.
     var requestGeneration: UInt64 = 0
@@ -98,6 +100,7 @@ final class ClientConnection: IOHandler {
                 readPending = true
                 return
             }
+            let receivedBefore = inbound.totalWritten
             let (result, drained) = inbound.read(from: fd, limit: limit, peerClosed: peerHalfClosed)
             switch result {
             case .endOfFile:
@@ -110,7 +113,7 @@ final class ClientConnection: IOHandler {
             if state == .lingering || state == .finishing {
                 inbound.clear()
             } else {
-                if state == .readingBody && result != .wouldBlock { setDeadline(context.clientTimeout) }
+                if state == .readingBody && inbound.totalWritten != receivedBefore { setDeadline(context.clientTimeout) }
                 processInput()
             }
             if drained {
@@ -120,12 +123,20 @@ final class ClientConnection: IOHandler {
         }
     }
 
-    /// Parses and handles whatever complete input is buffered.
+    /// Parses and handles whatever complete input is buffered. Never re-entered: a request
+    /// answered synchronously while this loop runs only returns the connection to `.idle`, and
+    /// the loop goes on with the next pipelined request (no recursion, however many there are).
     func processInput() {
+        guard !isProcessingInput else { return }
+        isProcessingInput = true
+        defer { isProcessingInput = false }
         while true {
             switch state {
             case .idle:
                 if inbound.isEmpty { return }
+                // Pipelined requests wait while earlier answers are not written: a client that
+                // sends and never reads cannot make sluice buffer without limit.
+                if outbound.count >= ClientConnection.outputHighWater { return }
                 if context !== worker.context { adoptContext() }
                 state = .readingHead
                 // The head must be complete `client_timeout` after its first byte (slowloris).
@@ -179,8 +190,16 @@ final class ClientConnection: IOHandler {
         if outbound.isEmpty {
             outbound.shrinkIfIdle(keeping: 65536)
             if closeAfterFlush { return lingeringClose() }
+            if worker.isDraining && state == .idle && inbound.isEmpty { return close() }
         }
-        if outbound.count < ClientConnection.outputLowWater { upstream?.resume() }
+        if outbound.count < ClientConnection.outputLowWater {
+            upstream?.resume()
+            // Pipelined requests held back by unwritten output go on now.
+            if state == .idle && !isProcessingInput && !inbound.isEmpty {
+                processInput()
+                if readPending && state != .closed { readAvailable() }
+            }
+        }
     }
 
     /// Half-closes, then discards input until the peer closes or a short time passes, so that

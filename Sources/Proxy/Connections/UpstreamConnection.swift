@@ -89,6 +89,7 @@ final class UpstreamConnection: IOHandler {
 
     /// Sends a complete request (head and body) and waits for the response.
     func send(_ request: UnsafeRawBufferPointer, isHEAD: Bool, delegate: UpstreamDelegate) {
+        assert(state != .closed, "send on a closed upstream connection")
         self.delegate = delegate
         requestWasHEAD = isHEAD
         receivedAny = false
@@ -215,6 +216,7 @@ final class UpstreamConnection: IOHandler {
             case .contentLength:
                 let n = min(remaining, inbound.count)
                 let wantsMore = deliver(UnsafeRawBufferPointer(rebasing: inbound.readable[0..<n]))
+                guard state != .closed else { return }  // the delegate closed this connection
                 inbound.consume(n)
                 remaining -= n
                 if remaining == 0 { return finish() }
@@ -222,6 +224,7 @@ final class UpstreamConnection: IOHandler {
             case .untilClose:
                 let n = inbound.count
                 let wantsMore = deliver(inbound.readable)
+                guard state != .closed else { return }
                 inbound.consume(n)
                 if !wantsMore { paused = true }
             case .chunked:
@@ -287,7 +290,9 @@ final class UpstreamConnection: IOHandler {
     }
 
     private func finish() {
-        let reusable = keepAlive && inbound.isEmpty && outbound.isEmpty && !worker.isDraining
+        guard state != .closed else { return }
+        // Never pool a connection the upstream has closed (its FIN is already here).
+        let reusable = keepAlive && inbound.isEmpty && outbound.isEmpty && !peerClosed && !eofSeen && !worker.isDraining
         let delegate = self.delegate
         self.delegate = nil
         deadline = .max

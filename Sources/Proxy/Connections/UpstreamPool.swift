@@ -7,7 +7,10 @@ final class UpstreamPool {
 
     /// An idle connection, or nil.
     func acquire() -> UpstreamConnection? {
-        idle.popLast()
+        while let connection = idle.popLast() {
+            if connection.state == .idle { return connection }
+        }
+        return nil
     }
 
     /// Keeps `connection` for reuse if fewer than `limit` are idle; closes it otherwise.
