@@ -50,7 +50,8 @@ public enum Socket {
     }
 
     /// Accepts one connection, non-blocking and close-on-exec, with `TCP_NODELAY`.
-    /// Returns nil when none is waiting (or on a transient error).
+    /// Returns nil when none is waiting or on an error (`errno` tells which: `EAGAIN` when the
+    /// queue is empty, `EMFILE`/`ENFILE` when descriptors ran out).
     public static func accept(_ listener: Int32) -> (fd: Int32, peer: SocketAddress)? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)

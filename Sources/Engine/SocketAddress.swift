@@ -82,8 +82,18 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
 /// A failed socket call, with the call and `strerror`.
 public struct SocketError: Error, CustomStringConvertible {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// The `errno` of the failed call, 0 when there was none.
+    public let code: Int32
+    public init(_ description: String, code: Int32 = 0) {
+        self.description = description
+        self.code = code
+    }
     static func errno(_ call: String, _ code: Int32 = Glibc.errno) -> SocketError {
-        SocketError("\(call): \(String(cString: strerror(code)))")
+        SocketError("\(call): \(String(cString: strerror(code)))", code: code)
+    }
+
+    /// The failure is this process's or this host's (out of descriptors or memory), not the peer's.
+    public var isLocalResourceShortage: Bool {
+        code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM
     }
 }

@@ -77,6 +77,12 @@ extension ClientConnection {
             out.append(contentsOf: buffer[field.value])
             out.append(contentsOf: "\r\n".utf8)
         }
+        if head.hostIndex == nil {
+            // HTTP/1.0 without Host: upstreams speak HTTP/1.1, which needs one (nginx sends its $proxy_host).
+            out.append(contentsOf: "Host: ".utf8)
+            out.append(contentsOf: context.targetNames[0].utf8)
+            out.append(contentsOf: "\r\n".utf8)
+        }
         out.append(contentsOf: "X-Forwarded-For: ".utf8)
         for range in forwardedFor where !range.isEmpty {
             out.append(contentsOf: buffer[range])

@@ -32,6 +32,13 @@ extension ClientConnection {
             do {
                 connection = try UpstreamConnection(target: exchange.target, pool: pool, context: context, worker: worker)
             } catch {
+                if error.isLocalResourceShortage {
+                    // sluice's own shortage (descriptors, memory) says nothing about the target:
+                    // no circuit-breaker failure, no retry.
+                    exchange.tryInFlight = false
+                    context.logger.error("cannot open an upstream connection", metadata: ["error": "\(error)"])
+                    return respondOwnError(.upstreamUnavailable)
+                }
                 return tryFailed(.connectFailed)
             }
         }

@@ -56,6 +56,7 @@ public final class ProxyServer {
     /// Binds, serves until SIGTERM/SIGINT and the drain that follows, and returns the exit code.
     public func run() throws(SocketError) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
+        raiseDescriptorLimit()
         let listenerFDs = try bindPublic(context.config.server.listen)
         admin = try startAdmin()
         let threads = startWorkers(listenerFDs: listenerFDs)
@@ -76,6 +77,16 @@ public final class ProxyServer {
         context.accessLog?.close()
         logger.info("stopped")
         return 0
+    }
+
+    /// Every connection is a descriptor (two when proxied): the soft limit goes up to the hard one.
+    private func raiseDescriptorLimit() {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) != 0 {
+            logger.warning("cannot raise the descriptor limit", metadata: ["soft": "\(limit.rlim_cur)"])
+        }
     }
 
     /// One listening socket per worker on the same address (`SO_REUSEPORT`); port 0 is resolved

@@ -1,4 +1,5 @@
 import Engine
+import Glibc
 import Logging
 import RedisStore
 import Stats
@@ -136,15 +137,26 @@ final class Listener: IOHandler {
         self.watcher = IOWatcher(loop: worker.loop, fd: fd, handler: self, flags: [.read, .persist, .edgeTriggered])
     }
 
+    private lazy var retry = LoopTimer(loop: worker.loop) { [unowned self] in
+        if self.watcher != nil { self.ioReady(.read) }
+    }
+
     func ioReady(_ flags: EventFlags) {
         while let (client, peer) = Socket.accept(fd) {
             worker.adopt(fd: client, peer: peer)
+        }
+        let code = errno
+        if code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM {
+            // Connections stay queued and no new edge may come: try again shortly (as nginx does).
+            worker.logger.error("accept failed; retrying in 100 ms", metadata: ["errno": "\(code)"])
+            retry.arm(afterNanoseconds: 100_000_000)
         }
     }
 
     func close() {
         watcher?.cancel()
         watcher = nil
+        retry.close()
         Socket.close(fd)
     }
 }
