@@ -66,7 +66,8 @@ final class ReviewRegressionTests: IntegrationTestCase {
     }
 
     /// A client with a tiny receive buffer pipelines megabytes of tiny requests and never reads: sluice must stop
-    /// reading from it once its unsent answers pile up, so its resident memory stays put, and it keeps serving others.
+    /// reading from it once its unsent answers pile up, so its resident memory stays put; it keeps serving others,
+    /// and the stalled client gets its answers once it reads.
     func testClientThatPipelinesAndNeverReadsDoesNotGrowSluiceMemory() throws {
         let sluice = try startSluice { $0.auth = ["require_api_key: true"]; $0.server.append("workers: 1") }
         try assertServesANewConnection(sluice, authorized: true)
@@ -88,6 +89,11 @@ final class ReviewRegressionTests: IntegrationTestCase {
         XCTAssertLessThan(peak - before, 20_000_000,
                           "RSS grew from \(before) to \(peak) bytes while a client sent \(sent) bytes and read none")
         try assertServesANewConnection(sluice, authorized: true)
+        // Held back, not dropped: once the client reads, its answers come, in order.
+        for index in 0..<100 {
+            guard let answer = try client.readResponse() else { return XCTFail("the stalled client's connection ended before answer \(index + 1)") }
+            XCTAssertEqual(answer.status, 401, "answer \(index + 1): \(answer.text.prefix(200))")
+        }
         client.close()
     }
 
