@@ -49,7 +49,11 @@ final class ReviewRegressionTests: IntegrationTestCase {
         let unauthorizedCount = 3_000
         let bytes = RawHTTPClient.requestBytes("GET", "/slow?ms=500", headers: [("Authorization", "Bearer regression-key")])
             + Array(String(repeating: "GET / HTTP/1.1\r\nHost: x\r\n\r\n", count: unauthorizedCount).utf8)
-        sendInBackground(bytes, on: client.fd)
+        let sender = sendInBackground(bytes, on: client.fd)
+        defer {
+            shutdown(client.fd, Int32(SHUT_RDWR))  // a sender still blocked fails now, before the descriptor is closed
+            _ = sender.wait(timeout: .now() + 10)
+        }
 
         var statuses: [Int] = []
         do {
@@ -164,9 +168,12 @@ final class ReviewRegressionTests: IntegrationTestCase {
         XCTAssertEqual(response?.jsonObject?["path"] as? String, "/v1/still-alive", file: file, line: line)
     }
 
-    /// Writes `bytes` to `fd` on a background thread (so the test can read answers while the peer reads requests).
-    private func sendInBackground(_ bytes: [UInt8], on fd: Int32) {
+    /// Writes `bytes` to `fd` on a background thread (so the test can read answers while the peer reads requests);
+    /// the semaphore is signalled when the thread is done.
+    private func sendInBackground(_ bytes: [UInt8], on fd: Int32) -> DispatchSemaphore {
+        let done = DispatchSemaphore(value: 0)
         Thread {
+            defer { done.signal() }
             var sent = 0
             while sent < bytes.count {
                 let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
@@ -175,6 +182,7 @@ final class ReviewRegressionTests: IntegrationTestCase {
                 sent += n
             }
         }.start()
+        return done
     }
 }
 
