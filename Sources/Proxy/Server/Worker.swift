@@ -68,9 +68,12 @@ final class Worker {
     /// flight finish under the old one. Changed targets get new pools (old idle connections
     /// close); a new listening socket replaces the old one.
     func apply(_ newContext: ProxyContext, listenerFD: Int32?) {
-        if newContext.targetNames != context.targetNames {
+        if newContext.config.upstream != context.config.upstream {
+            // Pooled connections keep the settings they were opened with: new ones get the new ones.
             for pool in pools { pool.retire() }
             pools = newContext.targets.indices.map { _ in UpstreamPool() }
+        }
+        if newContext.targetNames != context.targetNames {
             nextTarget = 0
             stats.setTargets(newContext.targetNames)
         }
