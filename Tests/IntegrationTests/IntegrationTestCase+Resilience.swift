@@ -25,21 +25,7 @@ struct UpstreamTargetStats {
 extension IntegrationTestCase {
     /// A port on 127.0.0.1 where nothing listens (bound to port 0, then closed): connecting is refused.
     static func deadPort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw RawHTTPClient.Failure.connect("socket: errno \(errno)") }
-        defer { Glibc.close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sockaddrPointer in
-                bind(fd, sockaddrPointer, length) == 0 && getsockname(fd, sockaddrPointer, &length) == 0
-            }
-        }
-        guard bound else { throw RawHTTPClient.Failure.connect("bind/getsockname: errno \(errno)") }
-        return UInt16(bigEndian: address.sin_port)
+        try RawHTTPClient.unusedPort()
     }
 
     /// Sends `GET path` straight to an upstream (bypassing sluice), e.g. `/admin/fail-next?n=2`, and checks the 200.
@@ -119,20 +105,13 @@ final class BlackholeListener {
     private var descriptors: [Int32] = []
 
     init(acceptQueueFull: Bool = true) throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard listener >= 0 else { throw RawHTTPClient.Failure.connect("socket: errno \(errno)") }
+        let (listener, port) = try LoopbackSocket.bind(listenBacklog: acceptQueueFull ? 0 : 64)
         descriptors.append(listener)
+        self.port = port
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, length) == 0 && listen(listener, acceptQueueFull ? 0 : 64) == 0 && getsockname(listener, $0, &length) == 0
-            }
-        }
-        guard listening else { throw RawHTTPClient.Failure.connect("bind/listen: errno \(errno)") }
-        port = UInt16(bigEndian: address.sin_port)
         // Fill the accept queue (backlog 0 holds one or two) with connections nobody accepts.
         for _ in 0..<(acceptQueueFull ? 4 : 0) {
             let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)

@@ -151,7 +151,7 @@ final class ReloadIntegrationTests: IntegrationTestCase {
         let oldPort = sluice.port
         let kept = try connectToSluice()
         XCTAssertEqual(try send(kept, "GET", "/v1/before-move").status, 200)
-        let newPort = try Self.unusedPort()
+        let newPort = try RawHTTPClient.unusedPort()
         try sluice.reload(with: config { $0.server = [#"listen: "127.0.0.1:\#(newPort)""#] }.yaml)
 
         let moved = try RawHTTPClient(port: newPort)
@@ -167,7 +167,7 @@ final class ReloadIntegrationTests: IntegrationTestCase {
     }
 
     func testReloadAppliesANewAdminTokenOnTheSameAdminPort() throws {
-        let adminPort = try Self.unusedPort()
+        let adminPort = try RawHTTPClient.unusedPort()
         let listen = #"listen: "127.0.0.1:\#(adminPort)""#
         let sluice = try startSluice { $0.admin = [listen] }
         XCTAssertEqual(sluice.adminPort, adminPort)
@@ -185,21 +185,6 @@ final class ReloadIntegrationTests: IntegrationTestCase {
         let figures = try sluice.waitForStats(token: "rotated-admin-token") { $0.jsonInt(at: "requests", "total") == 1 }
         XCTAssertEqual(figures.jsonInt(at: "requests", "total"), 1, "figures from before the reload were lost: \(figures)")
         XCTAssertEqual(try sluice.adminRequest("/healthz").status, 200)
-    }
-
-    /// A port nothing listens on right now (bound to port 0, read back, released).
-    static func unusedPort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw RawHTTPClient.Failure.connect("bind/getsockname: errno \(errno)") }
-        return UInt16(bigEndian: address.sin_port)
     }
 
     func testReloadsEvery300msUnderLoadDropNoRequestNorLimiterStateNorLogLine() throws {

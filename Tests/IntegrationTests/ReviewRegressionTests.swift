@@ -216,27 +216,13 @@ private final class HandScriptedUpstream: @unchecked Sendable {
     private var acceptedCount = 0
 
     init(handle: @escaping @Sendable (Int32, String) -> Bool) throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(listener, pointer, length) == 0 && listen(listener, 64) == 0 && getsockname(listener, pointer, &length) == 0
-            }
-        }
-        guard bound else { Glibc.close(listener); throw RawHTTPClient.Failure.connect("hand-scripted upstream: errno \(errno)") }
-        port = UInt16(bigEndian: address.sin_port)
+        let (listener, port) = try LoopbackSocket.bind(listenBacklog: 64)
+        self.port = port
         self.listener = listener
-        Thread { [self] in
-            while true {
-                let connection = accept(listener, nil, nil)
-                if connection < 0 { if errno == EINTR { continue } else { return } }
-                accepted.withLock { acceptedCount += 1 }
-                Thread { HandScriptedUpstream.serve(connection, handle: handle) }.start()
-            }
-        }.start()
+        LoopbackSocket.acceptLoop(listener) { [self] connection in
+            accepted.withLock { acceptedCount += 1 }
+            Thread { HandScriptedUpstream.serve(connection, handle: handle) }.start()
+        }
     }
 
     var address: String { "127.0.0.1:\(port)" }

@@ -60,17 +60,9 @@ final class RawHTTPClient {
     /// A loopback port nothing listens on right now (bound to port 0, read back, released), for a server a test
     /// starts on a port it must know beforehand (or restart on the same port).
     static func unusedPort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { Glibc.close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard fd >= 0, bound else { throw Failure.connect("bind/getsockname: errno \(errno)") }
-        return UInt16(bigEndian: address.sin_port)
+        let (fd, port) = try LoopbackSocket.bind()
+        Glibc.close(fd)
+        return port
     }
 
     // MARK: Sending
