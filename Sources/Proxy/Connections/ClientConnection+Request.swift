@@ -114,7 +114,7 @@ extension ClientConnection {
             beginBody(expectsContinue: head.expectsContinue)
         case .chunked:
             exchange.sendContentLength = true
-            exchange.chunked = ChunkedDecoder()
+            exchange.chunked = ChunkedDecoder(maxDataBytes: context.maxBodyBytes)
             beginBody(expectsContinue: head.expectsContinue)
         }
     }
@@ -160,10 +160,6 @@ extension ClientConnection {
             exchange.chunked = decoder
             inbound.consume(step.consumed)
             exchange.bytesIn += step.consumed
-            if exchange.body.count > context.maxBodyBytes {
-                rejectUnparseable(.payloadTooLarge)
-                return false
-            }
             guard step.finished else { return false }
         } else {
             let n = min(exchange.bodyRemaining, inbound.count)
