@@ -48,12 +48,7 @@ extension ClientConnection: UpstreamDelegate {
         case .none, .contentLength:
             break
         }
-        // Status line: our version, the upstream's code and reason.
-        var lineEnd = 0
-        while lineEnd + 1 < buffer.count && !(buffer[lineEnd] == 13 && buffer[lineEnd + 1] == 10) { lineEnd += 1 }
-        outbound.append("HTTP/1.1")
-        outbound.append(UnsafeRawBufferPointer(rebasing: buffer[min(8, lineEnd)..<lineEnd]))
-        outbound.append("\r\n")
+        appendStatusLine(of: buffer)
         appendEndToEndHeaders(head, buffer: buffer, dropBodyHeaders: false, to: outbound)
         if let framingHeader { outbound.append(framingHeader) }
         appendProxyHeaders(to: outbound)
@@ -62,6 +57,24 @@ extension ClientConnection: UpstreamDelegate {
         // No body bytes came with the head (a slow or streaming body): the head goes now, not with them.
         if buffer.count <= head.length && head.framing != .none { flush() }
         return mode
+    }
+
+    /// Forwards `103 Early Hints` (SPEC §4), except to an HTTP/1.0 client, which must get no 1xx (RFC 9110 §15.2).
+    func upstreamDidReceiveEarlyHints(_ head: ResponseHead, buffer: UnsafeRawBufferPointer) {
+        guard !exchange.clientIsHTTP10 else { return }
+        appendStatusLine(of: buffer)
+        appendEndToEndHeaders(head, buffer: buffer, dropBodyHeaders: false, to: outbound)
+        outbound.append("\r\n")
+        flush()
+    }
+
+    /// The status line of the upstream head at the start of `buffer`: our version, its code and reason.
+    private func appendStatusLine(of buffer: UnsafeRawBufferPointer) {
+        var lineEnd = 0
+        while lineEnd + 1 < buffer.count && !(buffer[lineEnd] == 13 && buffer[lineEnd + 1] == 10) { lineEnd += 1 }
+        outbound.append("HTTP/1.1")
+        outbound.append(UnsafeRawBufferPointer(rebasing: buffer[min(8, lineEnd)..<lineEnd]))
+        outbound.append("\r\n")
     }
 
     /// Collects the response (head now, decoded body as it comes) to answer once it is complete:

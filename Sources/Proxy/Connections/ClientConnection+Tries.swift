@@ -45,7 +45,7 @@ extension ClientConnection {
         guard let connection else { return }
         upstream = connection
         exchange.upstreamRequest.withUnsafeBytes { bytes in
-            connection.send(bytes, isHEAD: exchange.isHEAD, delegate: self)
+            connection.send(bytes, isHEAD: exchange.isHEAD, triesDeadline: exchange.deadline, delegate: self)
         }
     }
 
