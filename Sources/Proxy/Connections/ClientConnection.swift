@@ -49,6 +49,8 @@ final class ClientConnection: IOHandler {
     var requestGeneration: UInt64 = 0
     /// The client's FIN is queued (`EV_CLOSED`): read on to end of file.
     private var peerHalfClosed = false
+    /// The last write left output the socket did not take.
+    private var writeStalled = false
     private var deadline: Int64 = .max
 
     /// Output queued beyond this pauses the upstream body (back-pressure); below the low mark it resumes.
@@ -178,15 +180,16 @@ final class ClientConnection: IOHandler {
     // MARK: output
 
     /// Writes queued output; applies and releases back-pressure; completes a pending close.
+    ///
+    /// While output waits for the client, `client_timeout` runs from the last byte the socket accepted, so a
+    /// slow reader that keeps reading is never cut off (SPEC §4).
     func flush() {
-        switch outbound.write(to: fd) {
-        case .failed:
-            return abort()
-        case .wouldBlock:
-            setDeadline(context.clientTimeout)
-        default:
-            break
-        }
+        let sentBefore = outbound.totalWritten - outbound.count
+        if case .failed = outbound.write(to: fd) { return abort() }
+        let accepted = outbound.totalWritten - outbound.count != sentBefore
+        let stalled = !outbound.isEmpty
+        if (stalled && !writeStalled) || (accepted && writeStalled), waitsOnOutput { setDeadline(context.clientTimeout) }
+        writeStalled = stalled
         if outbound.isEmpty {
             outbound.shrinkIfIdle(keeping: 65536)
             if closeAfterFlush { return lingeringClose() }
@@ -257,6 +260,21 @@ final class ClientConnection: IOHandler {
 
     func clearDeadline() { deadline = .max }
 
+    /// Whether the deadline is the output's (re-armed as the client reads) rather than a request's head or body.
+    private var waitsOnOutput: Bool {
+        state == .idle || state == .forwarding || state == .finishing
+    }
+
+    /// At the deadline with output unwritten: writes what the socket takes now. True when it took some (the
+    /// client is reading: the deadline was re-armed) or the connection closed meanwhile.
+    private func outputProgressed() -> Bool {
+        let sentBefore = outbound.totalWritten - outbound.count
+        flush()
+        if state == .closed || outbound.totalWritten - outbound.count == sentBefore { return state == .closed }
+        if deadline <= EventLoop.monotonicNanoseconds() { setDeadline(context.clientTimeout) }
+        return true
+    }
+
     private func timerFired() {
         guard state != .closed, deadline != .max else { return }
         let now = EventLoop.monotonicNanoseconds()
@@ -265,17 +283,18 @@ final class ClientConnection: IOHandler {
             return
         }
         switch state {
-        case .idle:
-            close()
+        case .idle, .forwarding, .finishing:
+            // Output the client has not read: cut off only a client that stopped reading.
+            if !outbound.isEmpty {
+                if outputProgressed() { return }
+                return abort()
+            }
+            // Forwarding, the deadline is only the output's; idle, it is the keep-alive timeout.
+            if state == .idle { close() } else if state == .finishing { abort() }
         case .readingHead, .readingBody:
             respondOwnError(.requestTimeout, close: true)
-        case .forwarding:
-            // Only set while output waits for a client that stopped reading.
-            if !outbound.isEmpty { abort() }
         case .lingering:
             close()
-        case .finishing:
-            abort()
         case .closed:
             break
         }
