@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "Normaliser", dependencies: ["CZlib"]),
         .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Resilience"),
+        // The per-request state machine: head → admission → body → tries → response, decided without I/O.
+        .target(name: "Exchange", dependencies: ["Resilience"], swiftSettings: hotPath),
         // The Redis store of the rate limiter: the same algorithm as a Lua script, over hiredis on each worker's loop.
         .target(name: "RedisStore", dependencies: ["CHiredis", "RateLimiter"]),
         .target(name: "Stats", dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]),
@@ -39,7 +41,7 @@ let package = Package(
 
         // The proxy: client and upstream connections, forwarding, pools.
         .target(name: "Proxy", dependencies: [
-            "Engine", "HTTP1", "Config", "Normaliser", "RateLimiter", "RedisStore", "Resilience", "Stats",
+            "Engine", "Exchange", "HTTP1", "Config", "Normaliser", "RateLimiter", "RedisStore", "Resilience", "Stats",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
 
@@ -61,6 +63,7 @@ let package = Package(
         .testTarget(name: "NormaliserTests", dependencies: ["Normaliser"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
+        .testTarget(name: "ExchangeTests", dependencies: ["Exchange", "Resilience"]),
         .testTarget(name: "StatsTests", dependencies: ["Stats"]),
         .testTarget(name: "RedisStoreTests", dependencies: ["RedisStore", "RateLimiter", "CHiredis"]),
         .testTarget(name: "IntegrationTests", dependencies: []),

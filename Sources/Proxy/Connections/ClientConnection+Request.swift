@@ -1,4 +1,5 @@
 import Engine
+import Exchange
 import HTTP1
 import Normaliser
 import RateLimiter
@@ -18,7 +19,7 @@ extension ClientConnection {
             exchange.path = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[head.target]), as: UTF8.self)
         }
         exchange.isHEAD = head.isHEAD
-        exchange.methodIsIdempotent = RetryPolicy.isIdempotent(method: buffer[head.method])
+        let isIdempotent = RetryPolicy.isIdempotent(method: buffer[head.method])
         exchange.clientIsHTTP10 = head.version.minor == 0
         exchange.closeAfterResponse = !head.keepAlive || worker.isDraining
 
@@ -93,45 +94,49 @@ extension ClientConnection {
         out.append(contentsOf: exchange.requestID.utf8)
         out.append(contentsOf: "\r\n".utf8)
         exchange.upstreamRequest = out
+        let admission: Admission
         if duplicateAuthorization {
             // Answered once the body is read (the connection stays usable); never forwarded.
             exchange.refusal = PendingRefusal(error: .badRequest, message: "Multiple Authorization headers: send exactly one Authorization: Bearer <api key>")
+            admission = .refused
         } else {
-            admit(authorization: authorization.map { String(decoding: UnsafeRawBufferPointer(rebasing: buffer[$0]), as: UTF8.self) })
+            admission = admit(authorization: authorization.map { String(decoding: UnsafeRawBufferPointer(rebasing: buffer[$0]), as: UTF8.self) })
         }
 
         inbound.consume(head.length)
         parser.reset()
 
+        var bodyFollows = true
         switch head.framing {
         case .none, .untilClose:
-            dispatch()
+            bodyFollows = false
         case .contentLength(let length):
             exchange.sendContentLength = true
-            if length == 0 { return dispatch() }
             exchange.bodyRemaining = length
-            exchange.body.reserveCapacity(length)
-            beginBody(expectsContinue: head.expectsContinue)
+            bodyFollows = length > 0
+            if bodyFollows { exchange.body.reserveCapacity(length) }
         case .chunked:
             exchange.sendContentLength = true
             exchange.chunked = ChunkedDecoder(maxDataBytes: context.maxBodyBytes)
-            beginBody(expectsContinue: head.expectsContinue)
         }
+        if !bodyFollows {
+            clearDeadline()
+            sealUpstreamRequest()
+        }
+        perform(machine.headReceived(
+            isIdempotent: isIdempotent, bodyFollows: bodyFollows, expectsContinue: head.expectsContinue,
+            admission: admission, cursor: &worker.nextTarget))
     }
 
-    private func beginBody(expectsContinue: Bool) {
-        state = .readingBody
-        setDeadline(context.clientTimeout)
-        if expectsContinue && exchange.refusal != nil {
-            // The final status is known from the head: send it instead of 100 (Continue), so
-            // the body is never uploaded (RFC 9110 §10.1.1), and close, as the body may follow.
-            exchange.closeAfterResponse = true
-            return dispatch()
+    /// Ends the upstream request: its framing and the body read whole.
+    private func sealUpstreamRequest() {
+        if exchange.sendContentLength || !exchange.body.isEmpty {
+            exchange.upstreamRequest.append(contentsOf: "Content-Length: ".utf8)
+            exchange.upstreamRequest.append(contentsOf: String(exchange.body.count).utf8)
+            exchange.upstreamRequest.append(contentsOf: "\r\n".utf8)
         }
-        if expectsContinue && inbound.isEmpty {
-            outbound.append("HTTP/1.1 100 Continue\r\n\r\n")
-            flush()
-        }
+        exchange.upstreamRequest.append(contentsOf: "\r\n".utf8)
+        exchange.upstreamRequest.append(contentsOf: exchange.body)
     }
 
     private func isNominated(_ buffer: UnsafeRawBufferPointer, _ name: Range<Int>, _ nominated: [Range<Int>]) -> Bool {
@@ -142,7 +147,7 @@ extension ClientConnection {
         return false
     }
 
-    /// Moves buffered body bytes into the exchange. Returns true when the request was dispatched.
+    /// Moves buffered body bytes into the exchange. Returns true when the body is complete.
     func readBody() -> Bool {
         if var decoder = exchange.chunked {
             let slice = inbound.readable
@@ -169,32 +174,10 @@ extension ClientConnection {
             exchange.bodyRemaining -= n
             guard exchange.bodyRemaining == 0 else { return false }
         }
-        dispatch()
-        return true
-    }
-
-    /// The whole request is here: check it, finish the upstream request and start the first try.
-    func dispatch() {
-        state = .forwarding
         clearDeadline()
-        if exchange.decisionPending {
-            exchange.dispatchWhenDecided = true
-            return
-        }
-        if let refusal = exchange.refusal {
-            return respondOwnError(refusal.error, message: refusal.message, details: refusal.details)
-        }
-        if exchange.sendContentLength || !exchange.body.isEmpty {
-            exchange.upstreamRequest.append(contentsOf: "Content-Length: ".utf8)
-            exchange.upstreamRequest.append(contentsOf: String(exchange.body.count).utf8)
-            exchange.upstreamRequest.append(contentsOf: "\r\n".utf8)
-        }
-        exchange.upstreamRequest.append(contentsOf: "\r\n".utf8)
-        exchange.upstreamRequest.append(contentsOf: exchange.body)
-        let now = EventLoop.monotonicNanoseconds()  // CLOCK_MONOTONIC, the clock of context.clock too
-        exchange.deadline = context.retryPolicy.deadline(startedAt: now)
-        exchange.upstreamStartedAt = now
-        startTry()
+        sealUpstreamRequest()
+        perform(machine.bodyReceived(cursor: &worker.nextTarget))
+        return true
     }
 
     /// A request that cannot be parsed or is too large: the envelope, then close (SPEC §7).

@@ -2,6 +2,7 @@ import Engine
 import Glibc
 import Logging
 import RedisStore
+import Resilience
 import Stats
 
 /// One event-loop thread: its own `event_base`, its own `SO_REUSEPORT` listener, its client
