@@ -21,7 +21,9 @@ final class ClientConnection: IOHandler {
         case closed
     }
 
-    let fd: Int32
+    /// The client's byte stream (a plain socket; TLS would slot in here).
+    let transport: SocketTransport
+    var fd: Int32 { transport.fd }
     let peer: SocketAddress
     /// The client address as text, for `X-Forwarded-For`.
     let peerHost: String
@@ -62,7 +64,7 @@ final class ClientConnection: IOHandler {
     static let outputLowWater = 64 * 1024
 
     init(fd: Int32, peer: SocketAddress, worker: Worker) {
-        self.fd = fd
+        self.transport = SocketTransport(fd: fd)
         self.peer = peer
         self.peerHost = peer.host
         self.worker = worker
@@ -117,7 +119,7 @@ final class ClientConnection: IOHandler {
                 return
             }
             let receivedBefore = inbound.totalWritten
-            let (result, drained) = inbound.read(from: fd, limit: limit, peerClosed: peerHalfClosed)
+            let (result, drained) = transport.read(into: inbound, limit: limit, peerClosed: peerHalfClosed)
             switch result {
             case .endOfFile: return clientLeft()
             case .failed: return clientLeft()
@@ -194,7 +196,7 @@ final class ClientConnection: IOHandler {
     /// slow reader that keeps reading is never cut off (SPEC §4).
     func flush() {
         let sentBefore = outbound.totalWritten - outbound.count
-        if case .failed = outbound.write(to: fd) { return abort() }
+        if case .failed = transport.write(from: outbound) { return abort() }
         let accepted = outbound.totalWritten - outbound.count != sentBefore
         let stalled = !outbound.isEmpty
         if (stalled && !writeStalled) || (accepted && writeStalled), !isReadingRequest, state != .lingering {
@@ -253,7 +255,7 @@ final class ClientConnection: IOHandler {
         state = .lingering
         upstream?.close()
         upstream = nil
-        Socket.shutdownWrite(fd)
+        transport.shutdownWrite()
         inbound.clear()
         // Short while draining: the process is waiting for this connection to go.
         setDeadline(min(context.clientTimeout, worker.isDraining ? 200_000_000 : 2_000_000_000))
@@ -288,7 +290,7 @@ final class ClientConnection: IOHandler {
         watcher = nil
         timer?.close()
         timer = nil
-        if reset { Socket.closeWithReset(fd) } else { Socket.close(fd) }
+        transport.close(reset: reset)
         worker.remove(self)
     }
 }

@@ -43,7 +43,9 @@ protocol UpstreamDelegate: AnyObject {
 final class UpstreamConnection: IOHandler {
     enum State { case connecting, awaitingHead, readingBody, idle, closed }
 
-    let fd: Int32
+    /// The upstream's byte stream (a plain socket; TLS to upstreams would slot in here).
+    private let transport: SocketTransport
+    var fd: Int32 { transport.fd }
     let target: Int
     /// The pool this connection returns to (a reload may retire it).
     private let pool: UpstreamPool
@@ -86,7 +88,7 @@ final class UpstreamConnection: IOHandler {
         self.worker = worker
         self.pool = pool
         self.context = context
-        self.fd = try Socket.connect(to: context.targets[target])
+        self.transport = SocketTransport(fd: try Socket.connect(to: context.targets[target]))
         self.parser = ResponseHeadParser(maxHeaderBytes: max(context.maxHeaderBytes, 65536))
         self.watcher = IOWatcher(loop: worker.loop, fd: fd, handler: self)
         self.timer = LoopTimer(loop: worker.loop) { [unowned self] in self.timerFired() }
@@ -133,7 +135,7 @@ final class UpstreamConnection: IOHandler {
 
     private func flush() {
         guard state != .closed else { return }
-        switch outbound.write(to: fd) {
+        switch transport.write(from: outbound) {
         case .failed:
             // The upstream may have answered before reading the whole request (an early error): read first.
             outbound.clear()
@@ -158,7 +160,7 @@ final class UpstreamConnection: IOHandler {
     private func readAvailable() {
         while state != .closed {
             if paused { readPending = true; return }
-            let (result, drained) = inbound.read(from: fd, limit: 262_144, peerClosed: peerClosed)
+            let (result, drained) = transport.read(into: inbound, limit: 262_144, peerClosed: peerClosed)
             switch result {
             case .endOfFile:
                 // Bytes that arrived just before the close come first; a paused delivery
@@ -347,7 +349,7 @@ final class UpstreamConnection: IOHandler {
         watcher = nil
         timer?.close()
         timer = nil
-        Socket.close(fd)
+        transport.close(reset: false)
     }
 
     // MARK: timeouts (lazy: the timer is re-armed only when it fires early)
