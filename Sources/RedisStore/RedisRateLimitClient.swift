@@ -1,4 +1,5 @@
 internal import CHiredis
+import Essentials
 import RateLimiter
 
 /// The Redis store of the rate limiter, for one event loop: runs `RedisTokenBucketScript` for an
@@ -49,8 +50,7 @@ public final class RedisRateLimitClient {
         base = eventBase
         self.host = host
         self.port = port
-        let (seconds, attoseconds) = timeout.components
-        timeoutMicroseconds = max(0, seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
+        timeoutMicroseconds = max(0, timeout.wholeMicroseconds)
         self.reconnectInterval = reconnectInterval
         stallLimit = max(timeout, .seconds(1))
         connectAllowedAt = clock.now

@@ -1,5 +1,6 @@
 import Config
 import Engine
+import Essentials
 import Glibc
 import Logging
 import RateLimiter
@@ -148,7 +149,7 @@ public final class ProxyServer {
             self.logger.warning("shutdown grace period over; closing remaining connections")
             self.forEachWorker { worker, _ in worker.loop.stop() }
         }
-        grace.arm(afterNanoseconds: context.config.server.shutdownGrace.nanoseconds)
+        grace.arm(afterNanoseconds: context.config.server.shutdownGrace.wholeNanoseconds)
         timers.append(grace)
     }
 

@@ -1,4 +1,5 @@
 import Engine
+import Essentials
 import Glibc
 import Logging
 import RedisStore
@@ -17,7 +18,7 @@ final class Worker {
     var nextTarget = 0
     var random = FastRandom()
     /// The `Date` of responses this worker generates itself.
-    let httpDate = HTTPDate()
+    let httpDate = CurrentHTTPDate()
     private(set) var isDraining = false
     /// This worker's connection to the shared rate-limit store, when `rate_limit.store` is redis.
     private(set) var redis: RedisRateLimitClient?
