@@ -35,8 +35,8 @@ let package = Package(
         .target(name: "Config", dependencies: ["Essentials", .product(name: "Yams", package: "Yams")]),
         .target(name: "Resilience", dependencies: ["Essentials"]),
         // The Redis store of the rate limiter: the same algorithm as a Lua script, over hiredis on each worker's loop.
-        .target(name: "RedisStore", dependencies: ["CHiredis", "Essentials", "RateLimiter"]),
-        .target(name: "Stats", dependencies: ["Essentials", .product(name: "Histogram", package: "hdrhistogram-swift")]),
+        .target(name: "RedisStore", dependencies: ["CHiredis", "Engine", "Essentials", "RateLimiter"]),
+        .target(name: "Stats", dependencies: ["Essentials", "Resilience", .product(name: "Histogram", package: "hdrhistogram-swift")]),
 
         // The event engine: libevent loops, sockets, timers, signals.
         .target(name: "Engine", dependencies: ["CLibevent", "Essentials"], swiftSettings: hotPath),
@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
         .testTarget(name: "StatsTests", dependencies: ["Stats", "Essentials"]),
-        .testTarget(name: "RedisStoreTests", dependencies: ["RedisStore", "RateLimiter", "CHiredis"]),
+        .testTarget(name: "RedisStoreTests", dependencies: ["RedisStore", "RateLimiter", "Engine"]),
         .testTarget(name: "IntegrationTests", dependencies: []),
     ]
 )

@@ -1,4 +1,4 @@
-import CLibevent
+internal import CLibevent
 import Essentials
 import Glibc
 import Synchronization

@@ -31,7 +31,7 @@ final class RedisRateLimitClientTests: XCTestCase {
         timeout: Duration = .milliseconds(500), reconnectInterval: Duration = .seconds(1), port: UInt16? = nil
     ) -> RedisRateLimitClient {
         RedisRateLimitClient(
-            eventBase: loop.base, host: "127.0.0.1", port: port ?? redis.port, timeout: timeout,
+            loop: loop.loop, host: "127.0.0.1", port: port ?? redis.port, timeout: timeout,
             reconnectInterval: reconnectInterval)
     }
 
@@ -95,11 +95,17 @@ final class RedisRateLimitClientTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(decide(client, "key", tenPerMinute)).remaining, [9])
         XCTAssertEqual(redis.cli("SCRIPT", "FLUSH"), "OK")
         XCTAssertEqual(try XCTUnwrap(decide(client, "key", tenPerMinute)).remaining, [8])
-        XCTAssertEqual(redis.cli("SCRIPT", "EXISTS", RedisRateLimitClient.scriptSHA), "1")
+        XCTAssertEqual(redis.cli("SCRIPT", "EXISTS", try XCTUnwrap(client.scriptSHA)), "1")
     }
 
-    func testScriptNameIsTheSHA1RedisComputes() {
-        XCTAssertEqual(redis.cli("SCRIPT", "LOAD", RedisTokenBucketScript.source), RedisRateLimitClient.scriptSHA)
+    func testScriptIsNamedByTheDigestRedisAnswersToScriptLoad() throws {
+        let client = client()
+        XCTAssertNil(client.scriptSHA)
+        XCTAssertEqual(try XCTUnwrap(decide(client, "key", tenPerMinute)).remaining, [9], "sent with its source")
+        XCTAssertTrue(loop.run { client.scriptSHA != nil })
+        XCTAssertEqual(client.scriptSHA, redis.cli("SCRIPT", "LOAD", RedisTokenBucketScript.source))
+        XCTAssertEqual(try XCTUnwrap(decide(client, "key", tenPerMinute)).remaining, [8])
+        XCTAssertTrue(redis.cli("INFO", "commandstats").contains("cmdstat_evalsha:calls=1,"), "then named by the digest")
     }
 
     // MARK: - Keys
@@ -121,7 +127,7 @@ final class RedisRateLimitClientTests: XCTestCase {
     // MARK: - Failures
 
     func testErrorReplyCompletesWithNil() throws {
-        let strict = try RedisServerProcess(extraArguments: ["--rename-command", "EVALSHA", ""])
+        let strict = try RedisServerProcess(extraArguments: ["--rename-command", "EVAL", "", "--rename-command", "EVALSHA", ""])
         defer { strict.stop() }
         let client = client(port: strict.port)
         XCTAssertNil(decide(client, "key", tenPerMinute), "ERR unknown command is no decision")
@@ -208,7 +214,7 @@ final class RedisRateLimitClientTests: XCTestCase {
 
     func testDefaultIntervalBetweenConnectionAttemptsIsOneSecond() {
         redis.stop()
-        let client = RedisRateLimitClient(eventBase: loop.base, host: "127.0.0.1", port: redis.port, timeout: .seconds(1))
+        let client = RedisRateLimitClient(loop: loop.loop, host: "127.0.0.1", port: redis.port, timeout: .seconds(1))
         XCTAssertNil(decide(client, "key", tenPerMinute))
         XCTAssertNil(decide(client, "key", tenPerMinute))
         XCTAssertEqual(client.connectAttempts, 1)
