@@ -8,7 +8,7 @@ import Normaliser
 /// A response the admin endpoint sends.
 struct AdminResponse {
     var status: Int
-    var contentType: StaticString
+    var contentType: String
     var body: [UInt8]
 }
 
@@ -85,7 +85,7 @@ final class AdminServer: IOHandler {
     func envelope(_ status: Int, code: String, message: String) -> AdminResponse {
         let envelope = ErrorEnvelope(code: code, message: message, details: nil,
                                      timestamp: RFC3339.format(unixSeconds: SystemTime.wallSeconds()), requestID: RequestID.generate(using: &random))
-        return AdminResponse(status: status, contentType: "application/json; charset=utf-8", body: envelope.encoded())
+        return AdminResponse(status: status, contentType: ErrorEnvelope.contentType, body: envelope.encoded())
     }
 
     private var random = FastRandom()
