@@ -48,7 +48,7 @@ final class ReviewRegressionTests: IntegrationTestCase {
         let client = try sluice.connect(timeout: 15)
         let unauthorizedCount = 3_000
         let bytes = RawHTTPClient.requestBytes("GET", "/slow?ms=500", headers: [("Authorization", "Bearer regression-key")])
-            + Array(String(repeating: "GET / HTTP/1.1\r\nHost: x\r\n\r\n", count: unauthorizedCount).utf8)
+            + Array((0..<unauthorizedCount).map { "GET / HTTP/1.1\r\nHost: x\r\nX-Request-Id: pipelined-\($0)\r\n\r\n" }.joined().utf8)
         let sender = sendInBackground(bytes, on: client.fd)
         defer {
             shutdown(client.fd, Int32(SHUT_RDWR))  // a sender still blocked fails now, before the descriptor is closed
@@ -56,16 +56,22 @@ final class ReviewRegressionTests: IntegrationTestCase {
         }
 
         var statuses: [Int] = []
+        var requestIDs: [String?] = []  // each answer names its request: the order is observable
         do {
             while statuses.count < unauthorizedCount + 1, let response = try client.readResponse() {
                 statuses.append(response.status)
+                requestIDs.append(response.header("X-Request-Id"))
             }
         } catch {
             XCTFail("reading answer \(statuses.count + 1): \(error)")
         }
         XCTAssertEqual(statuses.count, unauthorizedCount + 1, "answers before the connection ended")
         XCTAssertEqual(statuses.first, 200, "the slow authorized request comes first")
-        XCTAssertEqual(statuses.dropFirst().filter { $0 == 401 }.count, unauthorizedCount, "one 401 per unauthorized request, in order")
+        XCTAssertEqual(statuses.dropFirst().filter { $0 == 401 }.count, unauthorizedCount, "one 401 per unauthorized request")
+        let expected: [String?] = (0..<unauthorizedCount).map { "pipelined-\($0)" }
+        let answered = Array(requestIDs.dropFirst())
+        let firstOutOfOrder = answered.indices.first { answered[$0] != expected[$0] }
+        XCTAssertNil(firstOutOfOrder, "the 401s came out of order (answer \(firstOutOfOrder ?? -1) names another request)")
         try assertServesANewConnection(sluice, authorized: true)
     }
 
