@@ -60,14 +60,18 @@ let package = Package(
         // Release-built micro-benchmark of the rate-limit decision.
         .executableTarget(name: "LimiterBench", dependencies: ["RateLimiter"]),
 
+        // What several test targets share: the child-process launcher (sluice, demo-upstream, redis-server), free
+        // loopback ports, the redis-server fixture, the strict Prometheus exposition parser.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+
         .testTarget(name: "EssentialsTests", dependencies: ["Essentials"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "Essentials"]),
         .testTarget(name: "RateLimiterTests", dependencies: ["RateLimiter"]),
         .testTarget(name: "NormaliserTests", dependencies: ["Normaliser", "Essentials"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
-        .testTarget(name: "StatsTests", dependencies: ["Stats", "Essentials"]),
-        .testTarget(name: "RedisStoreTests", dependencies: ["RedisStore", "RateLimiter", "Engine"]),
-        .testTarget(name: "IntegrationTests", dependencies: []),
+        .testTarget(name: "StatsTests", dependencies: ["Stats", "Essentials", "TestSupport"]),
+        .testTarget(name: "RedisStoreTests", dependencies: ["RedisStore", "RateLimiter", "Engine", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"]),
     ]
 )
