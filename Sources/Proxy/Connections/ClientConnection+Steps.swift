@@ -1,4 +1,5 @@
 import Engine
+import Essentials
 import Exchange
 import Resilience
 
@@ -29,7 +30,7 @@ extension ClientConnection {
                 self.perform(self.machine.backoffElapsed())
             }
             retryTimer = timer
-            timer.arm(afterNanoseconds: backoff.nanoseconds)
+            timer.arm(afterNanoseconds: backoff.wholeNanoseconds)
         case .finish:
             finishExchange()
         case .answerCollected:
