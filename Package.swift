@@ -23,6 +23,10 @@ let package = Package(
         .systemLibrary(name: "CLibevent", pkgConfig: "libevent", providers: [.apt(["libevent-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+
+        // The one Swift layer over OpenSSL: SHA-256 and secure random bytes (TLS will live here too).
+        .target(name: "OpenSSLBinding", dependencies: ["COpenSSL"]),
 
         // Pure Swift modules: no sockets, no libevent.
         .target(name: "HTTP1", swiftSettings: hotPath),
@@ -51,12 +55,13 @@ let package = Package(
         ]),
 
         // The demo and test upstream: JSON, seed error bodies, echo, streams, faults.
-        .executableTarget(name: "DemoUpstream"),
+        .executableTarget(name: "DemoUpstream", dependencies: ["OpenSSLBinding"]),
 
         // Release-built micro-benchmark of the rate-limit decision.
         .executableTarget(name: "LimiterBench", dependencies: ["RateLimiter"]),
 
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
+        .testTarget(name: "OpenSSLBindingTests", dependencies: ["OpenSSLBinding"]),
         .testTarget(name: "RateLimiterTests", dependencies: ["RateLimiter"]),
         .testTarget(name: "NormaliserTests", dependencies: ["Normaliser"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
