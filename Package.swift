@@ -37,6 +37,8 @@ let package = Package(
         // The Redis store of the rate limiter: the same algorithm as a Lua script, over hiredis on each worker's loop.
         .target(name: "RedisStore", dependencies: ["CHiredis", "RateLimiter"]),
         .target(name: "Stats", dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]),
+        // The API-key registry of SPEC §10: the keys file, the table, the verdict (JSON and RFC 3339 from Normaliser).
+        .target(name: "APIKeys", dependencies: ["OpenSSLBinding", "Normaliser"], swiftSettings: hotPath),
 
         // The event engine: libevent loops, sockets, timers, signals.
         .target(name: "Engine", dependencies: ["CLibevent"], swiftSettings: hotPath),
@@ -62,6 +64,7 @@ let package = Package(
 
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "OpenSSLBindingTests", dependencies: ["OpenSSLBinding"]),
+        .testTarget(name: "APIKeysTests", dependencies: ["APIKeys", "OpenSSLBinding"]),
         .testTarget(name: "RateLimiterTests", dependencies: ["RateLimiter"]),
         .testTarget(name: "NormaliserTests", dependencies: ["Normaliser"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),

@@ -1,0 +1,63 @@
+/// One `auth.scopes` entry (SPEC §10): requests with one of `methods` (any method when nil) to `path` or
+/// below it need `scope`.
+///
+/// `path` is a prefix that ends at a `/` or at the path's end: `/v1/tickets` covers `/v1/tickets`,
+/// `/v1/tickets/` and `/v1/tickets/42`, not `/v1/ticketsearch`. The query is ignored. The request path is
+/// compared after percent-decoding, merging repeated `/` and resolving `.` and `..` segments
+/// (`RequestPath`), so `/v1/%74ickets` or `/v1//x/../tickets` cannot step around a rule.
+public struct ScopeRule: Sendable, Equatable {
+    /// The methods it covers, compared exactly (`POST`, not `post`); nil for every method.
+    public let methods: [String]?
+    /// The path prefix; starts with `/`.
+    public let path: String
+    /// The scope a key needs for these requests.
+    public let scope: String
+
+    private let methodBytes: [[UInt8]]?
+    private let pathBytes: [UInt8]
+
+    /// A rule; `path` must start with `/` (the configuration validates it).
+    public init(methods: [String]?, path: String, scope: String) {
+        self.methods = methods
+        self.path = path
+        self.scope = scope
+        methodBytes = methods?.map { Array($0.utf8) }
+        // A trailing "/" is the boundary itself: "/v1/" and "/v1" cover the same requests below /v1/.
+        var bytes = Array(path.utf8)
+        if bytes.count > 1, bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
+        pathBytes = bytes
+    }
+
+    /// Whether the rule covers `method` on the normalised `path` (no query).
+    func covers(method: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer) -> Bool {
+        if let methodBytes, !methodBytes.contains(where: { $0.elementsEqual(method) }) { return false }
+        if pathBytes == [UInt8(ascii: "/")] { return path.first == UInt8(ascii: "/") }
+        guard path.count >= pathBytes.count, path.prefix(pathBytes.count).elementsEqual(pathBytes) else { return false }
+        return path.count == pathBytes.count || path[pathBytes.count] == UInt8(ascii: "/")
+    }
+}
+
+/// The request-independent inputs of `KeyTable.verdict`: `auth.key_prefix` and `auth.scopes`.
+public struct AccessRules: Sendable, Equatable {
+    /// `auth.key_prefix`; empty for none.
+    public let keyPrefix: String
+    /// `auth.scopes`, in order: the first that covers a request decides.
+    public let scopeRules: [ScopeRule]
+
+    let prefixBytes: [UInt8]
+
+    /// Rules from the configuration.
+    public init(keyPrefix: String = "", scopeRules: [ScopeRule] = []) {
+        self.keyPrefix = keyPrefix
+        self.scopeRules = scopeRules
+        prefixBytes = Array(keyPrefix.utf8)
+    }
+
+    /// The first rule that covers `method` and the request `target` (query ignored).
+    func firstRule(method: UnsafeRawBufferPointer, target: UnsafeRawBufferPointer) -> ScopeRule? {
+        guard !scopeRules.isEmpty else { return nil }
+        return RequestPath.withNormalisedPath(of: target) { path in
+            scopeRules.first { $0.covers(method: method, path: path) }
+        }
+    }
+}
