@@ -61,6 +61,8 @@ let package = Package(
 
         // Release-built micro-benchmark of the rate-limit decision.
         .executableTarget(name: "LimiterBench", dependencies: ["RateLimiter"]),
+        // Release-built micro-benchmark of the API-key check and of loading a million-key file.
+        .executableTarget(name: "KeyCheckBench", dependencies: ["APIKeys", "OpenSSLBinding"]),
 
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "OpenSSLBindingTests", dependencies: ["OpenSSLBinding"]),

@@ -25,13 +25,14 @@ struct KeyRecord {
             return .failure(LineProblems(["not a JSON object (each line is one object such as {\"id\": …, \"sha256\": …})"]))
         }
         var problems: [String] = []
-        var seen: Set<String> = []
+        var seen: UInt8 = 0  // a bit per entry of memberNames
         for member in members {
-            if !memberNames.contains(member.name) {
+            guard let known = memberNames.firstIndex(of: member.name) else {
                 problems.append("unknown member \(quoted(member.name)) (allowed: \(memberNames.joined(separator: ", ")))")
-            } else if !seen.insert(member.name).inserted {
-                problems.append("member \(quoted(member.name)) appears twice (each member once)")
+                continue
             }
+            if seen & 1 << known != 0 { problems.append("member \(quoted(member.name)) appears twice (each member once)") }
+            seen |= 1 << known
         }
         let id = parseID(value[member: "id"], problems: &problems)
         let digest = parseDigest(value[member: "sha256"], problems: &problems)
@@ -92,9 +93,11 @@ struct KeyRecord {
     }
 
     private static func parsePlan(_ value: JSONValue?, planNames: Set<String>, problems: inout [String]) -> String? {
-        let allowed = planNames.isEmpty
-            ? "rate_limit.plans is empty: leave plan out and the key uses rate_limit.limits"
-            : "one of rate_limit.plans: \(planNames.sorted().joined(separator: ", ")); or leave it out for rate_limit.limits"
+        var allowed: String {
+            planNames.isEmpty
+                ? "rate_limit.plans is empty: leave plan out and the key uses rate_limit.limits"
+                : "one of rate_limit.plans: \(planNames.sorted().joined(separator: ", ")); or leave it out for rate_limit.limits"
+        }
         switch value {
         case nil:
             return nil
@@ -123,7 +126,7 @@ struct KeyRecord {
             }
             scopes.append(scope)
         }
-        return Array(Set(scopes)).sorted()
+        return scopes.count < 2 ? scopes : Array(Set(scopes)).sorted()
     }
 
     private static func parseExpires(_ value: JSONValue?, problems: inout [String]) -> Int64? {

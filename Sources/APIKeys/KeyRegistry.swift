@@ -13,45 +13,55 @@ public enum KeyRegistry {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return .failure(unreadable(path, errno)) }
         defer { close(descriptor) }
-        var reader = KeysFileReader(file: path, planNames: planNames)
-        var pending: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return .failure(unreadable(path, errno))
-            }
-            if count == 0 { break }
-            chunk.withUnsafeBufferPointer { buffer in
-                var start = 0
-                for index in 0..<count where buffer[index] == UInt8(ascii: "\n") {
-                    if pending.isEmpty {
-                        reader.add(line: UnsafeBufferPointer(rebasing: buffer[start..<index]))
-                    } else {
-                        pending.append(contentsOf: buffer[start..<index])
-                        pending.withUnsafeBufferPointer { reader.add(line: $0) }
-                        pending.removeAll(keepingCapacity: true)
-                    }
-                    start = index + 1
-                }
-                pending.append(contentsOf: buffer[start..<count])
-            }
+        // A first pass counts the lines, so the key table is allocated once, at its size.
+        var lines = 1
+        if let code = forEachChunk(of: descriptor, { chunk in lines += chunk.reduce(0) { $0 + ($1 == newline ? 1 : 0) } }) {
+            return .failure(unreadable(path, code))
         }
+        guard lseek(descriptor, 0, SEEK_SET) == 0 else { return .failure(unreadable(path, errno)) }
+        var reader = KeysFileReader(file: path, planNames: planNames, expectedKeys: lines)
+        var pending: [UInt8] = []  // the start of a line that straddles two reads
+        let failure = forEachChunk(of: descriptor) { chunk in
+            var start = 0
+            for index in chunk.indices where chunk[index] == newline {
+                if pending.isEmpty {
+                    reader.add(line: UnsafeBufferPointer(rebasing: chunk[start..<index]))
+                } else {
+                    pending.append(contentsOf: chunk[start..<index])
+                    pending.withUnsafeBufferPointer { reader.add(line: $0) }
+                    pending.removeAll(keepingCapacity: true)
+                }
+                start = index + 1
+            }
+            pending.append(contentsOf: chunk[start...])
+        }
+        if let failure { return .failure(unreadable(path, failure)) }
         if !pending.isEmpty { pending.withUnsafeBufferPointer { reader.add(line: $0) } }
         return reader.finish()
     }
 
     /// Checks the keys-file text `contents`, naming it `file` in problems.
     public static func parse(_ contents: String, file: String, planNames: Set<String>) -> Result<KeyTable, KeysFileError> {
-        var reader = KeysFileReader(file: file, planNames: planNames)
         let bytes = Array(contents.utf8)
-        bytes.withUnsafeBufferPointer { buffer in
-            for line in buffer.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-                reader.add(line: UnsafeBufferPointer(rebasing: line))
-            }
-        }
+        let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        var reader = KeysFileReader(file: file, planNames: planNames, expectedKeys: lines.count)
+        for line in lines { line.withUnsafeBufferPointer { reader.add(line: $0) } }
         return reader.finish()
+    }
+
+    private static let newline = UInt8(ascii: "\n")
+
+    /// Calls `body` with each read of `descriptor` (1 MiB at most) up to the end of the file; the `errno` of a
+    /// failed read, or nil.
+    private static func forEachChunk(of descriptor: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Int32? {
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            if count < 0 { return errno }
+            if count == 0 { return nil }
+            chunk.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[0..<count])) }
+        }
     }
 
     private static func unreadable(_ path: String, _ code: Int32) -> KeysFileError {
@@ -68,10 +78,10 @@ struct KeysFileReader {
     private var problems: [KeysFileProblem] = []
     private var builder: KeyTableBuilder
 
-    init(file: String, planNames: Set<String>) {
+    init(file: String, planNames: Set<String>, expectedKeys: Int) {
         self.file = file
         self.planNames = planNames
-        builder = KeyTableBuilder(planNames: planNames)
+        builder = KeyTableBuilder(planNames: planNames, expectedKeys: expectedKeys)
     }
 
     /// Takes the next line (without its `\n`; a `\r` before it is dropped).
@@ -90,14 +100,10 @@ struct KeysFileReader {
         }
     }
 
-    /// The table, or every problem in line order.
+    /// The table, or every problem (in line order: each is found at its line).
     consuming func finish() -> Result<KeyTable, KeysFileError> {
-        var repeats: [KeysFileProblem] = []
-        let table = builder.build { line, message in repeats.append(KeysFileProblem(file: file, line: line, message: message)) }
-        if let table, problems.isEmpty { return .success(table) }
-        let all = (problems + repeats).enumerated()
-            .sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element)
-        return .failure(KeysFileError(problems: all))
+        if problems.isEmpty, let table = builder.build() { return .success(table) }
+        return .failure(KeysFileError(problems: problems))
     }
 
     private mutating func report(_ message: String, at line: Int) {

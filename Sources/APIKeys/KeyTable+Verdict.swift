@@ -13,15 +13,12 @@ extension KeyTable {
     ) -> KeyVerdict {
         guard !token.isEmpty else { return .missing }
         if !rules.prefixBytes.isEmpty {
-            guard token.count > rules.prefixBytes.count, token.prefix(rules.prefixBytes.count).elementsEqual(rules.prefixBytes)
-            else { return .invalidFormat }
+            guard token.count > rules.prefixBytes.count, Bytes.hasPrefix(token, rules.prefixBytes) else { return .invalidFormat }
         }
-        guard let index = entryIndex(of: SHA256Digest(hashing: token)) else { return .unknown }
-        let entry = entries[index]
-        if entry.revoked { return .revoked }
+        guard let entry = entry(for: SHA256Digest(hashing: token)) else { return .unknown }
+        if entry.isRevoked { return .revoked }
         if now >= entry.expires { return .expired }
-        if let rule = rules.firstRule(method: method, target: target),
-           !scopeSets[Int(consumers[Int(entry.consumer)].scopes)].contains(rule.scope) {
+        if let rule = rules.firstRule(method: method, target: target), !scopeSets[Int(entry.scopes)].contains(rule.scope) {
             return .insufficientScope(required: rule.scope)
         }
         return .accepted(ConsumerRef(index: entry.consumer))

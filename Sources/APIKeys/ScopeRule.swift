@@ -30,10 +30,12 @@ public struct ScopeRule: Sendable, Equatable {
 
     /// Whether the rule covers `method` on the normalised `path` (no query).
     func covers(method: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer) -> Bool {
-        if let methodBytes, !methodBytes.contains(where: { $0.elementsEqual(method) }) { return false }
-        if pathBytes == [UInt8(ascii: "/")] { return path.first == UInt8(ascii: "/") }
-        guard path.count >= pathBytes.count, path.prefix(pathBytes.count).elementsEqual(pathBytes) else { return false }
-        return path.count == pathBytes.count || path[pathBytes.count] == UInt8(ascii: "/")
+        if let methodBytes, !methodBytes.contains(where: { $0.count == method.count && Bytes.hasPrefix(method, $0) }) {
+            return false
+        }
+        guard Bytes.hasPrefix(path, pathBytes) else { return false }
+        // The rule "/" covers every path; any other ends at a "/" of the path or at its end.
+        return pathBytes.count == 1 || path.count == pathBytes.count || path[pathBytes.count] == UInt8(ascii: "/")
     }
 }
 

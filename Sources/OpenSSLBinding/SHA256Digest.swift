@@ -43,22 +43,25 @@ public struct SHA256Digest: Hashable, Sendable {
 
     /// The digest written as exactly 64 lowercase hex digits, or nil for anything else (upper case included,
     /// so that one digest has one spelling).
-    public init?(hex: some StringProtocol) {
+    public init?(hex: String) {
+        var hex = hex
+        guard let digest = hex.withUTF8({ SHA256Digest(hexDigits: UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = digest
+    }
+
+    /// The digest whose 64 lowercase hex digits are the bytes `digits` (ASCII), or nil.
+    public init?(hexDigits digits: UnsafeRawBufferPointer) {
+        guard digits.count == 2 * Self.byteCount else { return nil }
         var bytes = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        let valid = withUnsafeMutableBytes(of: &bytes) { out -> Bool in
-            var count = 0
-            var high: UInt8? = nil
-            for character in hex.utf8 {
-                guard count < 2 * Self.byteCount, let nibble = Self.nibble(character) else { return false }
-                if let first = high {
-                    out[count / 2] = first << 4 | nibble
-                    high = nil
-                } else {
-                    high = nibble
-                }
-                count += 1
+        let valid = Swift.withUnsafeMutableBytes(of: &bytes) { out -> Bool in
+            var invalid: UInt8 = 0
+            for index in 0..<Self.byteCount {
+                let high = Self.nibble(digits[2 * index])
+                let low = Self.nibble(digits[2 * index + 1])
+                invalid |= (high | low) & 0xF0
+                out[index] = high << 4 | (low & 0x0F)
             }
-            return count == 2 * Self.byteCount
+            return invalid == 0
         }
         guard valid else { return nil }
         words = bytes
@@ -99,12 +102,12 @@ public struct SHA256Digest: Hashable, Sendable {
         hasher.combine(words.3)
     }
 
-    /// The value of a lowercase hex digit, or nil.
-    private static func nibble(_ character: UInt8) -> UInt8? {
+    /// The value of a lowercase hex digit, or 0xFF for any other byte.
+    private static func nibble(_ character: UInt8) -> UInt8 {
         switch character {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return character - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return character - UInt8(ascii: "a") + 10
-        default: return nil
+        default: return 0xFF
         }
     }
 }
