@@ -51,7 +51,7 @@ let package = Package(
 
         // Command line and wiring.
         .executableTarget(name: "sluice", dependencies: [
-            "Proxy", "Config", "Engine", "RateLimiter",
+            "Proxy", "Config", "Engine", "RateLimiter", "APIKeys", "OpenSSLBinding",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -73,6 +73,7 @@ let package = Package(
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
         .testTarget(name: "StatsTests", dependencies: ["Stats"]),
         .testTarget(name: "RedisStoreTests", dependencies: ["RedisStore", "RateLimiter", "CHiredis"]),
-        .testTarget(name: "IntegrationTests", dependencies: []),
+        // Black-box tests of the built binaries; the keys CLI's output is checked with the registry's own parser.
+        .testTarget(name: "IntegrationTests", dependencies: ["APIKeys", "OpenSSLBinding"]),
     ]
 )
