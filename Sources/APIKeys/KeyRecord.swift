@@ -13,7 +13,7 @@ struct KeyRecord {
     var expires: Int64
     var revoked: Bool
 
-    /// The member names a line may have.
+    /// The member names a line may have (`parse` reads them by their index here).
     static let memberNames = ["id", "sha256", "plan", "scopes", "expires", "revoked"]
 
     /// The record of one non-blank, non-comment line, or every problem of that line (as messages).
@@ -25,22 +25,22 @@ struct KeyRecord {
             return .failure(LineProblems(["not a JSON object (each line is one object such as {\"id\": …, \"sha256\": …})"]))
         }
         var problems: [String] = []
-        var seen: UInt8 = 0  // a bit per entry of memberNames
+        var found = [JSONValue?](repeating: nil, count: memberNames.count)  // by index in memberNames
         for member in members {
             guard let known = memberNames.firstIndex(of: member.name) else {
                 problems.append("unknown member \(quoted(member.name)) (allowed: \(memberNames.joined(separator: ", ")))")
                 continue
             }
-            if seen & 1 << known != 0 { problems.append("member \(quoted(member.name)) appears twice (each member once)") }
-            seen |= 1 << known
+            if found[known] != nil { problems.append("member \(quoted(member.name)) appears twice (each member once)") }
+            found[known] = member.value
         }
-        let id = parseID(value[member: "id"], problems: &problems)
-        let digest = parseDigest(value[member: "sha256"], problems: &problems)
-        let plan = parsePlan(value[member: "plan"], planNames: planNames, problems: &problems)
-        let scopes = parseScopes(value[member: "scopes"], problems: &problems)
-        let expires = parseExpires(value[member: "expires"], problems: &problems)
+        let id = parseID(found[0], problems: &problems)
+        let digest = parseDigest(found[1], problems: &problems)
+        let plan = parsePlan(found[2], planNames: planNames, problems: &problems)
+        let scopes = parseScopes(found[3], problems: &problems)
+        let expires = parseExpires(found[4], problems: &problems)
         var revoked = false
-        switch value[member: "revoked"] {
+        switch found[5] {
         case nil: break
         case .bool(let flag)?: revoked = flag
         case _?: problems.append("revoked is not a boolean (true or false)")

@@ -90,6 +90,8 @@ struct KeysFileReader {
         var end = line.count
         if end > 0, line[end - 1] == UInt8(ascii: "\r") { end -= 1 }
         var start = 0
+        // A UTF-8 byte-order mark, as some editors write at the start of a file.
+        if lineNumber == 1, end >= 3, line[0] == 0xEF, line[1] == 0xBB, line[2] == 0xBF { start = 3 }
         while start < end, line[start] == UInt8(ascii: " ") || line[start] == UInt8(ascii: "\t") { start += 1 }
         if start == end || line[start] == UInt8(ascii: "#") { return }
         switch KeyRecord.parse(UnsafeBufferPointer(rebasing: line[start..<end]), planNames: planNames) {

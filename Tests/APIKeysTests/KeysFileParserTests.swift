@@ -117,6 +117,11 @@ final class KeysFileParserTests: XCTestCase {
         ])
     }
 
+    func testAByteOrderMarkAtTheStartIsSkipped() throws {
+        XCTAssertEqual(try table(["\u{FEFF}" + #"{"id": "a", "sha256": "\#(sha("k1"))"}"#]).keyCount, 1)
+        XCTAssertEqual(problems(["", "\u{FEFF}" + #"{"id": "a", "sha256": "\#(sha("k1"))"}"#]).map(\.line), [2], "only at the start")
+    }
+
     func testAnEmptyFileLoadsNoKeys() throws {
         XCTAssertEqual(try table([]).keyCount, 0)
         XCTAssertEqual(try table(["# nothing yet", ""]).keyCount, 0)
