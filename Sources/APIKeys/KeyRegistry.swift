@@ -15,7 +15,7 @@ public enum KeyRegistry {
         defer { close(descriptor) }
         // A first pass counts the lines, so the key table is allocated once, at its size.
         var lines = 1
-        if let code = forEachChunk(of: descriptor, { chunk in lines += chunk.reduce(0) { $0 + ($1 == newline ? 1 : 0) } }) {
+        if let code = forEachChunk(of: descriptor, { chunk in forEachNewline(in: chunk) { _ in lines += 1 } }) {
             return .failure(unreadable(path, code))
         }
         guard lseek(descriptor, 0, SEEK_SET) == 0 else { return .failure(unreadable(path, errno)) }
@@ -23,7 +23,7 @@ public enum KeyRegistry {
         var pending: [UInt8] = []  // the start of a line that straddles two reads
         let failure = forEachChunk(of: descriptor) { chunk in
             var start = 0
-            for index in chunk.indices where chunk[index] == newline {
+            forEachNewline(in: chunk) { index in
                 if pending.isEmpty {
                     reader.add(line: UnsafeBufferPointer(rebasing: chunk[start..<index]))
                 } else {
@@ -49,7 +49,16 @@ public enum KeyRegistry {
         return reader.finish()
     }
 
-    private static let newline = UInt8(ascii: "\n")
+    /// Calls `body` with the index of each `\n` in `chunk`, in order (found with `memchr`).
+    private static func forEachNewline(in chunk: UnsafeBufferPointer<UInt8>, _ body: (Int) -> Void) {
+        guard let base = chunk.baseAddress else { return }
+        var from = 0
+        while from < chunk.count, let found = memchr(base + from, Int32(UInt8(ascii: "\n")), chunk.count - from) {
+            let index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            body(index)
+            from = index + 1
+        }
+    }
 
     /// Calls `body` with each read of `descriptor` (1 MiB at most) up to the end of the file; the `errno` of a
     /// failed read, or nil.
