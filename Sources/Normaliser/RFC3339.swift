@@ -19,13 +19,17 @@ public enum RFC3339 {
     /// (`2024-01-15T12:30:00+02:00` → `2024-01-15T10:30:00Z`, fraction kept), or nil when it is not valid.
     public static func utc(_ text: String) -> String? {
         guard let time = DateTime(text) else { return nil }
-        return format(unixSeconds: time.unixSeconds, fraction: time.fraction)
+        let local = daysFromCivil(year: time.year, month: time.month, day: time.day) * 86_400
+            + time.hour * 3600 + time.minute * 60 + time.second
+        return format(unixSeconds: local - time.offsetSeconds, fraction: time.fraction)
     }
 
     /// `text` as a Unix time in whole seconds (`2027-01-01T01:00:00+01:00` → 1798761600; a fraction is dropped,
     /// a leap second `:60` counts as the next second's start), or nil when it is not a valid RFC 3339 `date-time`.
     public static func unixSeconds(_ text: String) -> Int64? {
-        DateTime(text)?.unixSeconds
+        guard let time = DateTime(text) else { return nil }
+        return daysFromCivil(year: time.year, month: time.month, day: time.day) * 86_400
+            + time.hour * 3600 + time.minute * 60 + time.second - time.offsetSeconds
     }
 
     private static func format(unixSeconds: Int64, fraction: String) -> String {
@@ -42,12 +46,6 @@ public enum RFC3339 {
         /// `""` or `"."` and the fraction digits.
         var fraction: String
         var offsetSeconds: Int64
-
-        /// The instant in Unix seconds (the fraction left out).
-        var unixSeconds: Int64 {
-            RFC3339.daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
-                - offsetSeconds
-        }
 
         init?(_ text: String) {
             let bytes = Array(text.utf8)
