@@ -1,4 +1,5 @@
-/// A consumer of a `KeyTable`, as the verdict names it: resolve with `KeyTable.consumer(_:)`.
+/// A consumer of a `KeyTable`, as the verdict names it: resolve with `KeyTable.consumer(_:)` of the same table
+/// (a reloaded table numbers its consumers afresh).
 public struct ConsumerRef: Hashable, Sendable {
     let index: UInt32
 }
