@@ -122,6 +122,25 @@ final class KeysFileParserTests: XCTestCase {
         XCTAssertEqual(problems(["", "\u{FEFF}" + #"{"id": "a", "sha256": "\#(sha("k1"))"}"#]).map(\.line), [2], "only at the start")
     }
 
+    func testGarbageNeverTrapsAndEveryBadLineIsReported() {
+        // Lines cut from a valid one at every length, and with every byte replaced: each is reported or loads.
+        let valid = #"{"id": "acme", "sha256": "\#(sha("k"))", "plan": "pro", "scopes": ["a"], "expires": "2027-01-01T00:00:00Z", "revoked": false}"#
+        let bytes = Array(valid.utf8)
+        var lines: [String] = []
+        for length in 0..<bytes.count { lines.append(String(decoding: bytes[0..<length], as: UTF8.self)) }
+        for index in bytes.indices where index % 3 == 0 {
+            var changed = bytes
+            changed[index] = [0x00, 0x22, 0x7B, 0xFF, 0x5C][index % 5]
+            lines.append(String(decoding: changed, as: UTF8.self))
+        }
+        for line in lines {
+            switch parseKeys([line]) {
+            case .success(let table): XCTAssertLessThanOrEqual(table.keyCount, 1, line)
+            case .failure(let error): XCTAssertTrue(error.problems.allSatisfy { $0.line == 1 }, line)
+            }
+        }
+    }
+
     func testAnEmptyFileLoadsNoKeys() throws {
         XCTAssertEqual(try table([]).keyCount, 0)
         XCTAssertEqual(try table(["# nothing yet", ""]).keyCount, 0)
