@@ -63,6 +63,7 @@ let package = Package(
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
         .testTarget(name: "StatsTests", dependencies: ["Stats"]),
         .testTarget(name: "RedisStoreTests", dependencies: ["RedisStore", "RateLimiter", "CHiredis"]),
+        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "HTTP1", "Config", "Engine"]),
         .testTarget(name: "IntegrationTests", dependencies: []),
     ]
 )

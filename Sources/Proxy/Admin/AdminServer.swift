@@ -61,7 +61,7 @@ final class AdminServer: IOHandler {
         guard let route = routes[pathText] else {
             return envelope(404, code: "RESOURCE_NOT_FOUND", message: "No such admin resource: try /stats, /metrics, /healthz or /readyz")
         }
-        guard method.equalsLowercase("get") || method.equalsLowercase("head") else {
+        guard asciiEqualsIgnoringCase(method, 0..<method.count, "get") || asciiEqualsIgnoringCase(method, 0..<method.count, "head") else {
             return envelope(405, code: "METHOD_NOT_ALLOWED", message: "The admin endpoint answers GET only")
         }
         if route.requiresToken && !token.isEmpty && !authorized(authorization) {
@@ -72,7 +72,7 @@ final class AdminServer: IOHandler {
 
     /// Constant-time comparison of `Bearer <token>` with the configured token.
     private func authorized(_ header: UnsafeRawBufferPointer?) -> Bool {
-        guard let header, header.count > 7, UnsafeRawBufferPointer(rebasing: header[0..<7]).equalsLowercase("bearer ") else { return false }
+        guard let header, header.count > 7, asciiEqualsIgnoringCase(header, 0..<7, "bearer ") else { return false }
         let presented = UnsafeRawBufferPointer(rebasing: header[7...])
         var difference = UInt8(truncatingIfNeeded: presented.count ^ token.count)
         for i in 0..<token.count {
