@@ -30,6 +30,7 @@ final class HeaderNameTests: XCTestCase {
             ("Proxy-Connection", .proxyConnection),
             ("X_Forwarded_For", .other), ("Content_Length", .other), ("Transfer_Encoding", .other),
             ("X-Consumer", .other), ("X-Real-IPs", .other), ("Dates", .other), ("X-RateLimit-", .other),
+            ("", .other), ("Xonnection", .other), ("Kost", .other), ("Y-Forwarded-For", .other), ("X-RateLimiT-Reset", .rateLimitFamily),
         ]
         for (name, expected) in cases { XCTAssertEqual(classify(name), expected, name) }
     }
