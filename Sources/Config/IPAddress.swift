@@ -24,9 +24,13 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         self.init(high: 0, low: 0xFFFF_0000_0000 | UInt64(ipv4))
     }
 
-    /// An IPv6 address from its 16 bytes in network order.
-    public init(ipv6 bytes: UnsafeRawBufferPointer) {
-        precondition(bytes.count == 16, "an IPv6 address has 16 bytes")
+    /// An address from its bytes in network order: 4 for IPv4, 16 for IPv6.
+    public init(networkOrder bytes: UnsafeRawBufferPointer) {
+        precondition(bytes.count == 4 || bytes.count == 16, "an IP address has 4 or 16 bytes")
+        if bytes.count == 4 {
+            self.init(ipv4: UInt32(bytes[0]) << 24 | UInt32(bytes[1]) << 16 | UInt32(bytes[2]) << 8 | UInt32(bytes[3]))
+            return
+        }
         var high: UInt64 = 0, low: UInt64 = 0
         for i in 0..<8 { high = high << 8 | UInt64(bytes[i]) }
         for i in 8..<16 { low = low << 8 | UInt64(bytes[i]) }
@@ -43,7 +47,7 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         }
         var v6 = in6_addr()
         guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
-        self = withUnsafeBytes(of: &v6) { IPAddress(ipv6: $0) }
+        self = withUnsafeBytes(of: &v6) { IPAddress(networkOrder: $0) }
     }
 
     /// Whether this is an IPv4 address (held IPv4-mapped).
