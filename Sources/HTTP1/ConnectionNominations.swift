@@ -1,3 +1,5 @@
+import Essentials
+
 /// The field names a message's `Connection` header nominates as hop-by-hop (RFC 9110 §7.6.1), such as
 /// `X-Hop` in `Connection: keep-alive, X-Hop`. The connection options `close` and `keep-alive` are not
 /// field names and are left out. Nothing is allocated unless a name is nominated.
@@ -25,7 +27,7 @@ public struct ConnectionNominations: Sendable {
     public func contains(_ name: Range<Int>, in buffer: UnsafeRawBufferPointer) -> Bool {
         for nominated in names where nominated.count == name.count {
             var i = 0
-            while i < name.count && ASCII.lower(buffer[name.lowerBound + i]) == ASCII.lower(buffer[nominated.lowerBound + i]) {
+            while i < name.count && buffer[name.lowerBound + i].asciiLowercased == buffer[nominated.lowerBound + i].asciiLowercased {
                 i += 1
             }
             if i == name.count { return true }

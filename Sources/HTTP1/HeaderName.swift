@@ -1,3 +1,5 @@
+import Essentials
+
 /// The header field names sluice treats specially, recognised by length and bytes without allocating.
 ///
 /// This is the one classification of field names: the proxy's request and response rewriting both

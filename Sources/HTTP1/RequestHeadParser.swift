@@ -1,3 +1,5 @@
+import Essentials
+
 /// Strict, incremental parser of HTTP/1.1 request heads (RFC 9110/9112) working in place over the
 /// connection's read buffer.
 ///

@@ -1,4 +1,5 @@
 import Engine
+import Essentials
 import Glibc
 import HTTP1
 import Logging
@@ -7,7 +8,7 @@ import Normaliser
 /// A response the admin endpoint sends.
 struct AdminResponse {
     var status: Int
-    var contentType: StaticString
+    var contentType: String
     var body: [UInt8]
 }
 
@@ -27,7 +28,7 @@ final class AdminServer: IOHandler {
     private var connections: [Int32: AdminConnection] = [:]
     let routes: [String: Route]
     let token: [UInt8]
-    let httpDate = HTTPDate()
+    let httpDate = CurrentHTTPDate()
 
     init(fd: Int32, loop: EventLoop, token: String, routes: [String: Route]) {
         self.fd = fd
@@ -61,7 +62,7 @@ final class AdminServer: IOHandler {
         guard let route = routes[pathText] else {
             return envelope(404, code: "RESOURCE_NOT_FOUND", message: "No such admin resource: try /stats, /metrics, /healthz or /readyz")
         }
-        guard asciiEqualsIgnoringCase(method, 0..<method.count, "get") || asciiEqualsIgnoringCase(method, 0..<method.count, "head") else {
+        guard method.equalsLowercase("get") || method.equalsLowercase("head") else {
             return envelope(405, code: "METHOD_NOT_ALLOWED", message: "The admin endpoint answers GET only")
         }
         if route.requiresToken && !token.isEmpty && !authorized(authorization) {
@@ -72,7 +73,7 @@ final class AdminServer: IOHandler {
 
     /// Constant-time comparison of `Bearer <token>` with the configured token.
     private func authorized(_ header: UnsafeRawBufferPointer?) -> Bool {
-        guard let header, header.count > 7, asciiEqualsIgnoringCase(header, 0..<7, "bearer ") else { return false }
+        guard let header, header.count > 7, UnsafeRawBufferPointer(rebasing: header[0..<7]).equalsLowercase("bearer ") else { return false }
         let presented = UnsafeRawBufferPointer(rebasing: header[7...])
         var difference = UInt8(truncatingIfNeeded: presented.count ^ token.count)
         for i in 0..<token.count {
@@ -83,8 +84,8 @@ final class AdminServer: IOHandler {
 
     func envelope(_ status: Int, code: String, message: String) -> AdminResponse {
         let envelope = ErrorEnvelope(code: code, message: message, details: nil,
-                                     timestamp: RFC3339.format(unixSeconds: Int64(time(nil))), requestID: RequestID.generate(using: &random))
-        return AdminResponse(status: status, contentType: "application/json; charset=utf-8", body: envelope.encoded())
+                                     timestamp: RFC3339.format(unixSeconds: SystemTime.wallSeconds()), requestID: RequestID.generate(using: &random))
+        return AdminResponse(status: status, contentType: ErrorEnvelope.contentType, body: envelope.encoded())
     }
 
     private var random = FastRandom()

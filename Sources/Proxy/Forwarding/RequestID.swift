@@ -1,5 +1,3 @@
-import HTTP1
-
 /// `X-Request-Id` rules of SPEC §4: the client's when it is 1–128 characters of
 /// `[A-Za-z0-9._-]`, else a new random UUID.
 enum RequestID {
@@ -29,7 +27,7 @@ enum RequestID {
             while lineEnd < bytes.count && bytes[lineEnd] != 10 { lineEnd += 1 }
             if lineEnd == lineStart || (lineEnd == lineStart + 1 && bytes[lineStart] == 13) { return nil }  // end of head
             if lineEnd - lineStart > name.utf8CodeUnitCount,
-               asciiEqualsIgnoringCase(bytes, lineStart..<(lineStart + name.utf8CodeUnitCount), name) {
+               UnsafeRawBufferPointer(rebasing: bytes[lineStart..<(lineStart + name.utf8CodeUnitCount)]).equalsLowercase(name) {
                 var start = lineStart + name.utf8CodeUnitCount
                 var end = lineEnd
                 if end > start && bytes[end - 1] == 13 { end -= 1 }

@@ -1,7 +1,7 @@
-import HTTP1
+import Essentials
 import XCTest
 
-final class HeaderValuesTests: XCTestCase {
+final class ASCIICaseTests: XCTestCase {
     private func withBytes<R>(_ string: String, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         Array(string.utf8).withUnsafeBytes(body)
     }
@@ -30,5 +30,20 @@ final class HeaderValuesTests: XCTestCase {
         }
         withBytes("") { b in XCTAssertTrue(asciiEqualsIgnoringCase(b, 0..<0, "")) }
         withBytes("abc") { b in XCTAssertFalse(asciiEqualsIgnoringCase(b, 2..<5, "abc"), "range past the end") }
+    }
+
+    func testWholeBufferComparisonsFoldOnlyLetters() {
+        withBytes("Keep-Alive") { b in
+            XCTAssertTrue(b.equalsLowercase("keep-alive"))
+            XCTAssertFalse(b.equalsLowercase("keep-alivf"))
+            XCTAssertFalse(b.equalsLowercase("keep"))
+            withBytes("KEEP-alive") { other in XCTAssertTrue(b.equalsIgnoringCase(other)) }
+            withBytes("KEEP_alive") { other in XCTAssertFalse(b.equalsIgnoringCase(other)) }
+            withBytes("KEEP-aliv") { other in XCTAssertFalse(b.equalsIgnoringCase(other)) }
+        }
+        withBytes("@[") { b in withBytes("`{") { other in XCTAssertFalse(b.equalsIgnoringCase(other)) } }
+        XCTAssertEqual(UInt8(ascii: "Q").asciiLowercased, UInt8(ascii: "q"))
+        XCTAssertEqual(UInt8(ascii: "@").asciiLowercased, UInt8(ascii: "@"))
+        XCTAssertEqual(UInt8(0xC1).asciiLowercased, 0xC1)
     }
 }
