@@ -28,7 +28,8 @@ let package = Package(
         .target(name: "HTTP1", swiftSettings: hotPath),
         .target(name: "RateLimiter"),
         .target(name: "Normaliser", dependencies: ["CZlib"]),
-        .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // Config reads into the domain's value types (LimitRule, CodeRule) and validates through them.
+        .target(name: "Config", dependencies: ["RateLimiter", "Normaliser", .product(name: "Yams", package: "Yams")]),
         .target(name: "Resilience"),
         // The Redis store of the rate limiter: the same algorithm as a Lua script, over hiredis on each worker's loop.
         .target(name: "RedisStore", dependencies: ["CHiredis", "RateLimiter"]),

@@ -1,4 +1,6 @@
 import Config
+import Normaliser
+import RateLimiter
 import XCTest
 
 final class ConfigDefaultsTests: XCTestCase {
@@ -10,6 +12,7 @@ final class ConfigDefaultsTests: XCTestCase {
         XCTAssertEqual(config.server.listen, HostPort(host: "127.0.0.1", port: 8080))
         XCTAssertEqual(config.server.workers, 0)
         XCTAssertEqual(config.server.maxHeaderBytes, 16_384)
+        XCTAssertEqual(config.server.maxHeaderFields, 100)
         XCTAssertEqual(config.server.maxBodyBytes, 10_485_760)
         XCTAssertEqual(config.server.clientTimeout, .seconds(30))
         XCTAssertEqual(config.server.shutdownGrace, .seconds(10))
@@ -27,8 +30,8 @@ final class ConfigDefaultsTests: XCTestCase {
         XCTAssertTrue(config.rateLimit.enabled)
         XCTAssertEqual(config.rateLimit.key, .apiKey)
         XCTAssertEqual(config.rateLimit.limits, [
-            LimitConfig(name: "hour", requests: 100, per: .seconds(3600)),
-            LimitConfig(name: "minute", requests: 10, per: .seconds(60)),
+            LimitRule(name: "hour", requests: 100, per: .seconds(3600)),
+            LimitRule(name: "minute", requests: 10, per: .seconds(60)),
         ])
         XCTAssertEqual(config.rateLimit.store, .memory)
         XCTAssertEqual(config.rateLimit.redis, RedisConfig(address: HostPort(host: "127.0.0.1", port: 6379),
@@ -53,6 +56,7 @@ final class ConfigDefaultsTests: XCTestCase {
           listen: "[::1]:0"
           workers: 4
           max_header_bytes: 8KiB
+          max_header_fields: 200
           max_body_bytes: 1048576
           client_timeout: 1.5s
           shutdown_grace: 0
@@ -92,6 +96,7 @@ final class ConfigDefaultsTests: XCTestCase {
         let config = try SluiceConfig.parse(yaml: yaml, file: "all.yaml")
 
         XCTAssertEqual(config.server, ServerConfig(listen: HostPort(host: "::1", port: 0), workers: 4, maxHeaderBytes: 8192,
+                                                   maxHeaderFields: 200,
                                                    maxBodyBytes: 1_048_576, clientTimeout: .milliseconds(1500),
                                                    shutdownGrace: .zero))
         XCTAssertEqual(config.admin, AdminConfig(listen: HostPort(host: "0.0.0.0", port: 9191), token: "s3cret"))
@@ -107,8 +112,8 @@ final class ConfigDefaultsTests: XCTestCase {
             enabled: false, key: .clientIP, limits: [], store: .redis,
             redis: RedisConfig(address: HostPort(host: "redis", port: 6380), timeout: .milliseconds(10), onFailure: .deny)))
         XCTAssertEqual(config.errors, ErrorsConfig(normalise: false, exposeUpstream5xxMessages: true, rules: [
-            ErrorRuleConfig(status: 422, message: "credit limit", code: "INSUFFICIENT_CREDIT_LIMIT"),
-            ErrorRuleConfig(status: 404, message: nil, code: "NO_SUCH_THING"),
+            CodeRule(status: 422, messageContains: "credit limit", code: "INSUFFICIENT_CREDIT_LIMIT"),
+            CodeRule(status: 404, messageContains: nil, code: "NO_SUCH_THING"),
         ]))
         XCTAssertEqual(config.logging, LoggingConfig(level: .debug, accessLog: .file("/var/log/sluice/access.log")))
     }

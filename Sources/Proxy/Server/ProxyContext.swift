@@ -32,6 +32,7 @@ public final class ProxyContext: Sendable {
     let logger: Logger
 
     let maxHeaderBytes: Int
+    let maxHeaderFields: Int
     let maxBodyBytes: Int
     let clientTimeout: Int64
     let connectTimeout: Int64
@@ -45,7 +46,7 @@ public final class ProxyContext: Sendable {
         self.accessLog = accessLog
         self.keyHasher = previous?.keyHasher ?? KeyHasher()
         self.limiter = config.rateLimit.enabled ? limiter : nil
-        self.limitPlan = LimitPlan(rules: config.rateLimit.limitRules)
+        self.limitPlan = LimitPlan(rules: config.rateLimit.limits)
         self.logger = logger
         var targets: [SocketAddress] = []
         for target in config.upstream.targets {
@@ -54,7 +55,7 @@ public final class ProxyContext: Sendable {
         self.targets = targets
         self.targetNames = config.upstream.targets.map(\.description)
         self.normaliser = Normaliser(
-            rules: config.errors.rules.map { CodeRule(status: $0.status, messageContains: $0.message, code: $0.code) },
+            rules: config.errors.rules,
             exposeUpstream5xxMessages: config.errors.exposeUpstream5xxMessages)
         let upstream = config.upstream
         if let previous, previous.config.upstream.targets == upstream.targets,
@@ -71,6 +72,7 @@ public final class ProxyContext: Sendable {
             retries: upstream.retries, retryBackoff: upstream.retryBackoff, retryOn: upstream.retryOn,
             connectTimeout: upstream.connectTimeout, responseTimeout: upstream.responseTimeout)
         maxHeaderBytes = config.server.maxHeaderBytes
+        maxHeaderFields = config.server.maxHeaderFields
         maxBodyBytes = config.server.maxBodyBytes
         clientTimeout = config.server.clientTimeout.nanoseconds
         connectTimeout = config.upstream.connectTimeout.nanoseconds
@@ -84,12 +86,5 @@ extension Duration {
     public var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds.multipliedReportingOverflow(by: 1_000_000_000).partialValue + attoseconds / 1_000_000_000
-    }
-}
-
-extension RateLimitConfig {
-    /// The configured limits as the rate limiter takes them.
-    public var limitRules: [LimitRule] {
-        limits.map { LimitRule(name: $0.name, requests: $0.requests, per: $0.per) }
     }
 }

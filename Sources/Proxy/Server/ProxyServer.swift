@@ -187,7 +187,7 @@ public final class ProxyServer {
                 logger.error("reload: cannot bind the new listen address; keeping the old one", metadata: ["error": "\(error)"])
             }
         }
-        limiter.reconfigure(limits: config.rateLimit.limitRules)
+        limiter.reconfigure(limits: config.rateLimit.limits)
         let previous = context
         context = next
         if previous.accessLog !== next.accessLog, let retired = previous.accessLog {

@@ -1,0 +1,54 @@
+import Config
+import XCTest
+
+/// `${NAME}` in values is replaced by the environment variable NAME when the file is read (SPEC §3).
+final class EnvironmentReferenceTests: XCTestCase {
+    private let targets = "upstream: { targets: [\"127.0.0.1:3000\"] }\n"
+    private let environment: @Sendable (String) -> String? = { name in
+        ["ADMIN_TOKEN": "s3cret", "PORT": "9191", "EMPTY": ""][name]
+    }
+
+    private func parse(_ yaml: String) throws(ConfigError) -> SluiceConfig {
+        try SluiceConfig.parse(yaml: targets + yaml, file: "sluice.yaml", environment: environment)
+    }
+
+    func testReferencesAreReplacedInAnyValue() throws {
+        let config = try parse("admin:\n  listen: \"127.0.0.1:${PORT}\"\n  token: ${ADMIN_TOKEN}\n")
+        XCTAssertEqual(config.admin.token, "s3cret")
+        XCTAssertEqual(config.admin.listen?.port, 9191)
+    }
+
+    func testDollarDollarBraceIsALiteralAndALoneDollarStays() throws {
+        XCTAssertEqual(try parse("admin:\n  token: \"a$${ADMIN_TOKEN}$b$\"\n").admin.token, "a${ADMIN_TOKEN}$b$")
+    }
+
+    func testAVariableSetToTheEmptyStringGivesTheEmptyString() throws {
+        XCTAssertEqual(try parse("admin:\n  token: \"x${EMPTY}y\"\n").admin.token, "xy")
+    }
+
+    func testAnUnsetVariableIsAProblemAtItsLine() {
+        do {
+            _ = try parse("admin:\n  listen: \"127.0.0.1:9090\"\n  token: ${UNSET_TOKEN}\n")
+            XCTFail("expected a problem")
+        } catch {
+            XCTAssertEqual(error.description, "sluice.yaml:4: admin.token: environment variable UNSET_TOKEN is not set")
+        }
+    }
+
+    func testAMalformedReferenceIsAProblem() {
+        for value in ["\"${ADMIN_TOKEN\"", "\"${}\"", "\"${1X}\"", "\"${A-B}\""] {
+            do {
+                _ = try parse("admin:\n  token: \(value)\n")
+                XCTFail("expected a problem for \(value)")
+            } catch {
+                XCTAssertEqual(error.problems.map(\.keyPath), ["admin.token"], value)
+                XCTAssertTrue(error.problems.first?.message.contains("is not a reference to an environment variable") ?? false,
+                              "\(error.problems)")
+            }
+        }
+    }
+
+    func testWithoutAnEnvironmentEveryReferenceIsUnset() {
+        XCTAssertThrowsError(try SluiceConfig.parse(yaml: targets + "admin: { token: \"${ADMIN_TOKEN}\" }\n", file: "f"))
+    }
+}
