@@ -9,6 +9,8 @@ public struct RateLimitConfig: Sendable, Equatable {
     /// The buckets every request takes one token from; the first is the "standard" limit. Validated
     /// by `LimitPlan.problems(with:)`, so the limiter enforces every one of them exactly.
     public var limits: [LimitRule]
+    /// The most identities the memory store tracks; past it the least recently used are forgotten.
+    public var maxTrackedKeys: Int
     /// Where bucket state lives.
     public var store: RateLimitStoreKind
     /// The Redis store, used when `store` is `.redis`.
@@ -22,12 +24,14 @@ public struct RateLimitConfig: Sendable, Equatable {
             LimitRule(name: "hour", requests: 100, per: .seconds(3600)),
             LimitRule(name: "minute", requests: 10, per: .seconds(60)),
         ],
+        maxTrackedKeys: Int = MemoryStore.defaultMaxTrackedKeys,
         store: RateLimitStoreKind = .memory,
         redis: RedisConfig = .default
     ) {
         self.enabled = enabled
         self.key = key
         self.limits = limits
+        self.maxTrackedKeys = maxTrackedKeys
         self.store = store
         self.redis = redis
     }

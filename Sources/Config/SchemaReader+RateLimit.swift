@@ -3,7 +3,7 @@ import Yams
 
 /// Reading `rate_limit:` with its `limits` list and `redis:` section.
 extension SchemaReader {
-    static let rateLimitKeys = ["enabled", "key", "limits", "store", "redis"]
+    static let rateLimitKeys = ["enabled", "key", "limits", "max_tracked_keys", "store", "redis"]
     static let limitKeys = ["name", "requests", "per"]
     static let redisKeys = ["address", "timeout", "on_failure"]
 
@@ -18,6 +18,7 @@ extension SchemaReader {
                                    "is empty while rate limiting is enabled (at least one limit, or enabled: false)")
             }
         }
+        section.read("max_tracked_keys", .integer(MemoryStore.trackedKeysRange), into: &config.maxTrackedKeys)
         section.read("store", .choice, into: &config.store)
         let redis = section.section("redis", known: redisKeys)
         redis.read("address", .address(allowPortZero: false), into: &config.redis.address)

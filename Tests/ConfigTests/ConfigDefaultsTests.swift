@@ -33,6 +33,7 @@ final class ConfigDefaultsTests: XCTestCase {
             LimitRule(name: "hour", requests: 100, per: .seconds(3600)),
             LimitRule(name: "minute", requests: 10, per: .seconds(60)),
         ])
+        XCTAssertEqual(config.rateLimit.maxTrackedKeys, 1_000_000)
         XCTAssertEqual(config.rateLimit.store, .memory)
         XCTAssertEqual(config.rateLimit.redis, RedisConfig(address: HostPort(host: "127.0.0.1", port: 6379),
                                                            timeout: .milliseconds(50), onFailure: .allow))
@@ -80,6 +81,7 @@ final class ConfigDefaultsTests: XCTestCase {
           enabled: false
           key: client_ip
           limits: []
+          max_tracked_keys: 5000
           store: redis
           redis: { address: "redis:6380", timeout: 10ms, on_failure: deny }
         errors:
@@ -109,7 +111,7 @@ final class ConfigDefaultsTests: XCTestCase {
         XCTAssertFalse(config.upstream.healthCheck.isEnabled)
         XCTAssertEqual(config.auth, AuthConfig(requireAPIKey: false))
         XCTAssertEqual(config.rateLimit, RateLimitConfig(
-            enabled: false, key: .clientIP, limits: [], store: .redis,
+            enabled: false, key: .clientIP, limits: [], maxTrackedKeys: 5000, store: .redis,
             redis: RedisConfig(address: HostPort(host: "redis", port: 6380), timeout: .milliseconds(10), onFailure: .deny)))
         XCTAssertEqual(config.errors, ErrorsConfig(normalise: false, exposeUpstream5xxMessages: true, rules: [
             CodeRule(status: 422, messageContains: "credit limit", code: "INSUFFICIENT_CREDIT_LIMIT"),

@@ -49,7 +49,11 @@ final class LimitValidationTests: XCTestCase {
         ])
     }
 
-    func testMaxHeaderFieldsIsValidated() {
+    func testMaxTrackedKeysAndMaxHeaderFieldsAreValidated() {
+        let tracked = problems(in: "\(targets)rate_limit:\n  max_tracked_keys: 10\n")
+        XCTAssertEqual(tracked.map(\.keyPath), ["rate_limit.max_tracked_keys"])
+        XCTAssertEqual(tracked.first?.line, 3)
+        XCTAssertTrue(tracked.first?.message.contains("10 is too small (a whole number from 64 to 100000000)") ?? false, "\(tracked)")
         let fields = problems(in: "\(targets)server:\n  max_header_fields: 0\n")
         XCTAssertEqual(fields.map(\.keyPath), ["server.max_header_fields"])
         XCTAssertTrue(fields.first?.message.contains("0 is too small (a whole number from 1 to 10000)") ?? false, "\(fields)")
