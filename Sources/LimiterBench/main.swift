@@ -9,7 +9,9 @@
 // Measured 2026-11-21 (2-core AMD EPYC VM shared by ~6 builds, load average 7), CPU ns per decision:
 // 1 thread 1 key 128 (with all headers written 203); 100/h + 10/min refusals 127; 2 threads 125,
 // 2 threads over 1024 keys each 144; 1M new keys 489, 1M tracked keys 386 (a cache and TLB miss on
-// the table slot); 1M tracked keys take 58 MiB of RSS.
+// the table slot); 1M tracked keys take 58 MiB of RSS. With the LRU bound (max_tracked_keys,
+// 2026-12-04, load average ~10): 1 key 123-128, 1M new keys 623-678, 1M tracked keys 566-651 (a
+// cold identity's move to the front of the list costs two more cache misses), 69-70 MiB per million.
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -59,9 +59,14 @@ extension BucketTable {
         head = index
     }
 
+    /// Rewrites the links of the slot at `index` through `translate` (a rebuild's old → new indices).
+    func relabel(_ index: Int, _ translate: (Int) -> Int) {
+        setLinks(index, previous: translate(previous(index)), next: translate(next(index)))
+    }
+
     /// Takes the identity at `index` out of the list.
     @inline(__always)
-    private func unlink(_ index: Int) {
+    func unlink(_ index: Int) {
         let before = previous(index), after = next(index)
         if before == BucketTable.none { head = after } else { setNext(before, after) }
         if after == BucketTable.none { tail = before } else { setPrevious(after, before) }

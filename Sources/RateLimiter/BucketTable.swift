@@ -7,13 +7,16 @@
 /// `[last, deficit…]` is `TokenBuckets`'s), so a lookup touches one place in memory; a `high` of zero
 /// marks an empty slot. With two limits a slot is 48 bytes.
 ///
-/// Recency (`BucketTable+Recency.swift`): exact LRU, an intrusive doubly-linked list threaded through
-/// the slots by index (`links`), as nginx keeps its zone's queue. A decision moves its identity to the
-/// front, an insertion into a full shard removes the back one: O(1) each, no allocation, no scan.
-/// CLOCK (a referenced bit per slot) would spare the two neighbour writes of a move, which only cost
-/// when the table is far bigger than the cache, but its hand sweeps an unbounded run of slots when
-/// every bit is set, and it forgets an identity that is not the longest idle; the exact order makes
-/// the bound's effect predictable and each eviction one step.
+/// Recency (`BucketTable+Recency.swift`): LRU exact to `promotionMilliseconds`, an intrusive doubly-linked
+/// list threaded through the slots by index (`links`), as nginx keeps its zone's queue. A decision moves
+/// its identity to the front unless its previous decision was under `promotionMilliseconds` ago (as
+/// memcached bumps an item at most once a minute): a move writes the two neighbour slots, two cache
+/// misses when the table is far bigger than the cache, and a busy identity need not pay them on every
+/// request. An insertion into a full shard takes the back identity; if that one was used under
+/// `promotionMilliseconds` ago it gets a second chance at the front, at most `secondChances` times per
+/// insertion, so every step is O(1), without allocation or scan. CLOCK (a referenced bit per slot)
+/// would spare the neighbour writes entirely, but its hand sweeps an unbounded run of slots when every
+/// bit is set and forgets identities in slot order, not by idleness; the list keeps the order exact.
 ///
 /// Not thread-safe: `MemoryStore` guards each table with a `Mutex`.
 final class BucketTable {
@@ -36,10 +39,16 @@ final class BucketTable {
 
     /// Word offsets inside a slot.
     static let lowWord = 0, highWord = 1, linksWord = 2, rowWord = 3
+    /// An identity decided on again within this many milliseconds keeps its place in the list.
+    let promotionMilliseconds: Int64
+    /// How many recently used identities an insertion into a full shard moves to the front before it
+    /// forgets one anyway (the shard's working set then exceeds its bound).
+    static let secondChances = 4
 
-    init(plan: LimitPlan, maxCount: Int) {
+    init(plan: LimitPlan, maxCount: Int, promotionMilliseconds: Int64 = 1_000) {
         self.plan = plan
         self.maxCount = max(1, maxCount)
+        self.promotionMilliseconds = promotionMilliseconds
         shapes = BucketTable.copy(plan.shapes)
         slotWords = plan.shapes.count + BucketTable.rowWord + 1
     }
@@ -102,7 +111,7 @@ final class BucketTable {
         while true {
             let entry = slot(index)
             if entry[BucketTable.highWord] == high && entry[BucketTable.lowWord] == low {
-                if index != head { moveToFront(index) }
+                if index != head && now &- entry[BucketTable.rowWord] >= promotionMilliseconds { moveToFront(index) }
                 return entry
             }
             if entry[BucketTable.highWord] == 0 { break }
@@ -128,9 +137,15 @@ final class BucketTable {
         return entry
     }
 
-    /// Forgets the least recently used identity, counting it in `evicted` unless its buckets were full.
+    /// Forgets the least recently used identity (after up to `secondChances` recently used ones have
+    /// moved to the front), counting it in `evicted` unless its buckets were full.
     func removeLeastRecent(now: Int64) {
-        let victim = tail
+        var victim = tail
+        for _ in 0..<BucketTable.secondChances
+        where victim != head && now &- slot(victim)[BucketTable.rowWord] < promotionMilliseconds {
+            moveToFront(victim)
+            victim = tail
+        }
         if !TokenBuckets.isFull(row: slot(victim) + BucketTable.rowWord, shapes: UnsafeBufferPointer(shapes), now: now) {
             evicted += 1
         }
@@ -158,57 +173,81 @@ final class BucketTable {
         rebuild(capacity: (live + 1) * 2 > capacity ? capacity + capacity / 2 : capacity, plan: plan, now: now)
     }
 
+    /// Rows not full at `now`, counted in slot order (sequential reads).
     private func liveCount(now: Int64) -> Int {
         var live = 0
-        var index = head
-        while index != BucketTable.none {
+        for index in 0..<capacity where slot(index)[BucketTable.highWord] != 0 {
             if !TokenBuckets.isFull(row: slot(index) + BucketTable.rowWord, shapes: UnsafeBufferPointer(shapes), now: now) {
                 live += 1
             }
-            index = next(index)
         }
         return live
     }
 
-    /// Moves every row, least recent first, into fresh storage of `newCapacity` slots laid out for
-    /// `newPlan`, keeping their order. With `now`, rows full at `now` are dropped; rows whose buckets
-    /// all end up full after a migration too.
+    /// Moves every row into fresh storage of `newCapacity` slots laid out for `newPlan`, keeping their
+    /// order in the list. With `now`, rows full at `now` are dropped; rows whose buckets all end up
+    /// full after a migration too. Three passes in slot order, so the old table is read sequentially:
+    /// drop rows (unlinking them from the old list), copy the rest with their old links, then turn
+    /// those links into new slot indices.
     private func rebuild(capacity newCapacity: Int, plan newPlan: LimitPlan, now: Int64?) {
-        let oldSlots = slots, oldWords = slotWords, oldTail = tail
+        let oldSlots = slots, oldWords = slotWords, oldCapacity = capacity, oldShapes = UnsafeBufferPointer(shapes)
         let newWords = newPlan.shapes.count + BucketTable.rowWord + 1
         let mapping = newPlan.rules.map { rule in plan.rules.firstIndex { $0.name == rule.name } }
+        let moved = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, oldCapacity))
+        defer { moved.deallocate() }
+        moved.initialize(repeating: -1, count: max(1, oldCapacity))
+        var deficits = [Int64](repeating: 0, count: newPlan.shapes.count)
+
+        /// Whether the old row at `old` survives the rebuild; fills `deficits` in `newPlan`'s units.
+        func migrate(_ old: UnsafeMutablePointer<Int64>) -> Bool {
+            let row = old + BucketTable.rowWord
+            if let now, TokenBuckets.isFull(row: row, shapes: oldShapes, now: now) { return false }
+            var anyMissing = false
+            for (newIndex, oldIndex) in mapping.enumerated() {
+                deficits[newIndex] = oldIndex.map { newPlan.shapes[newIndex].migrated(deficit: row[$0 + 1], from: oldShapes[$0]) } ?? 0
+                if deficits[newIndex] > 0 { anyMissing = true }
+            }
+            return anyMissing
+        }
+
+        // Pass 1 (old table): take the rows that do not survive out of the old list.
+        if let oldSlots {
+            for index in 0..<oldCapacity where oldSlots[index * oldWords + BucketTable.highWord] != 0 {
+                if newCapacity > 0 && migrate(oldSlots + index * oldWords) { continue }
+                unlink(index)
+            }
+        }
+        let oldHead = head, oldTail = tail
         slots = newCapacity == 0 ? nil : UnsafeMutablePointer<Int64>.allocate(capacity: newWords * newCapacity)
         slots?.initialize(repeating: 0, count: newWords * newCapacity)
         capacity = newCapacity
         slotWords = newWords
+        count = 0
         head = BucketTable.none
         tail = BucketTable.none
-        count = 0
         if let oldSlots, newCapacity > 0 {
-            var index = oldTail
-            while index != BucketTable.none {
+            // Pass 2: copy the surviving rows, links still in old indices.
+            for index in 0..<oldCapacity {
                 let old = oldSlots + index * oldWords
-                index = BucketTable.decode(UInt64(bitPattern: old[BucketTable.linksWord]) >> 32)
-                let oldRow = old + BucketTable.rowWord
-                if let now, TokenBuckets.isFull(row: oldRow, shapes: UnsafeBufferPointer(shapes), now: now) { continue }
+                guard old[BucketTable.highWord] != 0 else { continue }
+                guard migrate(old) else { continue }
                 let targetIndex = freeIndex(for: old[BucketTable.lowWord])
                 let target = slot(targetIndex)
-                var anyMissing = false
-                for (newIndex, oldIndex) in mapping.enumerated() {
-                    let deficit = oldIndex.map { newPlan.shapes[newIndex].migrated(deficit: oldRow[$0 + 1], from: shapes[$0]) } ?? 0
-                    target[BucketTable.rowWord + 1 + newIndex] = deficit
-                    if deficit > 0 { anyMissing = true }
-                }
-                if !anyMissing {
-                    (target + BucketTable.rowWord + 1).update(repeating: 0, count: newWords - BucketTable.rowWord - 1)
-                    continue
-                }
                 target[BucketTable.lowWord] = old[BucketTable.lowWord]
                 target[BucketTable.highWord] = old[BucketTable.highWord]
-                target[BucketTable.rowWord] = oldRow[0]
-                pushFront(targetIndex)
+                target[BucketTable.linksWord] = old[BucketTable.linksWord]
+                target[BucketTable.rowWord] = old[BucketTable.rowWord]
+                for (offset, deficit) in deficits.enumerated() { target[BucketTable.rowWord + 1 + offset] = deficit }
+                moved[index] = Int32(targetIndex)
                 count += 1
             }
+            // Pass 3: old slot indices in the links become new ones.
+            func translated(_ old: Int) -> Int { old == BucketTable.none ? BucketTable.none : Int(moved[old]) }
+            for index in 0..<newCapacity where slot(index)[BucketTable.highWord] != 0 {
+                relabel(index, translated)
+            }
+            head = translated(oldHead)
+            tail = translated(oldTail)
         }
         oldSlots?.deallocate()
         if newPlan !== plan {
