@@ -54,7 +54,9 @@ final class ProblemLog {
         case .success(let value):
             return value
         case .failure(let complaint):
-            report(line: line, path: path, "\(complaint.text) (\(parser.allowed))")
+            // A value from the environment may be a secret: problems quote it as written (`${NAME}`).
+            let said = text == scalar.string || text.isEmpty ? complaint.text : complaint.text.replacing(text, with: scalar.string)
+            report(line: line, path: path, "\(said) (\(parser.allowed))")
             return nil
         }
     }

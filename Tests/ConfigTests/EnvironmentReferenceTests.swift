@@ -5,7 +5,7 @@ import XCTest
 final class EnvironmentReferenceTests: XCTestCase {
     private let targets = "upstream: { targets: [\"127.0.0.1:3000\"] }\n"
     private let environment: @Sendable (String) -> String? = { name in
-        ["ADMIN_TOKEN": "s3cret", "PORT": "9191", "EMPTY": ""][name]
+        ["ADMIN_TOKEN": "s3cret", "PORT": "9191", "EMPTY": "", "SECRET": "hunter2"][name]
     }
 
     private func parse(_ yaml: String) throws(ConfigError) -> SluiceConfig {
@@ -45,6 +45,15 @@ final class EnvironmentReferenceTests: XCTestCase {
                 XCTAssertTrue(error.problems.first?.message.contains("is not a reference to an environment variable") ?? false,
                               "\(error.problems)")
             }
+        }
+    }
+
+    func testAProblemWithAValueFromTheEnvironmentQuotesTheReferenceNotTheValue() {
+        do {
+            _ = try parse("server:\n  workers: ${SECRET}\n")
+            XCTFail("expected a problem")
+        } catch {
+            XCTAssertEqual(error.description, "sluice.yaml:3: server.workers: \"${SECRET}\" is not a whole number (a whole number from 0 to 1024)")
         }
     }
 
