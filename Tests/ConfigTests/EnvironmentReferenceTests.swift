@@ -12,6 +12,17 @@ final class EnvironmentReferenceTests: XCTestCase {
         try SluiceConfig.parse(yaml: targets + yaml, file: "sluice.yaml", environment: environment)
     }
 
+    /// The problems of `yaml` as `sluice check` prints them; nil (and a failure) when it has none.
+    private func printedProblems(_ yaml: String, line: UInt = #line) -> String? {
+        do {
+            _ = try parse(yaml)
+            XCTFail("expected a problem in \(yaml)", line: line)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
     func testReferencesAreReplacedInAnyValue() throws {
         let config = try parse("admin:\n  listen: \"127.0.0.1:${PORT}\"\n  token: ${ADMIN_TOKEN}\n")
         XCTAssertEqual(config.admin.token, "s3cret")
@@ -27,34 +38,21 @@ final class EnvironmentReferenceTests: XCTestCase {
     }
 
     func testAnUnsetVariableIsAProblemAtItsLine() {
-        do {
-            _ = try parse("admin:\n  listen: \"127.0.0.1:9090\"\n  token: ${UNSET_TOKEN}\n")
-            XCTFail("expected a problem")
-        } catch {
-            XCTAssertEqual(error.description, "sluice.yaml:4: admin.token: environment variable UNSET_TOKEN is not set")
-        }
+        XCTAssertEqual(printedProblems("admin:\n  listen: \"127.0.0.1:9090\"\n  token: ${UNSET_TOKEN}\n"),
+                       "sluice.yaml:4: admin.token: environment variable UNSET_TOKEN is not set")
     }
 
     func testAMalformedReferenceIsAProblem() {
         for value in ["\"${ADMIN_TOKEN\"", "\"${}\"", "\"${1X}\"", "\"${A-B}\""] {
-            do {
-                _ = try parse("admin:\n  token: \(value)\n")
-                XCTFail("expected a problem for \(value)")
-            } catch {
-                XCTAssertEqual(error.problems.map(\.keyPath), ["admin.token"], value)
-                XCTAssertTrue(error.problems.first?.message.contains("is not a reference to an environment variable") ?? false,
-                              "\(error.problems)")
-            }
+            let printed = printedProblems("admin:\n  token: \(value)\n") ?? ""
+            XCTAssertTrue(printed.hasPrefix("sluice.yaml:3: admin.token: "), printed)
+            XCTAssertTrue(printed.contains("is not a reference to an environment variable"), printed)
         }
     }
 
     func testAProblemWithAValueFromTheEnvironmentQuotesTheReferenceNotTheValue() {
-        do {
-            _ = try parse("server:\n  workers: ${SECRET}\n")
-            XCTFail("expected a problem")
-        } catch {
-            XCTAssertEqual(error.description, "sluice.yaml:3: server.workers: \"${SECRET}\" is not a whole number (a whole number from 0 to 1024)")
-        }
+        XCTAssertEqual(printedProblems("server:\n  workers: ${SECRET}\n"),
+                       "sluice.yaml:3: server.workers: \"${SECRET}\" is not a whole number (a whole number from 0 to 1024)")
     }
 
     func testWithoutAnEnvironmentEveryReferenceIsUnset() {
