@@ -45,7 +45,7 @@ public final class LimitPlan: Sendable {
             found += rule.problems(index: index)
             if index == PerBucket.capacity {
                 found.append(LimitProblem(index: index, field: nil, message:
-                    "is limit number \(index + 1) (at most \(PerBucket.capacity) limits: every identity has one bucket each)"))
+                    "is limit number \(index + 1) (at most \(PerBucket.capacity) limits)"))
             }
             let suffix = headerSuffix(rule.name).lowercased()
             guard !rule.name.isEmpty else { continue }
