@@ -14,7 +14,7 @@ struct Sluice: ParsableCommand {
         commandName: "sluice",
         abstract: "A resilient reverse proxy for HTTP JSON APIs: rate limits, canonical errors, retries.",
         version: version,
-        subcommands: [Serve.self, Check.self],
+        subcommands: [Serve.self, Check.self, Keys.self],
         defaultSubcommand: Serve.self)
 }
 
