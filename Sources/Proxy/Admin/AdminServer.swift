@@ -13,7 +13,7 @@ struct AdminResponse {
     var extraHeaders: StaticString = ""
 }
 
-/// The admin listener (`admin.listen`): `/stats`, `/metrics`, `/healthz`, `/readyz`, on the
+/// The admin listener (`admin.listen`): the dashboard (`/`), `/stats`, `/metrics`, `/healthz`, `/readyz`, on the
 /// control loop, never on the public port. One request per connection (answers carry
 /// `Connection: close`); a small fixed budget per connection keeps it cheap to probe.
 final class AdminServer: IOHandler {
@@ -74,7 +74,7 @@ final class AdminServer: IOHandler {
         let pathText = String(decoding: path.prefix { $0 != UInt8(ascii: "?") }, as: UTF8.self)
         guard let route = routes[pathText] else {
             return answer(envelope(404, code: "RESOURCE_NOT_FOUND",
-                                   message: "No such admin resource: try /stats, /metrics, /healthz or /readyz"))
+                                   message: "No such admin resource: try / (the dashboard), /stats, /metrics, /healthz or /readyz"))
         }
         guard method.equalsLowercase("get") || method.equalsLowercase("head") else {
             return answer(envelope(405, code: "METHOD_NOT_ALLOWED", message: "The admin endpoint answers GET only"))

@@ -238,6 +238,7 @@ public final class ProxyServer {
         }
         let json: StaticString = "application/json; charset=utf-8"
         let routes: [String: AdminServer.Route] = [
+            "/": .immediate(requiresToken: false) { DashboardPage.response },
             "/healthz": .immediate(requiresToken: false) {
                 AdminResponse(status: 200, contentType: json, body: Array(#"{"status":"ok"}"#.utf8))
             },
