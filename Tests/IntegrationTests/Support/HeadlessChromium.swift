@@ -37,8 +37,14 @@ final class HeadlessChromium {
         try FileManager.default.createDirectory(atPath: profile, withIntermediateDirectories: true)
         var toBrowser: [Int32] = [0, 0], fromBrowser: [Int32] = [0, 0]
         guard pipe(&toBrowser) == 0, pipe(&fromBrowser) == 0 else { throw Failure(description: "pipe failed: errno \(errno)") }
-        // Only the dup2'd copies (3 and 4) reach the browser.
-        for fd in toBrowser + fromBrowser { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        // Only the dup2'd copies (3 and 4) reach the browser: the pipes move above them, close-on-exec (a pipe
+        // that was fd 3 itself would keep its close-on-exec flag through a dup2 onto itself).
+        let moved = (toBrowser + fromBrowser).map { fd -> Int32 in
+            defer { Glibc.close(fd) }
+            return fcntl(fd, F_DUPFD_CLOEXEC, 10)
+        }
+        toBrowser = [moved[0], moved[1]]
+        fromBrowser = [moved[2], moved[3]]
         let arguments = [Self.executable, "--headless", "--disable-gpu", "--no-sandbox", "--remote-debugging-pipe",
                          "--no-first-run", "--no-default-browser-check", "--disable-dev-shm-usage", "--hide-scrollbars",
                          "--user-data-dir=\(profile)", "--window-size=\(windowWidth),\(windowHeight)", "about:blank"]
@@ -116,7 +122,7 @@ final class HeadlessChromium {
             }
             usleep(100_000)
         }
-        let state = (try? evaluate(describe, in: page)).map { "\($0 ?? "nil")" } ?? "?"
+        let state = (try? evaluate(describe, in: page)).map { "\($0)" } ?? "?"
         throw Failure(description: "still false after \(timeout) s: \(expression) (last error: \(lastError.map { "\($0)" } ?? "none"))"
             + "\npage: \(state.prefix(2000))")
     }
