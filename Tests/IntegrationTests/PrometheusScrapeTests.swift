@@ -2,12 +2,14 @@ import Foundation
 import XCTest
 
 /// SPEC §8: a real Prometheus (Debian's `prometheus`) scrapes `/metrics` from the admin listener — with the admin
-/// token as a Bearer credential — without a scrape error, and its queries see the traffic sent; `promtool check
-/// metrics` passes the exposition with no warning.
+/// token as a Bearer credential — without a scrape error, its queries see the traffic sent, and it evaluates the
+/// shipped rules (docs/prometheus-rules.yml) without an error; `promtool check metrics` passes the exposition with no
+/// warning, and `promtool` checks the rules and runs their unit tests.
 final class PrometheusScrapeTests: IntegrationTestCase {
     static let prometheusPath = "/usr/bin/prometheus"
     static let promtoolPath = "/usr/bin/promtool"
     private let token = "scrape-token-81c2"
+    private let rules = BinaryLocator.packageRoot.appendingPathComponent("docs/prometheus-rules.yml").path
     private var prometheus: ChildProcess?
 
     override func tearDown() {
@@ -71,6 +73,7 @@ final class PrometheusScrapeTests: IntegrationTestCase {
         let directory = try makeTemporaryDirectory()
         let config = """
             global: { scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s }
+            rule_files: ["\(rules)"]
             scrape_configs:
               - job_name: sluice
                 authorization: { type: Bearer, credentials: "\(token)" }
@@ -101,6 +104,18 @@ final class PrometheusScrapeTests: IntegrationTestCase {
         XCTAssertEqual(try instantValue(port, #"up{job="sluice"}"#), "1")
         // Prometheus's own view of the scrape: samples taken, none refused for being out of order or duplicated.
         XCTAssertGreaterThan(Double(try instantValue(port, "scrape_samples_scraped") ?? "0") ?? 0, 50)
+        // The shipped rules evaluate against the real metrics: no rule errors, and the recording rules have data.
+        let ruleStates = poll({ () -> [[String: Any]]? in
+            let groups = (try? api(port, "/api/v1/rules")?["data"] as? [String: Any])?["groups"] as? [[String: Any]]
+            return groups?.flatMap { $0["rules"] as? [[String: Any]] ?? [] }
+        }, until: { $0.count == 9 && $0.allSatisfy { $0["health"] as? String == "ok" } })
+        XCTAssertEqual(ruleStates?.count, 9, "rules loaded: \(ruleStates ?? [])")
+        for rule in ruleStates ?? [] {
+            XCTAssertEqual(rule["health"] as? String, "ok", "rule \(rule["name"] ?? "?"): \(rule["lastError"] ?? "")")
+        }
+        let recorded = try poll({ try instantValue(port, "count(sluice:requests:rate5m)") }, until: { $0 == "5" })
+        XCTAssertEqual(recorded, "5", "sluice:requests:rate5m: one series per status class")
+
         let errors = prometheus?.allOutput.split(separator: "\n").filter { $0.contains("level=warn") || $0.contains("level=error") } ?? []
         XCTAssertEqual(errors, [], "Prometheus logged problems")
     }
@@ -118,19 +133,35 @@ final class PrometheusScrapeTests: IntegrationTestCase {
         XCTAssertEqual(metrics.status, 200)
         XCTAssertTrue(metrics.text.contains("sluice_rate_limit_top_limited{identity="), metrics.text)
 
+        let (status, report) = try promtool(["check", "metrics"], input: Data(metrics.body))
+        XCTAssertEqual(status, 0, "promtool check metrics: \(report)")
+        XCTAssertEqual(report.trimmingCharacters(in: .whitespacesAndNewlines), "", "promtool warnings")
+    }
+
+    func testTheShippedRulesPassPromtoolCheckAndTheirUnitTests() throws {
+        try requireTool(Self.promtoolPath)
+        let checked = try promtool(["check", "rules", rules])
+        XCTAssertEqual(checked.status, 0, checked.output)
+        XCTAssertTrue(checked.output.contains("SUCCESS: 9 rules found"), checked.output)
+        let tested = try promtool(["test", "rules", rules.replacingOccurrences(of: ".yml", with: ".test.yml")])
+        XCTAssertEqual(tested.status, 0, tested.output)
+        XCTAssertTrue(tested.output.contains("SUCCESS"), tested.output)
+    }
+
+    /// Runs `promtool ARGUMENTS` with `input` on its stdin; returns its status and its stdout and stderr together.
+    private func promtool(_ arguments: [String], input: Data = Data()) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.promtoolPath)
-        process.arguments = ["check", "metrics"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
+        process.arguments = arguments
+        let stdin = Pipe(), output = Pipe()
+        process.standardInput = stdin
         process.standardOutput = output
         process.standardError = output
         try process.run()
-        input.fileHandleForWriting.write(Data(metrics.body))
-        try input.fileHandleForWriting.close()
-        let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        stdin.fileHandleForWriting.write(input)
+        try stdin.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, "promtool check metrics: \(report)")
-        XCTAssertEqual(report.trimmingCharacters(in: .whitespacesAndNewlines), "", "promtool warnings")
+        return (process.terminationStatus, text)
     }
 }
