@@ -24,28 +24,32 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
 
+        // What several modules share, depending on nothing: the system clocks, Duration → integers, RFC 3339
+        // and IMF-fixdate timestamps, JSON string escaping, ASCII case-insensitive comparison.
+        .target(name: "Essentials", swiftSettings: hotPath),
+
         // Pure Swift modules: no sockets, no libevent.
-        .target(name: "HTTP1", swiftSettings: hotPath),
-        .target(name: "RateLimiter"),
-        .target(name: "Normaliser", dependencies: ["CZlib"]),
-        .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
-        .target(name: "Resilience"),
+        .target(name: "HTTP1", dependencies: ["Essentials"], swiftSettings: hotPath),
+        .target(name: "RateLimiter", dependencies: ["Essentials"]),
+        .target(name: "Normaliser", dependencies: ["CZlib", "Essentials"]),
+        .target(name: "Config", dependencies: ["Essentials", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Resilience", dependencies: ["Essentials"]),
         // The Redis store of the rate limiter: the same algorithm as a Lua script, over hiredis on each worker's loop.
-        .target(name: "RedisStore", dependencies: ["CHiredis", "RateLimiter"]),
-        .target(name: "Stats", dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]),
+        .target(name: "RedisStore", dependencies: ["CHiredis", "Engine", "Essentials", "RateLimiter"]),
+        .target(name: "Stats", dependencies: ["Essentials", "Resilience", .product(name: "Histogram", package: "hdrhistogram-swift")]),
 
         // The event engine: libevent loops, sockets, timers, signals.
-        .target(name: "Engine", dependencies: ["CLibevent"], swiftSettings: hotPath),
+        .target(name: "Engine", dependencies: ["CLibevent", "Essentials"], swiftSettings: hotPath),
 
         // The proxy: client and upstream connections, forwarding, pools.
         .target(name: "Proxy", dependencies: [
-            "Engine", "HTTP1", "Config", "Normaliser", "RateLimiter", "RedisStore", "Resilience", "Stats",
+            "Engine", "Essentials", "HTTP1", "Config", "Normaliser", "RateLimiter", "RedisStore", "Resilience", "Stats",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
 
         // Command line and wiring.
         .executableTarget(name: "sluice", dependencies: [
-            "Proxy", "Config", "Engine", "RateLimiter",
+            "Proxy", "Config", "Engine", "Essentials", "RateLimiter",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -56,13 +60,18 @@ let package = Package(
         // Release-built micro-benchmark of the rate-limit decision.
         .executableTarget(name: "LimiterBench", dependencies: ["RateLimiter"]),
 
-        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
+        // What several test targets share: the child-process launcher (sluice, demo-upstream, redis-server), free
+        // loopback ports, the redis-server fixture, the strict Prometheus exposition parser.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+
+        .testTarget(name: "EssentialsTests", dependencies: ["Essentials"]),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "Essentials"]),
         .testTarget(name: "RateLimiterTests", dependencies: ["RateLimiter"]),
-        .testTarget(name: "NormaliserTests", dependencies: ["Normaliser"]),
+        .testTarget(name: "NormaliserTests", dependencies: ["Normaliser", "Essentials"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
-        .testTarget(name: "StatsTests", dependencies: ["Stats"]),
-        .testTarget(name: "RedisStoreTests", dependencies: ["RedisStore", "RateLimiter", "CHiredis"]),
-        .testTarget(name: "IntegrationTests", dependencies: []),
+        .testTarget(name: "StatsTests", dependencies: ["Stats", "Essentials", "TestSupport"]),
+        .testTarget(name: "RedisStoreTests", dependencies: ["RedisStore", "RateLimiter", "Engine", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"]),
     ]
 )

@@ -13,8 +13,12 @@ swiftc="${SWIFTC:-swiftc}"
 out=".build-fuzz/http1"
 mkdir -p "$out/corpus" "$out/artifacts"
 
+# Essentials is a module of its own (the fuzzed sources import it): built first, linked statically.
+"$swiftc" -parse-as-library -sanitize=fuzzer,address -O -g -emit-module -emit-library -static \
+    -module-name Essentials -emit-module-path "$out/Essentials.swiftmodule" -o "$out/libEssentials.a" \
+    Sources/Essentials/*.swift >"$out/essentials.log" 2>&1 || { cat "$out/essentials.log"; exit 1; }
 echo "building $out/http1-fuzz"
-"$swiftc" -parse-as-library -sanitize=fuzzer,address -O -g \
+"$swiftc" -parse-as-library -sanitize=fuzzer,address -O -g -I "$out" -L "$out" -lEssentials \
     Fuzz/HTTP1Fuzz/main.swift Sources/HTTP1/*.swift \
     -module-name HTTP1Fuzz -o "$out/http1-fuzz" >"$out/build.log" 2>&1 \
     || { cat "$out/build.log"; exit 1; }

@@ -7,6 +7,8 @@
 // compresses the rest itself, to reach the parser behind a valid gzip/deflate stream), byte 2 flags
 // (bit 0: expose 5xx messages, bit 1: a rule for the status), the rest is the body.
 
+import Essentials
+
 private let statuses = [400, 401, 403, 404, 405, 408, 409, 413, 415, 418, 422, 429, 431, 451, 499,
                         500, 501, 502, 503, 504, 599, 200, 302, 600, -1]
 private let encodings: [String?] = [nil, "identity", "gzip", "deflate", "x-gzip", "deflate, gzip", "br", " GZIP ", ""]

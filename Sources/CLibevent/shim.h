@@ -2,7 +2,8 @@
 #define SLUICE_CLIBEVENT_SHIM_H
 
 
-// libc headers first: event2 headers need fd_set and friends declared the glibc way (ENGINEERING.md, trap 1).
+// libc headers first: event2 headers use fd_set and friends, and a module that includes them after libc
+// fails with an `fd_set` / `__fds_bits` mismatch.
 #include <sys/types.h>
 #include <sys/time.h>
 #include <sys/select.h>

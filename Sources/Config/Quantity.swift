@@ -1,3 +1,5 @@
+import Essentials
+
 /// Parsing and printing of durations (`250ms`, `10s`, `1.5m`, `1h`, `2d`, plain seconds) and sizes
 /// (`512`, `512B`, `16KiB`, `10MiB`, `1GiB`).
 enum Quantity {
@@ -97,7 +99,7 @@ enum Quantity {
 
     /// The shortest exact spelling of a duration: `250ms`, `10s`, `1m`, `1h`, `2d`.
     static func format(_ duration: Duration) -> String {
-        let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        let nanoseconds = duration.wholeNanoseconds
         if nanoseconds == 0 { return "0s" }
         for unit in durationUnits.reversed() where nanoseconds % unit.nanoseconds == 0 {
             return "\(nanoseconds / unit.nanoseconds)\(unit.suffix)"

@@ -41,9 +41,6 @@ public final class ByteBuffer {
         return UnsafeMutableRawBufferPointer(start: storage! + writerIndex, count: capacity - writerIndex)
     }
 
-    /// Marks `n` bytes of the writable space as written.
-    @inline(__always) public func commitWritten(_ n: Int) { writerIndex += n; totalWritten += n }
-
     /// Drops `n` read bytes; resets the indices when everything was read.
     @inline(__always) public func consume(_ n: Int) {
         readerIndex += n

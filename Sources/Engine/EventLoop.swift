@@ -1,4 +1,5 @@
-import CLibevent
+internal import CLibevent
+import Essentials
 import Glibc
 import Synchronization
 
@@ -52,11 +53,10 @@ public final class EventLoop {
         event_base_loopbreak(base)
     }
 
-    /// Monotonic time in nanoseconds.
+    /// The loops' clock, the one ``LoopTimer`` fires by: ``SystemTime/monotonicNanoseconds()``.
+    @inlinable
     public static func monotonicNanoseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+        SystemTime.monotonicNanoseconds()
     }
 }
 

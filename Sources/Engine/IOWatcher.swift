@@ -1,4 +1,4 @@
-import CLibevent
+internal import CLibevent
 
 /// Receives readiness of a socket registered with an ``IOWatcher``.
 public protocol IOHandler: AnyObject {

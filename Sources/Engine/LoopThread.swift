@@ -1,4 +1,4 @@
-import CLibevent
+internal import CLibevent
 import Glibc
 
 /// Starts a detached-from-Swift-concurrency POSIX thread, for event loops.

@@ -1,9 +1,10 @@
-import CLibevent
+internal import CLibevent
 
 /// A one-shot libevent timer that calls its action on the loop's thread.
 ///
 /// Re-arming is cheap when it is lazy: keep a deadline, arm once, and on firing re-arm for
-/// what is left (``arm(at:now:)``). The action must not retain the timer's owner strongly.
+/// what is left (``arm(notLaterThan:now:)``). The action must not retain the timer's owner strongly.
+/// When libevent cannot allocate the event, arming does nothing and ``isArmed`` stays false.
 public final class LoopTimer {
     private var event = OwnedEvent(nil)
     private let action: () -> Void
@@ -12,6 +13,7 @@ public final class LoopTimer {
     /// Monotonic time (``EventLoop/monotonicNanoseconds()``) it fires at, when armed.
     public private(set) var firesAt: Int64 = .max
 
+    /// A timer on `loop`, not armed yet.
     public init(loop: EventLoop, action: @escaping () -> Void) {
         self.action = action
         event = OwnedEvent(sluice_timer_new(loop.base, { _, _, arg in
@@ -39,17 +41,10 @@ public final class LoopTimer {
         arm(afterNanoseconds: deadline - now)
     }
 
-    /// Cancels a pending schedule.
-    public func disarm() {
-        guard let event = event.pointer, isArmed else { return }
-        event_del(event)
-        isArmed = false
-        firesAt = .max
-    }
-
     /// Cancels and frees the timer; it never fires again.
     public func close() {
         event.free()
         isArmed = false
         firesAt = .max
-    }}
+    }
+}

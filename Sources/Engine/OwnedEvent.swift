@@ -1,4 +1,4 @@
-import CLibevent
+internal import CLibevent
 
 /// One libevent `struct event`, unregistered and freed exactly once: by ``free()``, or when its
 /// owner (a watcher or timer) goes away.

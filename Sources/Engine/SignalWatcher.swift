@@ -1,4 +1,4 @@
-import CLibevent
+internal import CLibevent
 
 /// A libevent signal event (persistent) that calls its action on the loop's thread.
 /// Only one loop of the process should watch signals.

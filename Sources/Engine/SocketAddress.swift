@@ -1,11 +1,11 @@
-import CLibevent
+internal import CLibevent
 import Glibc
 
 /// A resolved IPv4 or IPv6 socket address.
 public struct SocketAddress: Sendable, CustomStringConvertible {
     /// The raw address; `length` bytes of it are meaningful.
-    public var storage: sockaddr_storage
-    public var length: socklen_t
+    var storage: sockaddr_storage
+    var length: socklen_t
 
     /// Resolves a numeric host or a name (`localhost`) with `getaddrinfo`, once, at start-up.
     public init(host: String, port: UInt16) throws(SocketError) {
@@ -28,7 +28,7 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
     }
 
     /// The address of a peer or local socket as the kernel gave it.
-    public init(storage: sockaddr_storage, length: socklen_t) {
+    init(storage: sockaddr_storage, length: socklen_t) {
         self.storage = storage
         self.length = length
     }
@@ -63,19 +63,6 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
     /// `host:port`, IPv6 in brackets.
     public var description: String {
         family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)"
-    }
-
-    /// A copy with another port.
-    public func withPort(_ port: UInt16) -> SocketAddress {
-        var copy = self
-        withUnsafeMutableBytes(of: &copy.storage) { raw in
-            if family == AF_INET6 {
-                raw.storeBytes(of: port.bigEndian, toByteOffset: MemoryLayout<sockaddr_in6>.offset(of: \.sin6_port)!, as: UInt16.self)
-            } else {
-                raw.storeBytes(of: port.bigEndian, toByteOffset: MemoryLayout<sockaddr_in>.offset(of: \.sin_port)!, as: UInt16.self)
-            }
-        }
-        return copy
     }
 }
 

@@ -61,10 +61,6 @@ enum ASCII {
     @inline(__always)
     static func isOWS(_ b: UInt8) -> Bool { b == sp || b == htab }
 
-    /// The ASCII-lowercase form of `b` (other bytes unchanged).
-    @inline(__always)
-    static func lower(_ b: UInt8) -> UInt8 { (b &- 0x41) < 26 ? b | 0x20 : b }
-
     /// The value of a hexadecimal digit, or nil.
     @inline(__always)
     static func hexValue(_ b: UInt8) -> Int? {

@@ -1,3 +1,5 @@
+import Essentials
+
 /// What the parsers learn from the header fields that decide framing and connection reuse,
 /// collected field by field so a conflict is reported as soon as the second field arrives.
 struct HeaderFacts: Sendable {

@@ -1,3 +1,5 @@
+import Essentials
+
 extension Array where Element == HeaderField {
     /// The index of the first field whose name equals `lowercaseName` case-insensitively, or nil.
     /// `buffer` is the buffer the head was parsed from.

@@ -1,34 +1,3 @@
-/// Case-insensitive comparison of a buffer range with an ASCII-lowercase literal, for header names and tokens.
-/// Only ASCII letters are folded; `lowercaseLiteral` must be ASCII and lowercase.
-@inlinable
-public func asciiEqualsIgnoringCase(
-    _ buffer: UnsafeRawBufferPointer, _ range: Range<Int>, _ lowercaseLiteral: StaticString
-) -> Bool {
-    let count = lowercaseLiteral.utf8CodeUnitCount
-    guard range.count == count, range.lowerBound >= 0, range.upperBound <= buffer.count else { return false }
-    let literal = UnsafeRawPointer(lowercaseLiteral.utf8Start)
-    let ones: UInt64 = 0x0101_0101_0101_0101
-    let highs: UInt64 = 0x8080_8080_8080_8080
-    var i = 0
-    // Eight bytes at a time: add 0x20 to exactly the bytes 'A'...'Z', then compare words.
-    while i &+ 8 <= count {
-        let x = buffer.loadUnaligned(fromByteOffset: range.lowerBound &+ i, as: UInt64.self)
-        let low7 = x & ~highs
-        let atLeastA = low7 &+ ones &* (0x80 - 0x41)
-        let atLeastAfterZ = low7 &+ ones &* (0x80 - 0x5B)
-        let upper = atLeastA & ~atLeastAfterZ & ~x & highs
-        if x | (upper >> 2) != literal.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
-        i &+= 8
-    }
-    while i < count {
-        let b = buffer[range.lowerBound &+ i]
-        let folded = (b &- 0x41) < 26 ? b | 0x20 : b
-        if folded != literal.load(fromByteOffset: i, as: UInt8.self) { return false }
-        i &+= 1
-    }
-    return true
-}
-
 /// Tokens of a comma-separated header value (for `Connection`), as ranges with surrounding OWS removed;
 /// empty list elements are skipped.
 public func commaSeparatedTokens(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>) -> [Range<Int>] {

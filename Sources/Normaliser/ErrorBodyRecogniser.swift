@@ -1,3 +1,5 @@
+import Essentials
+
 /// What recognition found in an upstream error body, before codes and leak rules are applied.
 struct RecognisedBody: Equatable {
     /// The dialect.

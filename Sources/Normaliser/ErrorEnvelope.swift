@@ -1,3 +1,5 @@
+import Essentials
+
 /// The canonical error body every error response of sluice carries (SPEC §7):
 /// `{"error":{"code":…,"message":…,"details":…},"status":"error","timestamp":…,"request_id":…}`.
 public struct ErrorEnvelope: Sendable, Equatable {
@@ -32,17 +34,17 @@ public struct ErrorEnvelope: Sendable, Equatable {
         var output: [UInt8] = []
         output.reserveCapacity(160 + message.utf8.count)
         output.append(contentsOf: #"{"error":{"code":"#.utf8)
-        JSONWriter.writeString(code, to: &output)
+        JSONString.append(code, to: &output)
         output.append(contentsOf: #","message":"#.utf8)
-        JSONWriter.writeString(message, to: &output)
+        JSONString.append(message, to: &output)
         if let details {
             output.append(contentsOf: #","details":"#.utf8)
             JSONWriter.write(details, to: &output)
         }
         output.append(contentsOf: #"},"status":"error","timestamp":"#.utf8)
-        JSONWriter.writeString(timestamp, to: &output)
+        JSONString.append(timestamp, to: &output)
         output.append(contentsOf: #","request_id":"#.utf8)
-        JSONWriter.writeString(requestID, to: &output)
+        JSONString.append(requestID, to: &output)
         output.append(UInt8(ascii: "}"))
         return output
     }

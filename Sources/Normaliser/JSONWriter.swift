@@ -1,6 +1,8 @@
+import Essentials
+
 /// Writes `JSONValue`s as compact JSON, always valid UTF-8.
 ///
-/// Strings escape `"`, `\` and every control character below U+0020. A `.number` whose text is not a
+/// Strings are escaped by `JSONString` (`"`, `\` and every control character below U+0020). A `.number` whose text is not a
 /// JSON number is written as `null`, so the output is valid JSON whatever the value holds.
 public enum JSONWriter {
     /// The compact JSON text of `value`.
@@ -20,7 +22,7 @@ public enum JSONWriter {
         case .number(let literal):
             output.append(contentsOf: (JSONNumberSyntax.isValid(literal) ? literal : "null").utf8)
         case .string(let text):
-            writeString(text, to: &output)
+            JSONString.append(text, to: &output)
         case .array(let elements):
             output.append(UInt8(ascii: "["))
             for (index, element) in elements.enumerated() {
@@ -32,47 +34,11 @@ public enum JSONWriter {
             output.append(UInt8(ascii: "{"))
             for (index, member) in members.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
-                writeString(member.name, to: &output)
+                JSONString.append(member.name, to: &output)
                 output.append(UInt8(ascii: ":"))
                 write(member.value, to: &output)
             }
             output.append(UInt8(ascii: "}"))
         }
-    }
-
-    /// Appends `text` as a quoted, escaped JSON string.
-    public static func writeString(_ text: String, to output: inout [UInt8]) {
-        var text = text
-        text.withUTF8 { writeString(utf8: $0, to: &output) }
-    }
-
-    private static func writeString(utf8 bytes: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
-        var runStart = 0  // bytes[runStart..<index] need no escaping and are copied in one go
-        for index in 0..<bytes.count {
-            let byte = bytes[index]
-            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-            runStart = index + 1
-            output.append(UInt8(ascii: "\\"))
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): output.append(byte)
-            case 0x0A: output.append(UInt8(ascii: "n"))
-            case 0x0D: output.append(UInt8(ascii: "r"))
-            case 0x09: output.append(UInt8(ascii: "t"))
-            case 0x08: output.append(UInt8(ascii: "b"))
-            case 0x0C: output.append(UInt8(ascii: "f"))
-            default:
-                output.append(contentsOf: "u00".utf8)
-                output.append(hexDigit(byte >> 4))
-                output.append(hexDigit(byte & 0x0F))
-            }
-        }
-        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
-        output.append(UInt8(ascii: "\""))
-    }
-
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 }

@@ -1,3 +1,5 @@
+import Essentials
+
 /// Rewrites an upstream error response body into the canonical envelope (SPEC §7). A pure function of
 /// its inputs: the clock and the request id are passed in.
 public struct Normaliser: Sendable {

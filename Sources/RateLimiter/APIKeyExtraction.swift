@@ -1,3 +1,5 @@
+import Essentials
+
 /// Why a request carries no usable API key.
 public enum APIKeyProblem: Error, Sendable, Equatable {
     /// No `Authorization` header (or an empty one).
@@ -37,7 +39,7 @@ public enum APIKeyExtraction {
         let trimmed = utf8[first...last]
         let schemeEnd = trimmed.firstIndex(where: isBlank) ?? trimmed.endIndex
         let scheme = trimmed[trimmed.startIndex..<schemeEnd]
-        guard scheme.count == 6, zip(scheme, "bearer".utf8).allSatisfy({ $0 | 0x20 == $1 }) else {
+        guard scheme.count == 6, zip(scheme, "bearer".utf8).allSatisfy({ $0.asciiLowercased == $1 }) else {
             return .failure(.notBearer)
         }
         guard let tokenStart = trimmed[schemeEnd...].firstIndex(where: { !isBlank($0) }) else {

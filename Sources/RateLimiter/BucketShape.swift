@@ -1,3 +1,5 @@
+import Essentials
+
 /// One limit in the integer units of the token-bucket arithmetic.
 ///
 /// Time is counted in whole milliseconds. A bucket's level is kept as its *deficit*: how far it is

@@ -1,3 +1,5 @@
+import Essentials
+
 /// One configured limit: a token bucket holding at most `requests` tokens, refilled
 /// continuously at `requests / per`. The first rule of a configuration is the "standard" one.
 public struct LimitRule: Sendable, Equatable {
@@ -44,15 +46,5 @@ public struct LimitRule: Sendable, Equatable {
         default:
             return false
         }
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds, truncated; saturates instead of trapping for enormous durations.
-    var wholeMilliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000)
-        if overflow { return seconds < 0 ? Int64.min : Int64.max }
-        return scaled &+ attoseconds / 1_000_000_000_000_000
     }
 }

@@ -36,11 +36,6 @@ public final class RateLimiter: Sendable {
         decide(text: identity)
     }
 
-    /// `decide(identity:)` for an identity held as raw bytes (e.g. straight from a request buffer).
-    public func decide(identityBytes: UnsafeRawBufferPointer) -> RateLimitDecision {
-        RateLimitDecision(store.take(identity: identityBytes, nowNanoseconds: clock.nowNanoseconds()))
-    }
-
     /// Reads the text's UTF-8 in place (no copy, no reference counting) when it is contiguous.
     @inline(__always)
     private func decide(text: some StringProtocol) -> RateLimitDecision {

@@ -1,6 +1,6 @@
-/// `TokenBuckets.take` as a Redis Lua script, for a store shared by several sluice instances (the
-/// Redis store of a later issue sends it with `EVALSHA`; this file only holds the text and the
-/// conversions, so it stays pure).
+/// `TokenBuckets.take` as a Redis Lua script, for a store shared by several sluice instances
+/// (`RedisStore.RedisRateLimitClient` sends it; this file only holds the text and the conversions, so it
+/// stays pure).
 ///
 /// `KEYS[1]` is the identity's hash key (derive it from the identity with a hash every instance
 /// agrees on; never the raw API key). `ARGV` is `arguments(for:)`: the number of limits, then per

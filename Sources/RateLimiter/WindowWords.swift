@@ -1,3 +1,5 @@
+import Essentials
+
 /// Windows in words for people: the largest unit that divides the window exactly, so
 /// `1 hour`, `2 hours`, `1 minute`, `30 seconds`, `90 seconds` (not "1.5 minutes"), `1 day`,
 /// `1500 milliseconds`.

@@ -1,4 +1,5 @@
 internal import CHiredis
+import Engine
 import RateLimiter
 
 /// One `decide` call waiting for Redis: its completion (called exactly once), its timeout timer, and
@@ -8,20 +9,23 @@ import RateLimiter
 final class PendingDecision {
     let plan: LimitPlan
     let key: String
-    /// The libevent timer that ends the wait (also fired at once for a deferred failure).
-    var timer: OpaquePointer?
-    /// Whether the script's source was sent (`EVAL`), so that a second `NOSCRIPT` gives up.
+    /// Ends the wait: Redis did not answer in time, or a failure was deferred to the next loop iteration.
+    private(set) var timer: LoopTimer?
+    /// Whether the script goes with its source (`EVAL`): before Redis named its digest, or after a `NOSCRIPT`
+    /// (so that a second `NOSCRIPT` gives up).
     var sentSource = false
     /// The context the command went out on, nil when it was never sent.
     var sentOn: UnsafeMutablePointer<redisAsyncContext>?
     weak var owner: RedisRateLimitClient?
     private var completion: ((RateLimitDecision?) -> Void)?
 
-    init(plan: LimitPlan, key: String, owner: RedisRateLimitClient, completion: @escaping (RateLimitDecision?) -> Void) {
+    init(plan: LimitPlan, key: String, owner: RedisRateLimitClient, loop: EventLoop,
+         completion: @escaping (RateLimitDecision?) -> Void) {
         self.plan = plan
         self.key = key
         self.owner = owner
         self.completion = completion
+        timer = LoopTimer(loop: loop) { [unowned self] in self.timerFired() }
     }
 
     /// Whether the completion has been called.
@@ -31,22 +35,16 @@ final class PendingDecision {
     func finish(_ decision: RateLimitDecision?) {
         guard let completion else { return }
         self.completion = nil
-        if let timer {
-            event_free(timer)
-            self.timer = nil
-        }
+        timer?.close()
         owner?.forget(self)
         completion(decision)
     }
-}
 
-/// The timer of a `PendingDecision` fired: Redis did not answer in time, or a failure was deferred
-/// to the next loop iteration.
-func pendingDecisionTimerFired(_ fd: Int32, _ what: Int16, _ argument: UnsafeMutableRawPointer?) {
-    guard let argument else { return }
-    let pending = Unmanaged<PendingDecision>.fromOpaque(argument).takeUnretainedValue()
-    let owner = pending.owner
-    let wasSent = pending.sentOn != nil
-    pending.finish(nil)
-    if wasSent { owner?.requestTimedOut() }
+    /// Redis did not answer in time (the client may then drop a stalled connection), or a failure was deferred.
+    private func timerFired() {
+        let owner = owner
+        let wasSent = sentOn != nil
+        finish(nil)
+        if wasSent { owner?.requestTimedOut() }
+    }
 }

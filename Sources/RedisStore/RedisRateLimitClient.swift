@@ -1,35 +1,42 @@
 internal import CHiredis
+import Engine
+import Essentials
 import RateLimiter
 
 /// The Redis store of the rate limiter, for one event loop: runs `RedisTokenBucketScript` for an
-/// identity over one asynchronous hiredis connection driven by the loop's `event_base`, so that
+/// identity over one asynchronous hiredis connection driven by the worker's `EventLoop`, so that
 /// every sluice instance sharing the Redis enforces one combined limit.
+///
+/// The script is named by the SHA-1 digest Redis answers to one `SCRIPT LOAD`; until that reply has come,
+/// decisions send the script's source (`EVAL`), and after it its digest (`EVALSHA`).
 ///
 /// Loop-confined: create, use and drop it on the loop's thread (one per worker thread). Nothing
 /// blocks the loop: the connection is made asynchronously (give `host` as an IP address; a name is
 /// resolved with a blocking `getaddrinfo`), lazily at the first `decide` and again after a failure,
 /// at most once per second. The process must ignore `SIGPIPE` (hiredis writes with `write(2)`).
-/// Drop the client before its `event_base` is freed (dropping it completes waiting decisions with nil).
+/// Drop the client before its loop (dropping it completes waiting decisions with nil).
 public final class RedisRateLimitClient {
-    /// The SHA-1 `EVALSHA` names the token-bucket script by (`SCRIPT EXISTS` takes it too).
-    public static let scriptSHA = SHA1.hexDigest(RedisTokenBucketScript.source)
+    /// The digest Redis named the token-bucket script by in reply to `SCRIPT LOAD`, once it has answered.
+    public private(set) var scriptSHA: String?
 
-    private let base: OpaquePointer
+    private let loop: EventLoop
     private let host: String
     private let port: UInt16
-    private let timeoutMicroseconds: Int64
-    private let reconnectInterval: Duration
+    private let timeoutNanoseconds: Int64
+    private let reconnectNanoseconds: Int64
     /// A connection with commands in flight and no reply for this long is dropped (a paused or
     /// black-holed Redis never closes it).
-    private let stallLimit: Duration
-    private let clock = ContinuousClock()
+    private let stallNanoseconds: Int64
 
     private var context: UnsafeMutablePointer<redisAsyncContext>?
-    private var connectAllowedAt: ContinuousClock.Instant
+    /// Monotonic nanoseconds (``EventLoop/monotonicNanoseconds()``) from which a connection attempt is allowed.
+    private var connectAllowedAt: Int64
     /// Commands sent on `context` whose reply callback has not run.
     private var inFlight = 0
+    /// Whether a `SCRIPT LOAD` is in flight on `context`.
+    private var loadingScript = false
     /// The last reply on `context`, its connection, or the send that ended an idle spell.
-    private var lastProgress: ContinuousClock.Instant
+    private var lastProgress: Int64
     private var waiting: [ObjectIdentifier: PendingDecision] = [:]
     private var argumentsPlan: LimitPlan?
     private var planArguments: [String] = []
@@ -37,24 +44,23 @@ public final class RedisRateLimitClient {
     /// Connection attempts so far.
     public private(set) var connectAttempts = 0
 
-    /// A client of the Redis at `host:port`, driven by `eventBase` (an `event_base *`); a decision
-    /// Redis has not answered within `timeout` completes with nil.
-    public convenience init(eventBase: OpaquePointer, host: String, port: UInt16, timeout: Duration) {
-        self.init(eventBase: eventBase, host: host, port: port, timeout: timeout, reconnectInterval: .seconds(1))
+    /// A client of the Redis at `host:port`, driven by `loop`; a decision Redis has not answered within
+    /// `timeout` completes with nil.
+    public convenience init(loop: EventLoop, host: String, port: UInt16, timeout: Duration) {
+        self.init(loop: loop, host: host, port: port, timeout: timeout, reconnectInterval: .seconds(1))
     }
 
-    /// `init(eventBase:host:port:timeout:)` with another shortest pause between connection attempts
+    /// `init(loop:host:port:timeout:)` with another shortest pause between connection attempts
     /// (1 second there).
-    public init(eventBase: OpaquePointer, host: String, port: UInt16, timeout: Duration, reconnectInterval: Duration) {
-        base = eventBase
+    public init(loop: EventLoop, host: String, port: UInt16, timeout: Duration, reconnectInterval: Duration) {
+        self.loop = loop
         self.host = host
         self.port = port
-        let (seconds, attoseconds) = timeout.components
-        timeoutMicroseconds = max(0, seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
-        self.reconnectInterval = reconnectInterval
-        stallLimit = max(timeout, .seconds(1))
-        connectAllowedAt = clock.now
-        lastProgress = clock.now
+        timeoutNanoseconds = max(0, timeout.wholeNanoseconds)
+        reconnectNanoseconds = max(0, reconnectInterval.wholeNanoseconds)
+        stallNanoseconds = max(timeoutNanoseconds, 1_000_000_000)
+        connectAllowedAt = EventLoop.monotonicNanoseconds()
+        lastProgress = connectAllowedAt
     }
 
     deinit {
@@ -77,20 +83,12 @@ public final class RedisRateLimitClient {
         identity: some StringProtocol, plan: LimitPlan, completion: @escaping (RateLimitDecision?) -> Void
     ) {
         let pending = PendingDecision(
-            plan: plan, key: RedisRateLimitKey.key(for: identity), owner: self, completion: completion)
-        guard let timer = sluice_redis_timer_new(
-            base, pendingDecisionTimerFired, Unmanaged.passUnretained(pending).toOpaque())
-        else {
-            pending.finish(nil)  // out of memory: no way to defer
-            return
-        }
-        pending.timer = timer
+            plan: plan, key: RedisRateLimitKey.key(for: identity), owner: self, loop: loop, completion: completion)
         waiting[ObjectIdentifier(pending)] = pending
-        if let context = usableContext(), send(pending, on: context) {
-            sluice_redis_timer_add_usec(timer, timeoutMicroseconds)
-        } else {
-            sluice_redis_timer_fire_soon(timer)
-        }
+        let sent = usableContext().map { send(pending, on: $0) } ?? false
+        // A failure completes on the next loop iteration, never inside `decide`.
+        pending.timer?.arm(afterNanoseconds: sent ? timeoutNanoseconds : 0)
+        if pending.timer?.isArmed != true { pending.finish(nil) }  // out of memory: no way to defer
     }
 
     /// Decisions whose completion has not run yet.
@@ -101,12 +99,12 @@ public final class RedisRateLimitClient {
     /// The live context, or a new one when none is live and an attempt is allowed.
     private func usableContext() -> UnsafeMutablePointer<redisAsyncContext>? {
         if let context { return context }
-        let now = clock.now
+        let now = EventLoop.monotonicNanoseconds()
         guard now >= connectAllowedAt else { return nil }
-        connectAllowedAt = now + reconnectInterval
+        connectAllowedAt = now + reconnectNanoseconds
         connectAttempts += 1
         guard let fresh = redisAsyncConnect(host, Int32(port)) else { return nil }
-        guard fresh.pointee.err == 0, sluice_redis_attach(fresh, base) == REDIS_OK else {
+        guard fresh.pointee.err == 0, sluice_redis_attach(fresh, loop.base) == REDIS_OK else {
             redisAsyncFree(fresh)
             return nil
         }
@@ -123,7 +121,7 @@ public final class RedisRateLimitClient {
     fileprivate func connected(_ connection: UnsafeMutablePointer<redisAsyncContext>, succeeded: Bool) {
         guard connection == context else { return }
         if succeeded {
-            lastProgress = clock.now
+            lastProgress = EventLoop.monotonicNanoseconds()
         } else {
             forgetContext()
         }
@@ -137,27 +135,36 @@ public final class RedisRateLimitClient {
     private func forgetContext() {
         context = nil
         inFlight = 0
+        loadingScript = false
     }
 
-    /// A decision timed out: drop the connection when it has made no progress for `stallLimit`.
+    /// A decision timed out: drop the connection when it has made no progress for `stallNanoseconds`.
     func requestTimedOut() {
-        guard let context, inFlight > 0, clock.now - lastProgress >= stallLimit else { return }
+        let now = EventLoop.monotonicNanoseconds()
+        guard let context, inFlight > 0, now - lastProgress >= stallNanoseconds else { return }
         forgetContext()
-        connectAllowedAt = max(connectAllowedAt, clock.now + reconnectInterval)
+        connectAllowedAt = max(connectAllowedAt, now + reconnectNanoseconds)
         redisAsyncFree(context)  // runs every reply callback with NULL, then the disconnect callback
     }
 
     // MARK: - Commands
 
-    /// Sends the script for `pending` on `connection` (`EVALSHA`, or `EVAL` with the source once
-    /// the server said `NOSCRIPT`); false when hiredis refused the command.
+    /// Sends the script for `pending` on `connection` (`EVALSHA` with the digest `SCRIPT LOAD` gave, or `EVAL`
+    /// with the source before that reply and once the server said `NOSCRIPT`); false when hiredis refused
+    /// the command.
     private func send(_ pending: PendingDecision, on connection: UnsafeMutablePointer<redisAsyncContext>) -> Bool {
         if argumentsPlan !== pending.plan {
             argumentsPlan = pending.plan
             planArguments = RedisTokenBucketScript.arguments(for: pending.plan)
         }
-        let head = pending.sentSource
-            ? ["EVAL", RedisTokenBucketScript.source] : ["EVALSHA", RedisRateLimitClient.scriptSHA]
+        if scriptSHA == nil { loadScript(on: connection) }
+        let head: [String]
+        if let scriptSHA, !pending.sentSource {
+            head = ["EVALSHA", scriptSHA]
+        } else {
+            head = ["EVAL", RedisTokenBucketScript.source]
+            pending.sentSource = true
+        }
         let retained = Unmanaged.passRetained(pending).toOpaque()
         let status = CommandArguments(head + ["1", pending.key] + planArguments).withArgv { count, argv, lengths in
             redisAsyncCommandArgv(connection, redisReplied, retained, count, argv, lengths)
@@ -167,11 +174,43 @@ public final class RedisRateLimitClient {
             return false
         }
         pending.sentOn = connection
-        if connection == context {
-            if inFlight == 0 { lastProgress = clock.now }
-            inFlight += 1
-        }
+        noteSent(on: connection)
         return true
+    }
+
+    /// Asks Redis for the script's digest once per connection until it has answered (`SCRIPT LOAD`).
+    private func loadScript(on connection: UnsafeMutablePointer<redisAsyncContext>) {
+        guard connection == context, !loadingScript else { return }
+        let status = CommandArguments(["SCRIPT", "LOAD", RedisTokenBucketScript.source]).withArgv { count, argv, lengths in
+            redisAsyncCommandArgv(connection, redisScriptLoaded, nil, count, argv, lengths)
+        }
+        guard status == REDIS_OK else { return }
+        loadingScript = true
+        noteSent(on: connection)
+    }
+
+    private func noteSent(on connection: UnsafeMutablePointer<redisAsyncContext>) {
+        guard connection == context else { return }
+        if inFlight == 0 { lastProgress = EventLoop.monotonicNanoseconds() }
+        inFlight += 1
+    }
+
+    /// A reply (or, when `reply` is nil, the end of the connection) arrived on `connection`.
+    private func noteReply(_ reply: UnsafeRawPointer?, on connection: UnsafeMutablePointer<redisAsyncContext>) {
+        guard connection == context else { return }
+        if reply == nil {
+            forgetContext()
+        } else {
+            inFlight -= 1
+            lastProgress = EventLoop.monotonicNanoseconds()
+        }
+    }
+
+    /// hiredis answered the `SCRIPT LOAD` on `connection`.
+    fileprivate func scriptLoaded(_ reply: UnsafePointer<redisReply>?, on connection: UnsafeMutablePointer<redisAsyncContext>) {
+        noteReply(reply.map(UnsafeRawPointer.init), on: connection)
+        if connection == context { loadingScript = false }
+        if let reply, let digest = ScriptReply.digest(reply) { scriptSHA = digest }
     }
 
     /// hiredis answered a command of `pending` on `connection` (`reply` is nil when the connection
@@ -180,14 +219,7 @@ public final class RedisRateLimitClient {
         _ reply: UnsafePointer<redisReply>?, for pending: PendingDecision,
         on connection: UnsafeMutablePointer<redisAsyncContext>
     ) {
-        if connection == context {
-            if reply == nil {
-                forgetContext()
-            } else {
-                inFlight -= 1
-                lastProgress = clock.now
-            }
-        }
+        noteReply(reply.map(UnsafeRawPointer.init), on: connection)
         guard !pending.isFinished else { return }
         guard let reply else {
             pending.finish(nil)
@@ -197,7 +229,7 @@ public final class RedisRateLimitClient {
         case .values(let values):
             pending.finish(RedisTokenBucketScript.reply(values, plan: pending.plan).map(RateLimitDecision.init))
         case .unknownScript where !pending.sentSource:
-            pending.sentSource = true
+            pending.sentSource = true  // the server forgot the script: send it again with its source
             if !send(pending, on: connection) { pending.finish(nil) }
         case .unknownScript, .malformed:
             pending.finish(nil)
@@ -239,4 +271,12 @@ private func redisReplied(
     }
     owner.received(
         reply.map { UnsafePointer($0.assumingMemoryBound(to: redisReply.self)) }, for: pending, on: context)
+}
+
+private func redisScriptLoaded(
+    _ context: UnsafeMutablePointer<redisAsyncContext>?, _ reply: UnsafeMutableRawPointer?,
+    _ privateData: UnsafeMutableRawPointer?
+) {
+    guard let context, let owner = client(of: context) else { return }
+    owner.scriptLoaded(reply.map { UnsafePointer($0.assumingMemoryBound(to: redisReply.self)) }, on: context)
 }

@@ -43,3 +43,13 @@ enum ScriptReply: Equatable {
         }
     }
 }
+
+extension ScriptReply {
+    /// The digest in a `SCRIPT LOAD` reply (40 lowercase hex digits), or nil for any other reply.
+    static func digest(_ reply: UnsafePointer<redisReply>) -> String? {
+        let top = reply.pointee
+        guard top.type == REDIS_REPLY_STRING, top.len == 40, let text = top.str else { return nil }
+        let digest = String(cString: text)
+        return digest.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) ? digest : nil
+    }
+}

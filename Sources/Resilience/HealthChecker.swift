@@ -1,3 +1,5 @@
+import Essentials
+
 /// The schedule and the up/down state machine of active health checks (SPEC §6 `health_check`), without sockets.
 ///
 /// One instance runs on the control loop (checks are made from one place, not once per worker). The loop asks
@@ -40,7 +42,7 @@ public struct HealthChecker: Sendable {
         self.interval = interval
         self.unhealthyThreshold = max(unhealthyThreshold, 1)
         self.healthyThreshold = max(healthyThreshold, 1)
-        intervalNanoseconds = max(interval.resilienceNanoseconds, 1)
+        intervalNanoseconds = max(interval.wholeNanoseconds, 1)
         let now = clock.nowNanoseconds()
         targets = Array(repeating: Target(nextDue: now), count: health.targetCount)
     }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Essentials
 import Synchronization
 
 /// The time source of circuit breakers, retry deadlines and health-check schedules.
@@ -13,16 +9,14 @@ public protocol ResilienceClock: Sendable {
     func nowNanoseconds() -> Int64
 }
 
-/// The system's monotonic clock (`clock_gettime(CLOCK_MONOTONIC)`).
+/// The system's monotonic clock (``SystemTime/monotonicNanoseconds()``).
 public struct MonotonicClock: ResilienceClock {
     /// Creates the clock.
     public init() {}
 
     /// Nanoseconds since boot.
     public func nowNanoseconds() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Int64(spec.tv_sec) &* 1_000_000_000 &+ Int64(spec.tv_nsec)
+        SystemTime.monotonicNanoseconds()
     }
 }
 
@@ -42,16 +36,6 @@ public final class ManualResilienceClock: ResilienceClock {
 
     /// Moves the clock forward by `duration`.
     public func advance(by duration: Duration) {
-        now.wrappingAdd(duration.resilienceNanoseconds, ordering: .releasing)
-    }
-}
-
-extension Duration {
-    /// Whole nanoseconds, clamped to `0...Int64.max` (negative durations count as zero).
-    var resilienceNanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        if seconds < 0 || (seconds == 0 && attoseconds < 0) { return 0 }
-        if seconds >= Int64.max / 1_000_000_000 { return Int64.max }
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        now.wrappingAdd(max(0, duration.wholeNanoseconds), ordering: .releasing)
     }
 }

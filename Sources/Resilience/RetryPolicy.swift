@@ -1,3 +1,5 @@
+import Essentials
+
 /// When and after how long a failed try is retried (SPEC §6), from the `upstream` configuration.
 ///
 /// Attempts count from 0: `attempt` is the index of the try that just failed (0 = the first try), so a request
@@ -27,8 +29,8 @@ public struct RetryPolicy: Sendable, Equatable {
         self.retryOn = retryOn
         self.overallTimeout = overallTimeout
         self.maxBackoff = maxBackoff
-        baseNanoseconds = retryBackoff.resilienceNanoseconds
-        capNanoseconds = maxBackoff.resilienceNanoseconds
+        baseNanoseconds = max(0, retryBackoff.wholeNanoseconds)
+        capNanoseconds = max(0, maxBackoff.wholeNanoseconds)
     }
 
     /// Creates a policy whose overall timeout is twice the longest a single try may take,
@@ -112,12 +114,12 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// The overall deadline of a request dispatched at `startedAt` (monotonic nanoseconds, as ``ResilienceClock``).
     public func deadline(startedAt: Int64) -> Int64 {
-        startedAt.saturatingAdd(overallTimeout.resilienceNanoseconds)
+        startedAt.saturatingAdd(max(0, overallTimeout.wholeNanoseconds))
     }
 
     /// Whether a retry that waits `backoff` from `now` starts before `deadline` (monotonic nanoseconds).
     public static func retryFits(backoff: Duration, now: Int64, deadline: Int64) -> Bool {
-        now.saturatingAdd(backoff.resilienceNanoseconds) < deadline
+        now.saturatingAdd(max(0, backoff.wholeNanoseconds)) < deadline
     }
 
     /// The whole retry decision after try `attempt` failed: nil when the request gets no more tries (no retry

@@ -1,3 +1,5 @@
+import Essentials
+
 /// The health of every configured upstream target, shared by all worker threads (SPEC §6).
 ///
 /// Per target it holds the circuit breaker (`failures` consecutive failed tries open it for `open_for`; then
@@ -26,9 +28,9 @@ public final class TargetHealth: Sendable {
     ) {
         slots = (0..<max(targetCount, 0)).map { _ in TargetSlot() }
         self.failureThreshold = max(failureThreshold, 1)
-        self.openFor = openFor.resilienceNanoseconds
-        self.trialTimeout = max((trialTimeout ?? openFor).resilienceNanoseconds, 1)
-        self.checkInterval = checkInterval.resilienceNanoseconds
+        self.openFor = max(0, openFor.wholeNanoseconds)
+        self.trialTimeout = max((trialTimeout ?? openFor).wholeNanoseconds, 1)
+        self.checkInterval = max(0, checkInterval.wholeNanoseconds)
         self.clock = clock
     }
 

@@ -1,3 +1,5 @@
+import Essentials
+
 /// One access log record: what sluice did with one request. Rendered as one JSON object per line.
 ///
 /// Strings are escaped for any content; build them from raw request bytes with `String(decoding:as: UTF8.self)`,
@@ -13,7 +15,7 @@ public struct AccessLogEntry: Sendable {
         case off
     }
 
-    /// When the request arrived, in milliseconds since the Unix epoch (`RFC3339Time.nowMillis()`).
+    /// When the request arrived, in milliseconds since the Unix epoch (`SystemTime.wallMilliseconds()`).
     public var timeMillis: Int64
     /// The `X-Request-Id` sluice used.
     public var requestID: String
@@ -73,22 +75,22 @@ public struct AccessLogEntry: Sendable {
         let strings = JSONString.maxCount(requestID) + JSONString.maxCount(client) + JSONString.maxCount(method)
             + JSONString.maxCount(path) + JSONString.maxCount(upstream ?? "") + JSONString.maxCount(keyHash ?? "")
             + JSONString.maxCount(shape ?? "")
-        let bound = 256 + RFC3339Time.maxCount + 8 * FixedPoint.maxDecimalCount + 2 * 41 + strings
+        let bound = 256 + RFC3339.maxMillisCount + 8 * FixedPoint.maxDecimalCount + 2 * 41 + strings
         return ByteCursor.bytes(capacity: bound) { out in
             out.put(#"{"time":""#)
-            RFC3339Time.write(millis: timeMillis, to: &out)
+            out.put { RFC3339.write(millis: timeMillis, at: $0) }
             out.put(#"","request_id":"#)
-            JSONString.write(requestID, to: &out)
+            out.put { JSONString.write(requestID, at: $0) }
             out.put(#","client":"#)
-            JSONString.write(client, to: &out)
+            out.put { JSONString.write(client, at: $0) }
             out.put(#","method":"#)
-            JSONString.write(method, to: &out)
+            out.put { JSONString.write(method, at: $0) }
             out.put(#","path":"#)
-            JSONString.write(path, to: &out)
+            out.put { JSONString.write(path, at: $0) }
             out.put(#","status":"#)
             FixedPoint.writeDecimal(status, to: &out)
             out.put(#","upstream":"#)
-            if let upstream { JSONString.write(upstream, to: &out) } else { out.put("null") }
+            if let upstream { out.put { JSONString.write(upstream, at: $0) } } else { out.put("null") }
             out.put(#","upstream_status":"#)
             if let upstreamStatus { FixedPoint.writeDecimal(upstreamStatus, to: &out) } else { out.put("null") }
             out.put(#","tries":"#)
@@ -100,11 +102,11 @@ public struct AccessLogEntry: Sendable {
             out.put(#","bytes_out":"#)
             FixedPoint.writeDecimal(bytesOut, to: &out)
             out.put(#","key_hash":"#)
-            if let keyHash { JSONString.write(keyHash, to: &out) } else { out.put("null") }
+            if let keyHash { out.put { JSONString.write(keyHash, at: $0) } } else { out.put("null") }
             out.put(#","rate_limit":""#)
             out.put(rateLimit.literal)
             out.put(#"","shape":"#)
-            if let shape { JSONString.write(shape, to: &out) } else { out.put("null") }
+            if let shape { out.put { JSONString.write(shape, at: $0) } } else { out.put("null") }
             out.put("}\n")
         }
     }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Essentials
 
 /// The access log's background thread: takes batches from the `AccessLogBuffer` and writes them to the
 /// destination. It alone touches the destination descriptor while it runs.
@@ -94,7 +95,7 @@ final class AccessLogFlusher: @unchecked Sendable {  // handed once to its threa
             var offset = 0
             var waited = false
             while offset < raw.count {
-                if waited, Self.monotonicNanos() >= buffer.closeDeadlineNanos {
+                if waited, UInt64(SystemTime.monotonicNanoseconds()) >= buffer.closeDeadlineNanos {
                     return dropRest(raw[offset...])
                 }
                 var writable = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
@@ -124,11 +125,5 @@ final class AccessLogFlusher: @unchecked Sendable {  // handed once to its threa
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return Int(PIPE_BUF) }
         return 1 << 20
-    }
-
-    static func monotonicNanos() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
     }
 }

@@ -1,3 +1,4 @@
+import Essentials
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -116,7 +117,7 @@ public final class AccessLogWriter: Sendable {
             defer { thread = nil }
             return thread
         }) else { return }
-        let deadline = AccessLogFlusher.monotonicNanos() + UInt64(max(0, closeTimeoutMillis)) * 1_000_000
+        let deadline = UInt64(SystemTime.monotonicNanoseconds()) + UInt64(max(0, closeTimeoutMillis)) * 1_000_000
         buffer.requestClose(deadlineNanos: deadline)
         pthread_join(running, nil)
     }

@@ -26,6 +26,13 @@ struct ByteCursor {
         position += bytes.count
     }
 
+    /// Lets `write` put bytes (no more than the caller's bound allows) straight at the position; `write` returns
+    /// the position after them (as ``JSONString/write(_:at:)`` and ``RFC3339/write(millis:at:)`` do).
+    @inline(__always)
+    mutating func put(_ write: (UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>) {
+        position = write(position)
+    }
+
     /// Builds an array of at most `capacity` bytes by writing through a cursor.
     static func bytes(capacity: Int, _ write: (inout ByteCursor) -> Void) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in

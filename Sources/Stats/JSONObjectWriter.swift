@@ -1,3 +1,5 @@
+import Essentials
+
 /// A minimal streaming JSON writer that places the commas.
 struct JSONObjectWriter {
     /// The JSON written so far (UTF-8).

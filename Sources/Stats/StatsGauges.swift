@@ -1,12 +1,4 @@
-/// The state of an upstream target's circuit breaker (SPEC §6, §8).
-public enum CircuitState: String, Sendable, CaseIterable {
-    /// Requests flow.
-    case closed
-    /// Requests are refused until the cool-down ends.
-    case open
-    /// One trial request is allowed through.
-    case halfOpen = "half_open"
-}
+import Resilience
 
 /// What the caller knows about one upstream target at the time of reading.
 public struct UpstreamGauge: Sendable, Equatable {

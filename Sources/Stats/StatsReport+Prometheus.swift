@@ -1,3 +1,5 @@
+import Resilience
+
 /// `GET /metrics`: the Prometheus text exposition format, version 0.0.4.
 ///
 /// Hand-rolled rather than built on swift-prometheus (2.4.1 on the mirror) because:

@@ -89,7 +89,7 @@ extension Sluice {
                 }
                 let status = try server.run()
                 throw ExitCode(status)
-            } catch let error as SocketError {
+            } catch let error as StartupError {
                 logger.critical("cannot start", metadata: ["error": "\(error)"])
                 throw ExitCode(1)
             }

@@ -1,3 +1,4 @@
+import Essentials
 import Glibc
 import Logging
 import Synchronization
@@ -37,24 +38,13 @@ struct StderrLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var line = timestamp() + " " + event.level.rawValue + " " + event.message.description
+        var line = RFC3339.format(unixSeconds: SystemTime.wallSeconds()) + " " + event.level.rawValue + " " + event.message.description
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         for key in merged.keys.sorted() {
             line += " \(key)=\(merged[key]!)"
         }
         line += "\n"
         writeToStandardError(line)
-    }
-
-    private func timestamp() -> String {
-        var now = time(nil)
-        var parts = tm()
-        gmtime_r(&now, &parts)
-        func pad(_ value: Int32, _ width: Int = 2) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec))Z"
     }
 }
 

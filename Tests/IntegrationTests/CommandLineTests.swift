@@ -54,6 +54,14 @@ final class CommandLineTests: IntegrationTestCase {
         XCTAssertTrue(output.contains("\(path):2:"), output)
     }
 
+    func testAnAccessLogThatCannotBeOpenedStopsTheStartWithTheFileAndTheReason() throws {
+        let path = "/nonexistent-\(getpid())/access.log"
+        let yaml = "server:\n  listen: \"127.0.0.1:0\"\nupstream:\n  targets: [\"127.0.0.1:1\"]\nlogging:\n  access_log: \(path)\n"
+        let (status, output, _) = try runSluice([], yaml: yaml)
+        XCTAssertEqual(status, 1, output)
+        XCTAssertTrue(output.contains("cannot start error=cannot open access log \(path): No such file or directory"), output)
+    }
+
     func testShippedConfigurationPassesCheck() throws {
         let shipped = BinaryLocator.packageRoot.appendingPathComponent("config/sluice.yaml").path
         XCTAssertTrue(FileManager.default.fileExists(atPath: shipped), "missing \(shipped)")

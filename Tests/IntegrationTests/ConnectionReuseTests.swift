@@ -1,7 +1,11 @@
 import Foundation
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Keep-alive on both sides, pipelining, stale pooled connections, and streaming with back-pressure.
+/// Keep-alive on both sides, when an upstream connection may go back to the pool (not when stale, closed or
+/// abandoned mid-answer), and streaming (the head at once, back-pressure).
 final class ConnectionReuseTests: IntegrationTestCase {
     func testManyRequestsOverOneClientConnectionUseFewUpstreamConnections() throws {
         try startSluice()
@@ -104,4 +108,91 @@ final class ConnectionReuseTests: IntegrationTestCase {
         XCTAssertGreaterThan(peakRSS, 0, "could not read /proc/PID/status")
         XCTAssertLessThan(peakRSS, 50 << 20, "sluice RSS reached \(peakRSS >> 20) MiB while streaming 100 MiB")
     }
+
+    /// Client A asks for a slow answer, pipelines 40 KB of junk (so sluice stops reading it) and resets before the
+    /// answer; writing the answer to A fails. Its upstream connection must be closed and forgotten, not pooled:
+    /// otherwise a freed descriptor number, reused by client C's socket, receives client B's request.
+    func testClientResetWhileItsAnswerIsWrittenDoesNotPoolTheClosedUpstreamConnection() throws {
+        let sluice = try startSluice { $0.server.append("workers: 1") }
+        let a = try sluice.connect()
+        XCTAssertTrue(a.send(RawHTTPClient.requestBytes("GET", "/slow?ms=400") + [UInt8](repeating: 0x58, count: 40_000)))
+        usleep(150_000)
+        a.closeWithReset()
+        usleep(600_000)  // the upstream answers at 400 ms; sluice's write to A fails
+
+        let b = try sluice.connect(timeout: 5)
+        let c = try sluice.connect(timeout: 5)
+        usleep(100_000)  // both accepted before B's request is forwarded
+        XCTAssertTrue(b.send(RawHTTPClient.requestBytes("GET", "/v1/own-path-of-b", headers: [("Authorization", "Bearer SECRET-OF-B")])))
+
+        c.setReadTimeout(1)
+        do {
+            let leaked = try c.readSome(maximum: 65_536)
+            XCTFail(leaked.isEmpty ? "client C was closed by sluice although it did nothing"
+                                   : "client C received bytes it never asked for: \(String(decoding: leaked.prefix(200), as: UTF8.self))")
+        } catch RawHTTPClient.Failure.timeout {
+            // Nothing arrived within 1 s: as it should be.
+        }
+
+        let answer = try b.readResponse()
+        XCTAssertEqual(answer?.status, 200, answer?.text ?? "B got no answer")
+        XCTAssertEqual(answer?.jsonObject?["path"] as? String, "/v1/own-path-of-b", answer?.text ?? "")
+        try assertServesANewConnection(sluice)
+    }
+
+
+    /// An upstream answers `Content-Length: 2` `ok` and closes (without `Connection: close`). The pipelined POST
+    /// that follows must go to a fresh upstream connection and be answered normally, not 502.
+    func testUpstreamThatClosesAfterACompleteAnswerIsNotReusedForThePipelinedPost() throws {
+        let origin = try HandScriptedUpstream { fd, path in
+            if path == "/answer-then-close" {
+                HandScriptedUpstream.cork(fd)  // the answer and the FIN leave together
+                _ = HandScriptedUpstream.write(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                return false
+            }
+            return HandScriptedUpstream.answer(fd, "fresh:\(path)")
+        }
+        defer { origin.stop() }
+        let sluice = try SluiceProcess(config: SluiceConfig(targets: [origin.address]))
+        self.sluice = sluice
+        let client = try sluice.connect()
+        XCTAssertTrue(client.send(RawHTTPClient.requestBytes("GET", "/answer-then-close")
+            + RawHTTPClient.requestBytes("POST", "/after", body: Array("payload".utf8))))
+
+        let first = try client.readResponse()
+        XCTAssertEqual(first?.status, 200)
+        XCTAssertEqual(first?.text, "ok")
+        let second = try client.readResponse(method: "POST")
+        XCTAssertEqual(second?.status, 200, second?.text ?? "no answer to the pipelined POST")
+        XCTAssertEqual(second?.text, "fresh:/after")
+        XCTAssertEqual(origin.connectionsAccepted, 2, "the POST should travel on a second upstream connection")
+    }
+
+    /// An upstream sends a chunked event-stream head and the first chunk 1.5 s later: the client must see the head
+    /// at once, not together with the first body byte.
+    func testHeadOfAStreamedResponseIsSentBeforeItsFirstBodyByte() throws {
+        let origin = try HandScriptedUpstream { fd, path in
+            guard path == "/events" else { return HandScriptedUpstream.answer(fd, "other") }
+            guard HandScriptedUpstream.write(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n") else { return false }
+            usleep(1_500_000)
+            return HandScriptedUpstream.write(fd, "5\r\nhello\r\n0\r\n\r\n")
+        }
+        defer { origin.stop() }
+        let sluice = try SluiceProcess(config: SluiceConfig(targets: [origin.address]))
+        self.sluice = sluice
+        let client = try sluice.connect()
+        let started = Date()
+        XCTAssertTrue(client.send(RawHTTPClient.requestBytes("GET", "/events")))
+        guard let head = try client.readHead() else { return XCTFail("no response head") }
+        let headSeconds = Date().timeIntervalSince(started)
+        let body = try client.readBody(of: head)
+        let bodySeconds = Date().timeIntervalSince(started)
+
+        XCTAssertEqual(head.status, 200)
+        XCTAssertEqual(head.header("content-type"), "text/event-stream")
+        XCTAssertEqual(String(decoding: body, as: UTF8.self), "hello")
+        XCTAssertLessThan(headSeconds, 1.0, "the head waited for the first chunk")
+        XCTAssertGreaterThanOrEqual(bodySeconds, 1.4, "the body arrived before the upstream sent it?")
+    }
+
 }

@@ -37,14 +37,32 @@ final class ScriptedUpstream: @unchecked Sendable {
 
     let port: UInt16
     private let listener: Int32
+    private let tally = Tally()
+
+    /// Connections accepted and requests read on each, behind a lock.
+    private final class Tally: @unchecked Sendable {
+        private let lock = NSLock()
+        private var requestsPerConnection: [Int] = []
+
+        func opened() -> Int { lock.withLock { requestsPerConnection.append(0); return requestsPerConnection.count - 1 } }
+        func request(on connection: Int) { lock.withLock { requestsPerConnection[connection] += 1 } }
+        var snapshot: [Int] { lock.withLock { requestsPerConnection } }
+    }
+
+    /// Connections accepted so far.
+    var connections: Int { tally.snapshot.count }
+    /// The most requests read on any one connection.
+    var mostRequestsOnOneConnection: Int { tally.snapshot.max() ?? 0 }
 
     /// Listens on an ephemeral port and serves `responses` (keyed by request path) on a thread per connection.
     init(responses: [String: Canned]) throws {
         let (listener, port) = try LoopbackSocket.bind(listenBacklog: 64)
         self.port = port
         self.listener = listener
+        let tally = self.tally
         LoopbackSocket.acceptLoop(listener) { connection in
-            Thread { ScriptedUpstream.serve(connection, responses: responses) }.start()
+            let index = tally.opened()
+            Thread { ScriptedUpstream.serve(connection, responses: responses) { tally.request(on: index) } }.start()
         }
     }
 
@@ -56,7 +74,7 @@ final class ScriptedUpstream: @unchecked Sendable {
         Glibc.close(listener)
     }
 
-    private static func serve(_ fd: Int32, responses: [String: Canned]) {
+    private static func serve(_ fd: Int32, responses: [String: Canned], onRequest: () -> Void) {
         defer { Glibc.close(fd) }
         var buffer: [UInt8] = []
         var scratch = [UInt8](repeating: 0, count: 16_384)
@@ -69,6 +87,7 @@ final class ScriptedUpstream: @unchecked Sendable {
             }
             let head = String(decoding: buffer[..<end.lowerBound], as: UTF8.self)
             buffer.removeSubrange(..<end.upperBound)
+            onRequest()
             let words = head.split(separator: " ", maxSplits: 2)
             let path = words.count > 1 ? String(words[1]) : "/"
             let canned: Canned

@@ -128,20 +128,16 @@ final class TokenBucketTests: XCTestCase {
         XCTAssertEqual(other.remaining, [99, 9])
     }
 
-    func testRawBytesAndSubstringsNameTheSameIdentity() {
+    func testStringsAndSubstringsNameTheSameIdentity() {
         let (limiter, _) = makeLimiter()
         _ = limiter.decide(identity: "key-0123456789abcdef")
-        _ = limiter.decide(identity: "xkey-0123456789abcdef".dropFirst())
-        let bytes = Array("key-0123456789abcdef".utf8)
-        let third = bytes.withUnsafeBytes { limiter.decide(identityBytes: $0) }
-        XCTAssertEqual(third.remaining, [97, 7])
+        let second = limiter.decide(identity: "xkey-0123456789abcdef".dropFirst())
+        XCTAssertEqual(second.remaining, [98, 8])
     }
 
-    func testSystemClocksReadTheCurrentUnixTime() {
-        let precise = SystemClock().nowNanoseconds()
-        let coarse = CoarseSystemClock().nowNanoseconds()
-        XCTAssertGreaterThan(precise, startSeconds * 1_000_000_000 - 86_400 * 365 * 1_000_000_000)
-        XCTAssertLessThan(abs(precise - coarse), 1_000_000_000)
+    func testTheSystemClockReadsTheCurrentUnixTime() {
+        let now = SystemClock().nowNanoseconds()
+        XCTAssertGreaterThan(now, startSeconds * 1_000_000_000 - 86_400 * 365 * 1_000_000_000)
     }
 
     func testNoLimitsAdmitsEverythingWithoutHeadersOrState() {

@@ -1,5 +1,5 @@
 import Foundation
-import XCTest
+import TestSupport
 
 /// A loopback TCP server that answers every read with the same bytes, whatever was sent: a
 /// stand-in for a Redis that replies something unexpected.
@@ -8,12 +8,8 @@ final class CannedReplyServer: @unchecked Sendable {
     private let listener: Int32
 
     init(reply: String) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, port) = try LoopbackSocket.bind(listenBacklog: 4)
         listener = fd
-        guard let port = RedisServerProcess.bindLoopback(fd), listen(fd, 4) == 0 else {
-            close(fd)
-            throw XCTSkip("cannot listen on a loopback port")
-        }
         self.port = port
         let bytes = Array(reply.utf8)
         Thread.detachNewThread {

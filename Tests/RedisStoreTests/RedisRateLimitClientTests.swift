@@ -1,19 +1,20 @@
 import RateLimiter
 import RedisStore
+import TestSupport
 import XCTest
 
 final class RedisRateLimitClientTests: XCTestCase {
-    private var redis: RedisServerProcess!
+    private var redis: RedisTestServer!
     private var loop: TestEventLoop!
     private let tenPerMinute = LimitPlan(rules: [LimitRule(name: "minute", requests: 10, per: .seconds(60))])
 
     override func setUpWithError() throws {
-        redis = try RedisServerProcess()
+        redis = try RedisTestServer()
         loop = TestEventLoop()
     }
 
     override func tearDown() {
-        redis?.stop()
+        redis?.kill()
         redis = nil
         loop = nil
     }
@@ -31,7 +32,7 @@ final class RedisRateLimitClientTests: XCTestCase {
         timeout: Duration = .milliseconds(500), reconnectInterval: Duration = .seconds(1), port: UInt16? = nil
     ) -> RedisRateLimitClient {
         RedisRateLimitClient(
-            eventBase: loop.base, host: "127.0.0.1", port: port ?? redis.port, timeout: timeout,
+            loop: loop.loop, host: "127.0.0.1", port: port ?? redis.port, timeout: timeout,
             reconnectInterval: reconnectInterval)
     }
 
@@ -95,11 +96,17 @@ final class RedisRateLimitClientTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(decide(client, "key", tenPerMinute)).remaining, [9])
         XCTAssertEqual(redis.cli("SCRIPT", "FLUSH"), "OK")
         XCTAssertEqual(try XCTUnwrap(decide(client, "key", tenPerMinute)).remaining, [8])
-        XCTAssertEqual(redis.cli("SCRIPT", "EXISTS", RedisRateLimitClient.scriptSHA), "1")
+        XCTAssertEqual(redis.cli("SCRIPT", "EXISTS", try XCTUnwrap(client.scriptSHA)), "1")
     }
 
-    func testScriptNameIsTheSHA1RedisComputes() {
-        XCTAssertEqual(redis.cli("SCRIPT", "LOAD", RedisTokenBucketScript.source), RedisRateLimitClient.scriptSHA)
+    func testScriptIsNamedByTheDigestRedisAnswersToScriptLoad() throws {
+        let client = client()
+        XCTAssertNil(client.scriptSHA)
+        XCTAssertEqual(try XCTUnwrap(decide(client, "key", tenPerMinute)).remaining, [9], "sent with its source")
+        XCTAssertTrue(loop.run { client.scriptSHA != nil })
+        XCTAssertEqual(client.scriptSHA, redis.cli("SCRIPT", "LOAD", RedisTokenBucketScript.source))
+        XCTAssertEqual(try XCTUnwrap(decide(client, "key", tenPerMinute)).remaining, [8])
+        XCTAssertTrue(redis.cli("INFO", "commandstats").contains("cmdstat_evalsha:calls=1,"), "then named by the digest")
     }
 
     // MARK: - Keys
@@ -121,8 +128,8 @@ final class RedisRateLimitClientTests: XCTestCase {
     // MARK: - Failures
 
     func testErrorReplyCompletesWithNil() throws {
-        let strict = try RedisServerProcess(extraArguments: ["--rename-command", "EVALSHA", ""])
-        defer { strict.stop() }
+        let strict = try RedisTestServer(extraArguments: ["--rename-command", "EVAL", "", "--rename-command", "EVALSHA", ""])
+        defer { strict.kill() }
         let client = client(port: strict.port)
         XCTAssertNil(decide(client, "key", tenPerMinute), "ERR unknown command is no decision")
         XCTAssertNil(decide(client, "key", tenPerMinute))
@@ -138,7 +145,7 @@ final class RedisRateLimitClientTests: XCTestCase {
     func testStoppedRedisCompletesWithNilPromptly() throws {
         let client = client(timeout: .milliseconds(200))
         XCTAssertNotNil(decide(client, "key", tenPerMinute))
-        redis.stop()
+        redis.kill()
         let start = ContinuousClock.now
         XCTAssertNil(decide(client, "key", tenPerMinute))
         XCTAssertLessThan(ContinuousClock.now - start, .milliseconds(700), "not a hang")
@@ -148,8 +155,8 @@ final class RedisRateLimitClientTests: XCTestCase {
     func testPausedRedisCompletesWithNilWithinTheTimeoutAndOnlyOnce() throws {
         let client = client(timeout: .milliseconds(200))
         XCTAssertNotNil(decide(client, "key", tenPerMinute))
-        redis.pause()
-        defer { redis.resume() }
+        redis.freeze()
+        defer { redis.thaw() }
         let completions = Completions()
         let start = ContinuousClock.now
         client.decide(identity: "key", plan: tenPerMinute) { completions.results.append($0) }
@@ -159,7 +166,7 @@ final class RedisRateLimitClientTests: XCTestCase {
         XCTAssertLessThan(elapsed, .milliseconds(700), "about the timeout, not a hang")
         XCTAssertEqual(completions.results.count, 1)
         XCTAssertNil(completions.results[0] ?? nil)
-        redis.resume()  // the late reply arrives and is ignored
+        redis.thaw()  // the late reply arrives and is ignored
         loop.run(for: .milliseconds(300))
         XCTAssertEqual(completions.count, 1)
     }
@@ -167,12 +174,12 @@ final class RedisRateLimitClientTests: XCTestCase {
     func testRedisThatStopsAnsweringIsDroppedAfterASecondWithoutProgressAndReconnected() throws {
         let client = client(timeout: .milliseconds(200), reconnectInterval: .milliseconds(100))
         XCTAssertNotNil(decide(client, "key", tenPerMinute))
-        redis.pause()
+        redis.freeze()
         let start = ContinuousClock.now
         while ContinuousClock.now - start < .milliseconds(1_300) {
             XCTAssertNil(decide(client, "key", tenPerMinute))
         }
-        redis.resume()
+        redis.thaw()
         loop.run(for: .milliseconds(150))  // past the pause between attempts
         // Redis still runs what it had received before the drop: timed-out requests may have taken tokens.
         XCTAssertNotNil(decide(client, "key", tenPerMinute))
@@ -182,7 +189,7 @@ final class RedisRateLimitClientTests: XCTestCase {
     func testRestartedRedisDecidesAgain() throws {
         let client = client(timeout: .milliseconds(200), reconnectInterval: .milliseconds(100))
         XCTAssertEqual(try XCTUnwrap(decide(client, "key", tenPerMinute)).remaining, [9])
-        redis.stop()
+        redis.kill()
         XCTAssertNil(decide(client, "key", tenPerMinute))
         try redis.start()
         var decision: RateLimitDecision?
@@ -195,7 +202,7 @@ final class RedisRateLimitClientTests: XCTestCase {
     }
 
     func testFailedConnectionIsNotRetriedWithinTheInterval() {
-        redis.stop()
+        redis.kill()
         let client = client(timeout: .milliseconds(200), reconnectInterval: .seconds(30))
         var results: [RateLimitDecision?] = []
         for _ in 0..<20 {
@@ -207,8 +214,8 @@ final class RedisRateLimitClientTests: XCTestCase {
     }
 
     func testDefaultIntervalBetweenConnectionAttemptsIsOneSecond() {
-        redis.stop()
-        let client = RedisRateLimitClient(eventBase: loop.base, host: "127.0.0.1", port: redis.port, timeout: .seconds(1))
+        redis.kill()
+        let client = RedisRateLimitClient(loop: loop.loop, host: "127.0.0.1", port: redis.port, timeout: .seconds(1))
         XCTAssertNil(decide(client, "key", tenPerMinute))
         XCTAssertNil(decide(client, "key", tenPerMinute))
         XCTAssertEqual(client.connectAttempts, 1)

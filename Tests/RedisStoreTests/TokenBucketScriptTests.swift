@@ -1,16 +1,17 @@
 import RateLimiter
+import TestSupport
 import XCTest
 
-/// The Lua script itself, run by redis-server through redis-cli, against the Swift arithmetic.
+/// The Lua script itself, run by redis-server, against the Swift arithmetic.
 final class TokenBucketScriptTests: XCTestCase {
-    private var redis: RedisServerProcess!
+    private var redis: RedisTestServer!
 
     override func setUpWithError() throws {
-        redis = try RedisServerProcess()
+        redis = try RedisTestServer()
     }
 
     override func tearDown() {
-        redis?.stop()
+        redis?.kill()
         redis = nil
     }
 

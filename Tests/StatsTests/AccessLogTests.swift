@@ -195,20 +195,4 @@ final class AccessLogTests: XCTestCase {
             XCTAssertTrue("\(error)".contains(path))
         }
     }
-
-    func testRFC3339FormattingMatchesFoundation() {
-        XCTAssertEqual(RFC3339Time.format(millis: 0), "1970-01-01T00:00:00.000Z")
-        XCTAssertEqual(RFC3339Time.format(millis: -1), "1969-12-31T23:59:59.999Z")
-        XCTAssertEqual(RFC3339Time.format(millis: 951_782_400_000), "2000-02-29T00:00:00.000Z")
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<1000 {
-            let millis = Int64.random(in: 0...4_102_444_800_000, using: &generator)  // up to 2100
-            let date = Date(timeIntervalSince1970: Double(millis) / 1000)
-            XCTAssertEqual(RFC3339Time.format(millis: millis).prefix(19), formatter.string(from: date).prefix(19))
-            XCTAssertEqual(RFC3339Time.format(millis: millis).suffix(4), String(format: "%03d", millis % 1000) + "Z")
-        }
-        XCTAssertLessThan(abs(RFC3339Time.nowMillis() - Int64(Date().timeIntervalSince1970 * 1000)), 5_000)
-    }
 }

@@ -1,4 +1,5 @@
 import Engine
+import Essentials
 import Glibc
 import HTTP1
 import Logging
@@ -7,7 +8,7 @@ import Normaliser
 /// A response the admin endpoint sends.
 struct AdminResponse {
     var status: Int
-    var contentType: StaticString
+    var contentType: String
     var body: [UInt8]
     /// Header lines sent besides the standard ones, each ending in CRLF.
     var extraHeaders: StaticString = ""
@@ -40,7 +41,7 @@ final class AdminServer: IOHandler {
     private var connections: [Int32: AdminConnection] = [:]
     let routes: [String: Route]
     let token: [UInt8]
-    let httpDate = HTTPDate()
+    let httpDate = CurrentHTTPDate()
 
     init(fd: Int32, loop: EventLoop, token: String, routes: [String: Route]) {
         self.fd = fd
@@ -99,8 +100,8 @@ final class AdminServer: IOHandler {
 
     func envelope(_ status: Int, code: String, message: String) -> AdminResponse {
         let envelope = ErrorEnvelope(code: code, message: message, details: nil,
-                                     timestamp: RFC3339.format(unixSeconds: Int64(time(nil))), requestID: RequestID.generate(using: &random))
-        return AdminResponse(status: status, contentType: "application/json; charset=utf-8", body: envelope.encoded())
+                                     timestamp: RFC3339.format(unixSeconds: SystemTime.wallSeconds()), requestID: RequestID.generate(using: &random))
+        return AdminResponse(status: status, contentType: ErrorEnvelope.contentType, body: envelope.encoded())
     }
 
     private var random = FastRandom()

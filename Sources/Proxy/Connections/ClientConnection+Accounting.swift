@@ -1,5 +1,5 @@
 import Engine
-import Glibc
+import Essentials
 import Stats
 
 /// Stats and access-log lines for each request: counted on the worker without locks, published
@@ -25,11 +25,9 @@ extension ClientConnection {
         worker.stats.requestFinished()
         worker.stats.recordRequest(status: status, durationMicros: duration, upstreamMicros: exchange.upstreamMicros)
         guard let accessLog = context.accessLog else { return }
-        var wallClock = timespec()
-        clock_gettime(CLOCK_REALTIME, &wallClock)
         let usedUpstream = exchange.upstreamStartedAt != 0
         accessLog.write(AccessLogEntry(
-            timeMillis: Int64(wallClock.tv_sec) * 1000 + Int64(wallClock.tv_nsec) / 1_000_000,
+            timeMillis: SystemTime.wallMilliseconds(),
             requestID: exchange.requestID, client: peerHost, method: exchange.method, path: exchange.path,
             status: status, upstream: usedUpstream ? context.targetNames[exchange.target] : nil,
             upstreamStatus: exchange.upstreamStatus, tries: usedUpstream ? exchange.attempt + 1 : 0,

@@ -1,4 +1,5 @@
 import Engine
+import Essentials
 import Glibc
 import HTTP1
 import Normaliser
@@ -85,12 +86,12 @@ extension ClientConnection: UpstreamDelegate {
     /// the body as it came with its own Content-Type and Content-Encoding.
     func answerCollected() {
         var body = exchange.collectedBody
-        var contentType = "application/json; charset=utf-8"
+        var contentType = ErrorEnvelope.contentType
         var contentEncoding: String? = nil
         if exchange.responseStatus >= 400 && context.config.errors.normalise {
             let normalised = context.normaliser.normalise(
                 status: exchange.responseStatus, contentEncoding: exchange.responseContentEncoding,
-                body: exchange.collectedBody, requestID: exchange.requestID, now: Int64(time(nil)))
+                body: exchange.collectedBody, requestID: exchange.requestID, now: SystemTime.wallSeconds())
             exchange.shape = normalised.shape.rawValue
             worker.stats.recordRewrite(shape: normalised.shape.rawValue)
             body = normalised.body

@@ -81,7 +81,7 @@ extension ClientConnection {
             if self.state == .forwarding && self.upstream == nil { self.startTry() }
         }
         retryTimer = timer
-        timer.arm(afterNanoseconds: delay.nanoseconds)
+        timer.arm(afterNanoseconds: delay.wholeNanoseconds)
     }
 
     func answerFinalFailure(_ failure: TryFailure) {

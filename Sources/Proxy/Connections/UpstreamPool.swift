@@ -2,7 +2,9 @@
 /// used connection is the least likely to have been closed by the upstream).
 final class UpstreamPool {
     private var idle: [UpstreamConnection] = []
-    /// Set when a reload replaced the targets: connections coming back are closed.
+    /// Set when a reload changed any `upstream` setting (pooled connections keep the settings they were opened
+    /// with), and for the pools of requests still running under a replaced configuration: connections coming
+    /// back are closed.
     private(set) var isRetired = false
 
     /// An idle connection, or nil.

@@ -55,31 +55,3 @@ enum HeaderName: Equatable {
         return .other
     }
 }
-
-extension UnsafeRawBufferPointer {
-    /// ASCII case-insensitive equality with a lowercase literal of the same length.
-    @inline(__always)
-    func equalsLowercase(_ literal: StaticString) -> Bool {
-        guard count == literal.utf8CodeUnitCount else { return false }
-        let expected = literal.utf8Start
-        for i in 0..<count {
-            var byte = self[i]
-            if byte >= 65 && byte <= 90 { byte |= 0x20 }
-            if byte != expected[i] { return false }
-        }
-        return true
-    }
-
-    /// ASCII case-insensitive equality with another range.
-    @inline(__always)
-    func equalsIgnoringCase(_ other: UnsafeRawBufferPointer) -> Bool {
-        guard count == other.count else { return false }
-        for i in 0..<count {
-            var a = self[i], b = other[i]
-            if a >= 65 && a <= 90 { a |= 0x20 }
-            if b >= 65 && b <= 90 { b |= 0x20 }
-            if a != b { return false }
-        }
-        return true
-    }
-}

@@ -1,4 +1,5 @@
 import Engine
+import Essentials
 import Glibc
 import Normaliser
 
@@ -10,11 +11,13 @@ enum OwnResponse {
         _ error: ProxyError, message: String? = nil, details: JSONValue? = nil,
         requestID: String, date: String, extraHeaders: [UInt8] = [], headersOnly: Bool, close: Bool, to out: ByteBuffer
     ) {
-        let body = error.envelope(message: message, details: details, requestID: requestID, now: Int64(time(nil))).encoded()
+        let body = error.envelope(message: message, details: details, requestID: requestID, now: SystemTime.wallSeconds()).encoded()
         appendStatusLine(error.status, to: out)
         out.append("Date: ")
         out.append(date)
-        out.append("\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ")
+        out.append("\r\nContent-Type: ")
+        out.append(ErrorEnvelope.contentType)
+        out.append("\r\nContent-Length: ")
         out.append(decimal: body.count)
         out.append("\r\nX-Request-Id: ")
         out.append(requestID)

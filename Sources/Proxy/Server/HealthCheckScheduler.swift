@@ -1,4 +1,5 @@
 import Engine
+import Essentials
 import HTTP1
 import Logging
 import Resilience
@@ -26,7 +27,7 @@ final class HealthCheckScheduler {
             let request = Array("GET \(context.config.upstream.healthCheck.path) HTTP/1.1\r\nHost: \(context.targetNames[target])\r\nUser-Agent: sluice-health-check\r\nConnection: close\r\n\r\n".utf8)
             probes[target] = HealthProbe(
                 address: context.targets[target], request: request,
-                timeout: context.config.upstream.healthCheck.timeout.nanoseconds, loop: loop
+                timeout: context.config.upstream.healthCheck.timeout.wholeNanoseconds, loop: loop
             ) { [unowned self] status in
                 self.probes[target] = nil
                 if let transition = self.checker.record(target: target, status: status) {
@@ -35,7 +36,7 @@ final class HealthCheckScheduler {
                 }
             }
         }
-        timer?.arm(afterNanoseconds: max(checker.delayUntilNextDue().nanoseconds, 1_000_000))
+        timer?.arm(afterNanoseconds: max(checker.delayUntilNextDue().wholeNanoseconds, 1_000_000))
     }
 
     func stop() {

@@ -85,8 +85,9 @@ final class LiveStats {
     }
 
     private func finish() {
+        // Also the timeout's action: a timeout left pending by a gathering that ended finds none (each gathering
+        // re-arms it for itself).
         guard let current = gathering else { return }
-        timer.disarm()
         gathering = nil
         let next = waiting
         waiting = []

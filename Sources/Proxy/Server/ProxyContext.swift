@@ -1,5 +1,6 @@
 import Config
 import Engine
+import Essentials
 import Logging
 import Normaliser
 import RateLimiter
@@ -72,18 +73,10 @@ public final class ProxyContext: Sendable {
             connectTimeout: upstream.connectTimeout, responseTimeout: upstream.responseTimeout)
         maxHeaderBytes = config.server.maxHeaderBytes
         maxBodyBytes = config.server.maxBodyBytes
-        clientTimeout = config.server.clientTimeout.nanoseconds
-        connectTimeout = config.upstream.connectTimeout.nanoseconds
-        responseTimeout = config.upstream.responseTimeout.nanoseconds
+        clientTimeout = config.server.clientTimeout.wholeNanoseconds
+        connectTimeout = config.upstream.connectTimeout.wholeNanoseconds
+        responseTimeout = config.upstream.responseTimeout.wholeNanoseconds
         keepalive = config.upstream.keepalive
-    }
-}
-
-extension Duration {
-    /// Whole nanoseconds (saturating).
-    public var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds.multipliedReportingOverflow(by: 1_000_000_000).partialValue + attoseconds / 1_000_000_000
     }
 }
 

@@ -1,7 +1,9 @@
 import Config
 import Engine
+import Essentials
 import Glibc
 import Logging
+import Normaliser
 import RateLimiter
 import Resilience
 import Stats
@@ -21,7 +23,9 @@ public final class ProxyServer {
     private let workers = WorkerRegistry()
     private var admin: AdminServer?
     private var signalWatchers: [SignalWatcher] = []
-    private var timers: [AnyObject] = []
+    private var sweepTimer: RepeatingTimer?
+    /// One-shot timers of the control loop that may still be pending (see ``runOnce(after:_:)``).
+    private var oneShotTimers: [LoopTimer] = []
     private var healthChecks: HealthCheckScheduler?
     private let board: StatsBoard
     private var liveStats: LiveStats?
@@ -44,9 +48,14 @@ public final class ProxyServer {
     ///   - limiter: kept for the life of the process, across reloads.
     ///   - reload: reads and validates the configuration file again (SIGHUP).
     public init(config: SluiceConfig, limiter: RateLimiter, logger: Logger,
-                reload: @escaping () throws(ConfigError) -> SluiceConfig) throws(SocketError) {
-        let accessLog = try ProxyServer.openAccessLog(config.logging.accessLog)
-        self.context = try ProxyContext(config: config, limiter: limiter, accessLog: accessLog, logger: logger)
+                reload: @escaping () throws(ConfigError) -> SluiceConfig) throws(StartupError) {
+        let accessLog: AccessLogWriter?
+        do { accessLog = try ProxyServer.openAccessLog(config.logging.accessLog) } catch { throw StartupError(error) }
+        do {
+            self.context = try ProxyContext(config: config, limiter: limiter, accessLog: accessLog, logger: logger)
+        } catch {
+            throw StartupError(error)
+        }
         self.limiter = limiter
         self.reloadConfiguration = reload
         let configured = config.server.workers
@@ -55,15 +64,20 @@ public final class ProxyServer {
     }
 
     /// Binds, serves until SIGTERM/SIGINT and the drain that follows, and returns the exit code.
-    public func run() throws(SocketError) -> Int32 {
+    public func run() throws(StartupError) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
         raiseDescriptorLimit()
-        let listenerFDs = try bindPublic(context.config.server.listen)
         let workers = self.workers
         liveStats = LiveStats(loop: control, board: board, sources: {
             workers.list.withLock { $0.map { LiveStats.Source(handle: $0.handle, worker: $0.worker) } }
         }, gauges: { [unowned self] in self.gauges() })
-        admin = try startAdmin()
+        let listenerFDs: [Int32]
+        do {
+            listenerFDs = try bindPublic(context.config.server.listen)
+            admin = try startAdmin()
+        } catch {
+            throw StartupError(error)
+        }
         let threads = startWorkers(listenerFDs: listenerFDs)
         signalWatchers = [
             SignalWatcher(loop: control, signal: SIGTERM) { [unowned self] in self.beginDrain(signal: $0) },
@@ -73,7 +87,7 @@ public final class ProxyServer {
         ]
         // Idle keys cost no memory: full buckets are dropped lazily and by this sweep.
         let limiter = self.limiter
-        timers.append(RepeatingTimer(loop: control, every: 10_000_000_000) { limiter.sweep() })
+        sweepTimer = RepeatingTimer(loop: control, every: 10_000_000_000) { limiter.sweep() }
         startHealthChecks()
         control.run()
         healthChecks?.stop()
@@ -152,12 +166,19 @@ public final class ProxyServer {
         isDraining = true
         logger.info("draining", metadata: ["signal": "\(signal)"])
         forEachWorker { worker, _ in worker.beginDrain() }
-        let grace = LoopTimer(loop: control) { [unowned self] in
+        runOnce(after: context.config.server.shutdownGrace.wholeNanoseconds) { [unowned self] in
             self.logger.warning("shutdown grace period over; closing remaining connections")
             self.forEachWorker { worker, _ in worker.loop.stop() }
         }
-        grace.arm(afterNanoseconds: context.config.server.shutdownGrace.nanoseconds)
-        timers.append(grace)
+    }
+
+    /// Runs `action` once on the control loop after `nanoseconds`. Timers that have fired are dropped when the
+    /// next one is scheduled (never inside their own callback), so signals and reloads do not accumulate them.
+    private func runOnce(after nanoseconds: Int64, _ action: @escaping () -> Void) {
+        oneShotTimers.removeAll { !$0.isArmed }
+        let timer = LoopTimer(loop: control, action: action)
+        timer.arm(afterNanoseconds: nanoseconds)
+        oneShotTimers.append(timer)
     }
 
     /// SIGHUP: read the file again; if valid, every worker switches to it between requests and
@@ -200,9 +221,7 @@ public final class ProxyServer {
         context = next
         if previous.accessLog !== next.accessLog, let retired = previous.accessLog {
             // Requests still finishing under the old configuration log there; closed once they are done.
-            let close = LoopTimer(loop: control) { retired.close() }
-            close.arm(afterNanoseconds: ProxyServer.retiredAccessLogLifetime)
-            timers.append(close)
+            runOnce(after: ProxyServer.retiredAccessLogLifetime) { retired.close() }
         }
         if next.health !== previous.health || next.config.upstream.healthCheck != previous.config.upstream.healthCheck {
             startHealthChecks()
@@ -236,7 +255,7 @@ public final class ProxyServer {
         if let bound = Socket.localAddress(fd) {
             logger.info("listening", metadata: ["listener": "admin", "address": "\(bound)"])
         }
-        let json: StaticString = "application/json; charset=utf-8"
+        let json = ErrorEnvelope.contentType  // the envelope's media type serves every JSON answer
         let routes: [String: AdminServer.Route] = [
             "/": .immediate(requiresToken: false) { DashboardPage.response },
             "/healthz": .immediate(requiresToken: false) {
@@ -249,7 +268,7 @@ public final class ProxyServer {
             },
             "/metrics": .deferred(requiresToken: true) { [unowned self] answer in
                 self.liveStats?.read { report in
-                    answer(AdminResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
+                    answer(AdminResponse(status: 200, contentType: StatsReport.prometheusContentType,
                                          body: Array(report.prometheusText().utf8)))
                 }
             },
@@ -271,7 +290,7 @@ public final class ProxyServer {
         let states = context.health.snapshot()
         let upstreams = states.map { state in
             UpstreamGauge(target: context.targetNames[state.index], healthy: state.healthy,
-                          circuit: Stats.CircuitState(rawValue: state.circuit.rawValue) ?? .closed)
+                          circuit: state.circuit)
         }
         return StatsGauges(
             uptimeSeconds: Double(EventLoop.monotonicNanoseconds() - startedAt) / 1e9,
@@ -289,7 +308,7 @@ public final class ProxyServer {
         let failuresBefore = accessLog.counters.reopenFailures
         accessLog.reopen()
         // The writer's own thread reopens the file; its outcome is known shortly after.
-        let check = LoopTimer(loop: control) { [unowned self] in
+        runOnce(after: 500_000_000) { [unowned self] in
             if accessLog.counters.reopenFailures > failuresBefore {
                 self.logger.error("access log could not be reopened; still writing to the old file", metadata: [
                     "destination": "\(self.context.config.logging.accessLog)"])
@@ -297,20 +316,14 @@ public final class ProxyServer {
                 self.logger.info("access log reopened")
             }
         }
-        check.arm(afterNanoseconds: 500_000_000)
-        timers.append(check)
     }
 
     /// Opens the access log named by `logging.access_log` (nil when off).
-    static func openAccessLog(_ destination: AccessLogDestination) throws(SocketError) -> AccessLogWriter? {
-        do {
-            switch destination {
-            case .off: return nil
-            case .stdout: return try AccessLogWriter(destination: .standardOutput)
-            case .file(let path): return try AccessLogWriter(destination: .file(path: path))
-            }
-        } catch {
-            throw SocketError("cannot open the access log: \(error)")
+    static func openAccessLog(_ destination: AccessLogDestination) throws(AccessLogWriter.OpenError) -> AccessLogWriter? {
+        switch destination {
+        case .off: return nil
+        case .stdout: return try AccessLogWriter(destination: .standardOutput)
+        case .file(let path): return try AccessLogWriter(destination: .file(path: path))
         }
     }
 }

@@ -1,4 +1,5 @@
 import Engine
+import Essentials
 import Glibc
 import Logging
 import RedisStore
@@ -17,7 +18,7 @@ final class Worker {
     var nextTarget = 0
     var random = FastRandom()
     /// The `Date` of responses this worker generates itself.
-    let httpDate = HTTPDate()
+    let httpDate = CurrentHTTPDate()
     private(set) var isDraining = false
     /// This worker's connection to the shared rate-limit store, when `rate_limit.store` is redis.
     private(set) var redis: RedisRateLimitClient?
@@ -63,8 +64,8 @@ final class Worker {
     }
 
     /// Switches to a reloaded configuration: requests that begin from now on use it; requests in
-    /// flight finish under the old one. Changed targets get new pools (old idle connections
-    /// close); a new listening socket replaces the old one.
+    /// flight finish under the old one. Any changed `upstream` setting retires the pools (old idle
+    /// connections close); a new listening socket replaces the old one.
     func apply(_ newContext: ProxyContext, listenerFD: Int32?) {
         if newContext.config.upstream != context.config.upstream {
             // Pooled connections keep the settings they were opened with: new ones get the new ones.
@@ -108,7 +109,7 @@ final class Worker {
     private static func redisClient(for context: ProxyContext, loop: EventLoop) -> RedisRateLimitClient? {
         let settings = context.config.rateLimit
         guard settings.enabled, settings.store == .redis else { return nil }
-        return RedisRateLimitClient(eventBase: loop.base, host: settings.redis.address.host,
+        return RedisRateLimitClient(loop: loop, host: settings.redis.address.host,
                                     port: settings.redis.address.port, timeout: settings.redis.timeout)
     }
 

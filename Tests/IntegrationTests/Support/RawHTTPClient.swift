@@ -24,21 +24,11 @@ final class RawHTTPClient {
 
     /// Connects to 127.0.0.1:`port`; reads time out after `timeout` seconds.
     init(port: UInt16, timeout: TimeInterval = 10) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure.connect("socket: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        do {
+            fd = try LoopbackSocket.connect(port: port, timeout: timeout)
+        } catch {
+            throw Failure.connect("\(error)")
         }
-        guard result == 0 else {
-            let code = errno
-            Glibc.close(fd)
-            throw Failure.connect("connect 127.0.0.1:\(port): errno \(code)")
-        }
-        setReadTimeout(timeout)
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
     }
@@ -57,12 +47,9 @@ final class RawHTTPClient {
         Glibc.close(fd)
     }
 
-    /// A loopback port nothing listens on right now (bound to port 0, read back, released), for a server a test
-    /// starts on a port it must know beforehand (or restart on the same port).
+    /// ``LoopbackSocket/unusedPort()``, by the name the integration tests know it.
     static func unusedPort() throws -> UInt16 {
-        let (fd, port) = try LoopbackSocket.bind()
-        Glibc.close(fd)
-        return port
+        try LoopbackSocket.unusedPort()
     }
 
     // MARK: Sending

@@ -1,12 +1,50 @@
-/// RFC 3339 timestamps without Foundation.
+/// RFC 3339 timestamps in UTC without Foundation: written for envelopes, logs and the access log, and read
+/// (validated, converted to UTC) from upstream error bodies.
 public enum RFC3339 {
     /// The latest instant with a four-digit year: 9999-12-31T23:59:59Z.
-    static let maximumUnixSeconds: Int64 = 253_402_300_799
+    public static let maximumUnixSeconds: Int64 = 253_402_300_799
 
-    /// `"2026-11-21T10:30:00Z"` for a Unix time in seconds (UTC). Times before 1970 or after year 9999
-    /// are clamped to those bounds.
+    /// The most bytes ``write(millis:at:)`` produces (a signed year of up to 20 digits, and the rest).
+    public static let maxMillisCount = 21 + 20
+
+    /// `"2026-11-21T10:30:00Z"` for a Unix time in seconds. Times before 1970 or after year 9999 are clamped
+    /// to those bounds.
     public static func format(unixSeconds: Int64) -> String {
         format(unixSeconds: unixSeconds, fraction: "")
+    }
+
+    /// `millis` since the Unix epoch as `YYYY-MM-DDThh:mm:ss.sssZ` (any instant; years before 0 get a sign).
+    public static func format(millis: Int64) -> String {
+        String(unsafeUninitializedCapacity: maxMillisCount) { buffer in
+            write(millis: millis, at: buffer.baseAddress!) - buffer.baseAddress!
+        }
+    }
+
+    /// Writes ``format(millis:)`` at `out` (room for ``maxMillisCount`` bytes); returns the position after it.
+    @inlinable
+    public static func write(millis: Int64, at out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let milliOfSecond = ((millis % 1000) + 1000) % 1000
+        let seconds = (millis - milliOfSecond) / 1000
+        let secondOfDay = ((seconds % 86_400) + 86_400) % 86_400
+        let date = CivilDate(daysSinceEpoch: (seconds - secondOfDay) / 86_400)
+        var out = out
+        if date.year < 0 { out.pointee = UInt8(ascii: "-"); out += 1 }
+        out = field(date.year.magnitude, 4, "-", out)
+        out = field(UInt64(date.month), 2, "-", out)
+        out = field(UInt64(date.day), 2, "T", out)
+        out = field(UInt64(secondOfDay / 3600), 2, ":", out)
+        out = field(UInt64(secondOfDay / 60 % 60), 2, ":", out)
+        out = field(UInt64(secondOfDay % 60), 2, ".", out)
+        return field(UInt64(milliOfSecond), 3, "Z", out)
+    }
+
+    @inlinable @inline(__always)
+    static func field(
+        _ value: UInt64, _ width: Int, _ separator: Unicode.Scalar, _ out: UnsafeMutablePointer<UInt8>
+    ) -> UnsafeMutablePointer<UInt8> {
+        let end = PaddedDecimal.write(value, width: width, at: out)
+        end.pointee = UInt8(ascii: separator)
+        return end + 1
     }
 
     /// Whether `text` is an RFC 3339 `date-time` (e.g. `2024-01-15T10:30:00Z`, `2024-01-15t10:30:00.5+02:00`),
@@ -19,17 +57,26 @@ public enum RFC3339 {
     /// (`2024-01-15T12:30:00+02:00` → `2024-01-15T10:30:00Z`, fraction kept), or nil when it is not valid.
     public static func utc(_ text: String) -> String? {
         guard let time = DateTime(text) else { return nil }
-        let local = daysFromCivil(year: time.year, month: time.month, day: time.day) * 86_400
+        let local = CivilDate(year: time.year, month: time.month, day: time.day).daysSinceEpoch * 86_400
             + time.hour * 3600 + time.minute * 60 + time.second
         return format(unixSeconds: local - time.offsetSeconds, fraction: time.fraction)
     }
 
     private static func format(unixSeconds: Int64, fraction: String) -> String {
         let seconds = min(max(unixSeconds, 0), maximumUnixSeconds)
-        let (year, month, day) = civilDate(daysSinceEpoch: seconds / 86_400)
+        let date = CivilDate(daysSinceEpoch: seconds / 86_400)
         let secondOfDay = seconds % 86_400
-        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(secondOfDay / 3600, 2) + ":"
-            + pad(secondOfDay % 3600 / 60, 2) + ":" + pad(secondOfDay % 60, 2) + fraction + "Z"
+        let time = String(unsafeUninitializedCapacity: 19) { buffer in
+            var out = buffer.baseAddress!
+            out = field(UInt64(date.year), 4, "-", out)
+            out = field(UInt64(date.month), 2, "-", out)
+            out = field(UInt64(date.day), 2, "T", out)
+            out = field(UInt64(secondOfDay / 3600), 2, ":", out)
+            out = field(UInt64(secondOfDay % 3600 / 60), 2, ":", out)
+            out = PaddedDecimal.write(UInt64(secondOfDay % 60), width: 2, at: out)
+            return out - buffer.baseAddress!
+        }
+        return time + fraction + "Z"
     }
 
     /// The fields of a valid RFC 3339 `date-time`.
@@ -55,7 +102,7 @@ public enum RFC3339 {
                   let day = number(8, 2), bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),
                   let hour = number(11, 2), bytes[13] == UInt8(ascii: ":"), let minute = number(14, 2), bytes[16] == UInt8(ascii: ":"),
                   let second = number(17, 2),
-                  (1...12).contains(month), day >= 1, day <= RFC3339.daysIn(month: month, year: year),
+                  (1...12).contains(month), day >= 1, day <= CivilDate.daysIn(month: month, year: year),
                   hour <= 23, minute <= 59, second <= 60
             else { return nil }
             (self.year, self.month, self.day, self.hour, self.minute, self.second) = (year, month, day, hour, minute, second)
@@ -80,42 +127,5 @@ public enum RFC3339 {
                 return nil
             }
         }
-    }
-
-    private static func daysIn(month: Int64, year: Int64) -> Int64 {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    /// Howard Hinnant's `days_from_civil`: days since 1970-01-01 (for years 0 to 9999).
-    private static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let shiftedYear = month <= 2 ? year - 1 : year
-        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
-        let yearOfEra = shiftedYear - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// Howard Hinnant's `civil_from_days`, for days ≥ 0 since 1970-01-01.
-    private static func civilDate(daysSinceEpoch: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let shifted = daysSinceEpoch + 719_468
-        let era = shifted / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return (year, month, day)
-    }
-
-    private static func pad(_ value: Int64, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 }

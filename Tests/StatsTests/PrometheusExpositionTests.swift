@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 
 /// The strict exposition parser used by the admin tests accepts good text and rejects each kind of fault

@@ -3,20 +3,24 @@ import Foundation
 import Glibc
 #endif
 
-/// A child process whose stdout and stderr are captured line by line, killed by PID when discarded.
-final class ChildProcess {
+/// A child process whose stdout and stderr are captured line by line, killed by PID when discarded: the one
+/// launcher of sluice, demo-upstream and redis-server in the tests.
+public final class ChildProcess {
     /// Thrown when the process does not print the awaited line or does not exit in time.
-    struct Timeout: Error, CustomStringConvertible {
-        var description: String
+    public struct Timeout: Error, CustomStringConvertible {
+        public var description: String
+
+        /// A timeout saying what did not happen.
+        public init(description: String) { self.description = description }
     }
 
-    let process = Process()
+    public let process = Process()
     /// Captured output, shared with the reader threads (which must not retain the ChildProcess itself, or it
     /// would never be deinitialised and killed).
     private let output = CapturedOutput()
 
     /// Starts `executable` with `arguments`.
-    init(executable: String, arguments: [String]) throws {
+    public init(executable: String, arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let outPipe = Pipe(), errPipe = Pipe()
@@ -30,14 +34,14 @@ final class ChildProcess {
 
     deinit { kill() }
 
-    var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process.processIdentifier }
 
     /// Everything written to stdout so far.
-    var standardOutput: String { output.withLock { $0.stdout } }
+    public var standardOutput: String { output.withLock { $0.stdout } }
     /// Everything written to stderr so far.
-    var standardError: String { output.withLock { $0.stderr } }
+    public var standardError: String { output.withLock { $0.stderr } }
     /// Both streams, stdout first.
-    var allOutput: String { output.withLock { $0.stdout + $0.stderr } }
+    public var allOutput: String { output.withLock { $0.stdout + $0.stderr } }
 
     private func startReader(_ handle: FileHandle, isStdout: Bool) {
         let output = self.output
@@ -54,7 +58,7 @@ final class ChildProcess {
     }
 
     /// Waits until a complete line of stdout (or stderr) satisfies `predicate`, and returns it.
-    func waitForLine(onStdout: Bool, timeout: TimeInterval = 10, where predicate: (String) -> Bool) throws -> String {
+    public func waitForLine(onStdout: Bool, timeout: TimeInterval = 10, where predicate: (String) -> Bool) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             let text = onStdout ? standardOutput : standardError
@@ -68,19 +72,19 @@ final class ChildProcess {
     }
 
     /// Waits until both output pipes reached end of file (after exit), so that the captured text is complete.
-    func waitForOutputClosed(timeout: TimeInterval = 10) {
+    public func waitForOutputClosed(timeout: TimeInterval = 10) {
         let deadline = Date().addingTimeInterval(timeout)
         while output.withLock({ $0.openStreams > 0 }) && Date() < deadline { usleep(2_000) }
     }
 
     /// Sends a signal.
-    func signal(_ number: Int32) {
+    public func signal(_ number: Int32) {
         if process.isRunning { _ = Glibc.kill(pid, number) }
     }
 
     /// Waits for the process to exit; returns its exit status (or 128 + signal), or throws on timeout.
     @discardableResult
-    func waitForExit(timeout: TimeInterval = 10) throws -> Int32 {
+    public func waitForExit(timeout: TimeInterval = 10) throws -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning {
             if Date() >= deadline { throw Timeout(description: "process \(pid) still running after \(timeout) s") }
@@ -91,14 +95,14 @@ final class ChildProcess {
     }
 
     /// Kills the process by PID (SIGKILL) and reaps it.
-    func kill() {
+    public func kill() {
         guard process.isRunning else { return }
         _ = Glibc.kill(pid, SIGKILL)
         process.waitUntilExit()
     }
 
     /// The process's resident set size in bytes, from /proc/PID/status (VmRSS).
-    func residentBytes() -> Int? {
+    public func residentBytes() -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
         for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
             let digits = line.split(separator: " ").dropFirst().first.flatMap { Int($0) }

@@ -7,36 +7,36 @@ import Foundation
 /// before its first sample, each at most once; a family's samples form one group; no series appears twice;
 /// counters are named `…_total` and are never negative; histograms have `_bucket{le=…}` series with increasing
 /// bounds and cumulative counts ending with `le="+Inf"` equal to `_count`, plus `_sum`.
-struct PrometheusExposition {
+public struct PrometheusExposition {
     /// One sample line.
-    struct Sample {
-        var name: String
-        var labels: [String: String]
-        var value: Double
-        var line: Int
+    public struct Sample {
+        public var name: String
+        public var labels: [String: String]
+        public var value: Double
+        public var line: Int
     }
 
     /// A metric family: its `# HELP` text, `# TYPE` and samples in order.
-    struct Family {
-        var name: String
-        var help: String?
-        var type: String?
-        var samples: [Sample] = []
+    public struct Family {
+        public var name: String
+        public var help: String?
+        public var type: String?
+        public var samples: [Sample] = []
     }
 
     /// A line that breaks the format, with its number (1-based).
-    struct Violation: Error, CustomStringConvertible {
-        var line: Int
-        var problem: String
-        var description: String { "line \(line): \(problem)" }
+    public struct Violation: Error, CustomStringConvertible {
+        public var line: Int
+        public var problem: String
+        public var description: String { "line \(line): \(problem)" }
     }
 
     /// Families in the order they were declared.
-    private(set) var families: [Family] = []
+    public private(set) var families: [Family] = []
     private var index: [String: Int] = [:]
 
     /// Parses `text` completely, or throws at the first violation.
-    init(parsing text: String) throws {
+    public init(parsing text: String) throws {
         guard !text.contains("\r") else { throw Violation(line: 0, problem: "carriage return in the exposition") }
         guard text.isEmpty || text.hasSuffix("\n") else { throw Violation(line: 0, problem: "the last line does not end with \\n") }
         var lines = text.components(separatedBy: "\n")
@@ -78,16 +78,16 @@ struct PrometheusExposition {
     }
 
     /// The family named `name`.
-    func family(named name: String) -> Family? { index[name].map { families[$0] } }
+    public func family(named name: String) -> Family? { index[name].map { families[$0] } }
 
     /// The value of the sample `name` whose labels are exactly `labels`.
-    func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
+    public func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
         guard let familyName = family(of: name), let family = family(named: familyName) else { return nil }
         return family.samples.first { $0.name == name && $0.labels == labels }?.value
     }
 
     /// Every sample named `name`.
-    func samples(named name: String) -> [Sample] {
+    public func samples(named name: String) -> [Sample] {
         guard let familyName = family(of: name), let family = family(named: familyName) else { return [] }
         return family.samples.filter { $0.name == name }
     }
