@@ -23,6 +23,10 @@ let package = Package(
         .systemLibrary(name: "CLibevent", pkgConfig: "libevent", providers: [.apt(["libevent-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+
+        // The one Swift layer over OpenSSL: SHA-256 and secure random bytes (TLS will live here too).
+        .target(name: "OpenSSLBinding", dependencies: ["COpenSSL"]),
 
         // What several modules share, depending on nothing: the system clocks, Duration → integers, RFC 3339
         // and IMF-fixdate timestamps, JSON string escaping, ASCII case-insensitive comparison.
@@ -37,6 +41,8 @@ let package = Package(
         // The Redis store of the rate limiter: the same algorithm as a Lua script, over hiredis on each worker's loop.
         .target(name: "RedisStore", dependencies: ["CHiredis", "Engine", "Essentials", "RateLimiter"]),
         .target(name: "Stats", dependencies: ["Essentials", "Resilience", .product(name: "Histogram", package: "hdrhistogram-swift")]),
+        // The API-key registry of SPEC §10: the keys file, the table, the verdict (JSON from Normaliser, RFC 3339 from Essentials).
+        .target(name: "APIKeys", dependencies: ["OpenSSLBinding", "Normaliser", "Essentials"], swiftSettings: hotPath),
 
         // The event engine: libevent loops, sockets, timers, signals.
         .target(name: "Engine", dependencies: ["CLibevent", "Essentials"], swiftSettings: hotPath),
@@ -49,16 +55,18 @@ let package = Package(
 
         // Command line and wiring.
         .executableTarget(name: "sluice", dependencies: [
-            "Proxy", "Config", "Engine", "Essentials", "RateLimiter",
+            "Proxy", "Config", "Engine", "Essentials", "RateLimiter", "APIKeys", "OpenSSLBinding",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         // The demo and test upstream: JSON, seed error bodies, echo, streams, faults.
-        .executableTarget(name: "DemoUpstream"),
+        .executableTarget(name: "DemoUpstream", dependencies: ["OpenSSLBinding"]),
 
         // Release-built micro-benchmark of the rate-limit decision.
         .executableTarget(name: "LimiterBench", dependencies: ["RateLimiter"]),
+        // Release-built micro-benchmark of the API-key check and of loading a million-key file.
+        .executableTarget(name: "KeyCheckBench", dependencies: ["APIKeys", "OpenSSLBinding"]),
 
         // What several test targets share: the child-process launcher (sluice, demo-upstream, redis-server), free
         // loopback ports, the redis-server fixture, the strict Prometheus exposition parser.
@@ -66,12 +74,15 @@ let package = Package(
 
         .testTarget(name: "EssentialsTests", dependencies: ["Essentials"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "Essentials"]),
+        .testTarget(name: "OpenSSLBindingTests", dependencies: ["OpenSSLBinding"]),
+        .testTarget(name: "APIKeysTests", dependencies: ["APIKeys", "OpenSSLBinding", "Essentials"]),
         .testTarget(name: "RateLimiterTests", dependencies: ["RateLimiter"]),
         .testTarget(name: "NormaliserTests", dependencies: ["Normaliser", "Essentials"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
         .testTarget(name: "StatsTests", dependencies: ["Stats", "Essentials", "TestSupport"]),
         .testTarget(name: "RedisStoreTests", dependencies: ["RedisStore", "RateLimiter", "Engine", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"]),
+        // Black-box tests of the built binaries; the keys CLI's output is checked with the registry's own parser.
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "APIKeys", "OpenSSLBinding"]),
     ]
 )

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import OpenSSLBinding
 
 /// Dispatches one request to its endpoint and writes the answer.
 struct Router {
@@ -92,7 +93,7 @@ struct Router {
         let text = """
             {"method":\(JSONText.quote(request.method)),"target":\(JSONText.quote(bytes: request.rawTarget)),\
             "version":\(JSONText.quote(request.version)),"headers":[\(headers)],\
-            "body_sha256":"\(SHA256.hex(request.body))","body_length":\(request.body.count)}
+            "body_sha256":"\(SHA256Digest(hashing: request.body).hex)","body_length":\(request.body.count)}
             """
         return .json(200, text)
     }

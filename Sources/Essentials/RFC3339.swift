@@ -62,6 +62,14 @@ public enum RFC3339 {
         return format(unixSeconds: local - time.offsetSeconds, fraction: time.fraction)
     }
 
+    /// `text` as a Unix time in whole seconds (`2027-01-01T01:00:00+01:00` → 1798761600; a fraction is dropped,
+    /// a leap second `:60` counts as the next second's start), or nil when it is not a valid RFC 3339 `date-time`.
+    public static func unixSeconds(_ text: String) -> Int64? {
+        guard let time = DateTime(text) else { return nil }
+        return CivilDate(year: time.year, month: time.month, day: time.day).daysSinceEpoch * 86_400
+            + time.hour * 3600 + time.minute * 60 + time.second - time.offsetSeconds
+    }
+
     private static func format(unixSeconds: Int64, fraction: String) -> String {
         let seconds = min(max(unixSeconds, 0), maximumUnixSeconds)
         let date = CivilDate(daysSinceEpoch: seconds / 86_400)

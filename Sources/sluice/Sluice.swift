@@ -16,8 +16,8 @@ struct Sluice: ParsableCommand {
         usage: usage,
         discussion: discussion,
         version: version,
-        // A new subcommand joins here and in `commandLines` (next: `sluice keys`, SPEC §10).
-        subcommands: [Serve.self, Check.self],
+        // A new subcommand joins here and in `commandLines`.
+        subcommands: [Serve.self, Check.self, Keys.self],
         defaultSubcommand: Serve.self)
 
     /// Every way to run sluice, as `sluice --help` lists them: the command line and what it does (kept under 80
@@ -25,6 +25,8 @@ struct Sluice: ParsableCommand {
     static let commandLines: [(command: String, effect: String)] = [
         ("sluice [--config <path>]", "run the proxy"),
         ("sluice check [--config <path>]", "validate the file (exit 0, or 2)"),
+        ("sluice keys new --id <id> [...]", "issue an API key: its keys-file line"),
+        ("sluice keys hash [<key>]", "print the SHA-256 the keys file stores"),
         ("sluice --version", "print the version"),
         ("sluice --help", "show this help"),
     ]

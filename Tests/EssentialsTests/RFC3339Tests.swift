@@ -64,4 +64,21 @@ final class RFC3339Tests: XCTestCase {
         }
         XCTAssertLessThan(abs(SystemTime.wallMilliseconds() - Int64(Date().timeIntervalSince1970 * 1000)), 5_000)
     }
+
+    func testUnixSecondsOfDateTimes() {
+        let cases: [(String, Int64?)] = [
+            ("1970-01-01T00:00:00Z", 0),
+            ("2027-01-01T00:00:00Z", 1_798_761_600),
+            ("2027-01-01T01:00:00+01:00", 1_798_761_600),
+            ("2026-12-31T19:00:00-05:00", 1_798_761_600),
+            ("2027-01-01T00:00:00.999Z", 1_798_761_600),
+            ("2024-02-29T12:00:00Z", 1_709_208_000),
+            ("1969-12-31T23:59:59Z", -1),
+            ("2027-02-29T00:00:00Z", nil),
+            ("2027-01-01", nil),
+        ]
+        for (text, expected) in cases {
+            XCTAssertEqual(RFC3339.unixSeconds(text), expected, text)
+        }
+    }
 }

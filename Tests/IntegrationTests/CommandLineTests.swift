@@ -73,7 +73,8 @@ final class CommandLineTests: IntegrationTestCase {
         for flag in ["--help", "-h"] {
             let (status, output) = try SluiceProcess.run([flag])
             XCTAssertEqual(status, 0, output)
-            for expected in ["USAGE: sluice [--config <path>]", "sluice check [--config <path>]", "sluice --version",
+            for expected in ["USAGE: sluice [--config <path>]", "sluice check [--config <path>]", "sluice keys new",
+                             "sluice keys hash", "sluice --version",
                              "default config/sluice.yaml", "SIGHUP", "SIGTERM, SIGINT", "server.shutdown_grace", "SIGUSR1",
                              "access-log", "/stats", "/metrics", "dashboard"] {
                 XCTAssertTrue(output.contains(expected), "\(flag) does not mention \(expected):\n\(output)")
