@@ -82,6 +82,7 @@ let package = Package(
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
         .testTarget(name: "StatsTests", dependencies: ["Stats", "Essentials", "TestSupport"]),
         .testTarget(name: "RedisStoreTests", dependencies: ["RedisStore", "RateLimiter", "Engine", "TestSupport"]),
+        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "HTTP1", "Config", "Engine"]),
         // Black-box tests of the built binaries; the keys CLI's output is checked with the registry's own parser.
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "APIKeys", "OpenSSLBinding"]),
     ]
