@@ -61,7 +61,9 @@ final class ClientConnection: IOHandler {
         self.peerHost = peer.host
         self.worker = worker
         self.context = worker.context
-        self.parser = RequestHeadParser(maxHeaderBytes: worker.context.maxHeaderBytes, maxBodyBytes: worker.context.maxBodyBytes)
+        self.parser = RequestHeadParser(
+            maxHeaderBytes: worker.context.maxHeaderBytes, maxBodyBytes: worker.context.maxBodyBytes,
+            maxHeaderCount: worker.context.maxHeaderFields)
     }
 
     func start() {
@@ -172,7 +174,8 @@ final class ClientConnection: IOHandler {
 
     private func adoptContext() {
         context = worker.context
-        parser = RequestHeadParser(maxHeaderBytes: context.maxHeaderBytes, maxBodyBytes: context.maxBodyBytes)
+        parser = RequestHeadParser(
+            maxHeaderBytes: context.maxHeaderBytes, maxBodyBytes: context.maxBodyBytes, maxHeaderCount: context.maxHeaderFields)
     }
 
     // MARK: output
