@@ -25,24 +25,26 @@ extension ClientConnection {
         // Without a key (auth not required), a request is limited by its client address.
         let byKey = config.rateLimit.key == .apiKey && apiKey != nil
         guard let redis = worker.redis else {
-            return apply(byKey ? limiter.decide(identity: apiKey!) : limiter.decide(identity: peerHost))
+            if byKey { return apply(limiter.decide(identity: apiKey!), identity: apiKey!, isAPIKey: true) }
+            return apply(limiter.decide(identity: peerHost), identity: peerHost[...], isAPIKey: false)
         }
         let identity = byKey ? String(apiKey!) : peerHost
         exchange.decisionPending = true
         let generation = requestGeneration
         redis.decide(identity: identity, plan: context.limitPlan) { [weak self] decision in
             guard let self, self.state != .closed, self.requestGeneration == generation else { return }
-            self.redisDecided(decision, identity: identity, limiter: limiter)
+            self.redisDecided(decision, identity: identity, isAPIKey: byKey, limiter: limiter)
         }
     }
 
     /// The Redis store answered (or not, within `redis.timeout`: then `on_failure` decides).
-    private func redisDecided(_ decision: RateLimitDecision?, identity: String, limiter: RateLimiter) {
+    private func redisDecided(_ decision: RateLimitDecision?, identity: String, isAPIKey: Bool, limiter: RateLimiter) {
         exchange.decisionPending = false
         if let decision {
-            apply(decision)
+            apply(decision, identity: identity[...], isAPIKey: isAPIKey)
         } else if context.config.rateLimit.redis.onFailure == .allow {
-            apply(limiter.decide(identity: identity))  // the local buckets stand in
+            // The local buckets stand in.
+            apply(limiter.decide(identity: identity), identity: identity[...], isAPIKey: isAPIKey)
         } else if exchange.refusal == nil {
             exchange.refusal = PendingRefusal(error: .serviceUnavailable, message: "Rate limiting is unavailable; try again later")
         }
@@ -52,11 +54,13 @@ extension ClientConnection {
         }
     }
 
-    /// Records a rate-limit decision on the exchange: its headers, and the 429 when refused.
-    func apply(_ decision: RateLimitDecision) {
+    /// Records a rate-limit decision on the exchange: its headers, and the 429 when refused. `identity` is what
+    /// was limited (an API key, shown in `/stats` `top_limited` only as its hash, or a client address).
+    func apply(_ decision: RateLimitDecision, identity: Substring, isAPIKey: Bool) {
         decision.appendHeaders(to: &exchange.rateLimitHeaders)
         let refusedLimit = decision.refusingLimit.map { decision.plan.rules[$0].name }
-        worker.stats.recordRateLimit(admitted: decision.admitted, limit: refusedLimit)
+        worker.stats.recordRateLimit(admitted: decision.admitted, limit: refusedLimit,
+                                     identity: isAPIKey ? self.context.keyHasher.hash(identity) : String(identity))
         exchange.rateLimitOutcome = decision.admitted ? .allowed : .limited
         if let refused = decision.refusal {
             exchange.refusal = PendingRefusal(
