@@ -41,6 +41,8 @@ let package = Package(
             "Essentials", "RateLimiter", "Normaliser", .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "Resilience", dependencies: ["Essentials"]),
+        // The per-request state machine: head → admission → body → tries → response, decided without I/O.
+        .target(name: "Exchange", dependencies: ["Resilience"], swiftSettings: hotPath),
         // The Redis store of the rate limiter: the same algorithm as a Lua script, over hiredis on each worker's loop.
         .target(name: "RedisStore", dependencies: ["CHiredis", "Engine", "Essentials", "RateLimiter"]),
         .target(name: "Stats", dependencies: ["Essentials", "Resilience", .product(name: "Histogram", package: "hdrhistogram-swift")]),
@@ -52,7 +54,8 @@ let package = Package(
 
         // The proxy: client and upstream connections, forwarding, pools.
         .target(name: "Proxy", dependencies: [
-            "Engine", "Essentials", "HTTP1", "Config", "Normaliser", "RateLimiter", "RedisStore", "Resilience", "Stats",
+            "Engine", "Essentials", "Exchange", "HTTP1", "Config", "Normaliser", "RateLimiter", "RedisStore", "Resilience",
+            "Stats",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
 
@@ -83,6 +86,7 @@ let package = Package(
         .testTarget(name: "NormaliserTests", dependencies: ["Normaliser", "Essentials"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
+        .testTarget(name: "ExchangeTests", dependencies: ["Exchange", "Resilience"]),
         .testTarget(name: "StatsTests", dependencies: ["Stats", "Essentials", "TestSupport"]),
         .testTarget(name: "RedisStoreTests", dependencies: ["RedisStore", "RateLimiter", "Engine", "TestSupport"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "HTTP1", "Config", "Engine"]),

@@ -8,7 +8,8 @@
 /// Strictness: the chunk size is 1–16 hex digits without sign or `0x`; chunk extensions are
 /// `;name[=token|quoted-string]` with optional whitespace around `;` and `=`, at most 4096 bytes per
 /// chunk line; every line ends in CRLF; data must be followed by CRLF. Anything else throws
-/// `.badRequest(reason)`, and so does every later call.
+/// `.badRequest(reason)`, and so does every later call. A chunk whose declared size takes the data past
+/// `maxDataBytes` throws `.payloadTooLarge` as soon as its size digits say so, before any of its data arrives.
 public struct ChunkedDecoder: Sendable {
     private enum State: UInt8 {
         case sizeStart, size, extBeforeSemicolon, extNameStart, extName, extAfterName, extValueStart, extToken,
@@ -19,6 +20,7 @@ public struct ChunkedDecoder: Sendable {
     private static let maxChunkLineBytes = 4096
 
     private let maxTrailerBytes: Int
+    private let maxDataBytes: Int
     private var state = State.sizeStart
     private var chunkSize = 0
     private var sizeDigits = 0
@@ -30,9 +32,11 @@ public struct ChunkedDecoder: Sendable {
     /// Total data bytes decoded so far; the caller enforces its body limit against it.
     public private(set) var decodedBytes = 0
 
-    /// Creates a decoder for one chunked body; the trailer section may be at most `maxTrailerBytes` long.
-    public init(maxTrailerBytes: Int = 8192) {
+    /// Creates a decoder for one chunked body of at most `maxDataBytes` data bytes; the trailer section may be at
+    /// most `maxTrailerBytes` long.
+    public init(maxTrailerBytes: Int = 8192, maxDataBytes: Int = .max) {
         self.maxTrailerBytes = maxTrailerBytes
+        self.maxDataBytes = maxDataBytes
     }
 
     /// Decodes `bytes`, calling `onData` with each range of body data (relative to `bytes`).
@@ -102,6 +106,10 @@ public struct ChunkedDecoder: Sendable {
                     throw fail("Chunk size too large")
                 }
                 chunkSize = chunkSize << 4 | digit
+                if chunkSize > maxDataBytes - decodedBytes {
+                    failure = .payloadTooLarge
+                    throw .payloadTooLarge
+                }
                 state = .size
                 return
             }

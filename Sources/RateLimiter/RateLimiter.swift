@@ -26,6 +26,11 @@ public final class RateLimiter: Sendable {
         currentPlan.withLock { $0.rules }
     }
 
+    /// The limits in force, compiled (the plan a remote store computes with too).
+    public var plan: LimitPlan {
+        currentPlan.withLock { $0 }
+    }
+
     /// Takes one token from each of the identity's buckets, or none when one is empty.
     public func decide(identity: String) -> RateLimitDecision {
         decide(text: identity)

@@ -165,4 +165,28 @@ final class ChunkedDecoderTests: XCTestCase {
         XCTAssertEqual(decoder.decodedBytes, 19)
         XCTAssertEqual(String(decoding: body, as: UTF8.self), "0123456789abcdefxyz")
     }
+
+    func testChunkDeclaredPastTheDataLimitFailsFromItsSizeAlone() {
+        var decoder = ChunkedDecoder(maxDataBytes: 20)
+        var body: [UInt8] = []
+        guard case .success = feed(&decoder, Array("10\r\n0123456789abcdef\r\n".utf8)[...], into: &body) else { return XCTFail() }
+        // 16 decoded, 5 more declared: refused on the size digit, no data or line end needed.
+        guard case .failure(let error) = feed(&decoder, Array("5".utf8)[...], into: &body) else {
+            return XCTFail("a chunk past the limit was accepted")
+        }
+        XCTAssertEqual(error, .payloadTooLarge)
+        guard case .failure(.payloadTooLarge) = feed(&decoder, Array("\r\n".utf8)[...], into: &body) else {
+            return XCTFail("a failed decoder stays failed")
+        }
+    }
+
+    func testChunksUpToTheDataLimitAreAccepted() {
+        var decoder = ChunkedDecoder(maxDataBytes: 19)
+        var body: [UInt8] = []
+        guard case .success(let result) = feed(&decoder, Array("10\r\n0123456789abcdef\r\n3\r\nxyz\r\n0\r\n\r\n".utf8)[...], into: &body) else {
+            return XCTFail()
+        }
+        XCTAssertTrue(result.finished)
+        XCTAssertEqual(body.count, 19)
+    }
 }

@@ -113,6 +113,23 @@ final class RequestValidationTests: IntegrationTestCase {
         XCTAssertEqual(small.bodyLength, 1_000)
     }
 
+    func testChunkDeclaredPastTheBodyLimitGets413AtOnce() throws {
+        let before = try upstream.hits()
+        // 0x401 = 1025 bytes against max_body_bytes 1 KiB: refused from the chunk's size line, before its data.
+        for (name, body) in [("first chunk", "401\r\nabc"), ("after 1000 bytes", "3e8\r\n" + String(repeating: "a", count: 1_000) + "\r\n19\r\n")] {
+            let client = try connectToSluice()
+            let started = Date()
+            client.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + body)
+            assertEnvelope(try client.readResponse(), status: 413, code: "PAYLOAD_TOO_LARGE")
+            XCTAssertLessThan(Date().timeIntervalSince(started), 1.5, "\(name): waited for the chunk's bytes")
+            XCTAssertTrue(client.waitForClose(timeout: 5), "\(name): connection left open after 413")
+        }
+        XCTAssertEqual(try upstream.hits(), before)
+        let (_, small) = try echo(try connectToSluice(), "POST", headers: [("Transfer-Encoding", "chunked")],
+                                  body: Array("3e8\r\n\(String(repeating: "b", count: 1_000))\r\n0\r\n\r\n".utf8))
+        XCTAssertEqual(small.bodyLength, 1_000)
+    }
+
     func testHeadSentOneByteASecondGets408AfterClientTimeout() throws {
         let before = try upstream.hits()
         let client = try connectToSluice()

@@ -4,6 +4,7 @@ import Glibc
 import HTTP1
 import Logging
 import Normaliser
+import Resilience
 
 /// A response the admin endpoint sends.
 struct AdminResponse {

@@ -25,12 +25,12 @@ extension ClientConnection {
         worker.stats.requestFinished()
         worker.stats.recordRequest(status: status, durationMicros: duration, upstreamMicros: exchange.upstreamMicros)
         guard let accessLog = context.accessLog else { return }
-        let usedUpstream = exchange.upstreamStartedAt != 0
+        let usedUpstream = machine.triesStartedAt != 0
         accessLog.write(AccessLogEntry(
             timeMillis: SystemTime.wallMilliseconds(),
             requestID: exchange.requestID, client: peerHost, method: exchange.method, path: exchange.path,
-            status: status, upstream: usedUpstream ? context.targetNames[exchange.target] : nil,
-            upstreamStatus: exchange.upstreamStatus, tries: usedUpstream ? exchange.attempt + 1 : 0,
+            status: status, upstream: usedUpstream ? context.targetNames[machine.target] : nil,
+            upstreamStatus: exchange.upstreamStatus, tries: usedUpstream ? machine.attempt + 1 : 0,
             durationMicros: duration, bytesIn: UInt64(exchange.bytesIn),
             bytesOut: UInt64(max(0, outbound.totalWritten - exchange.outboundMark)),
             keyHash: exchange.keyHash, rateLimit: exchange.rateLimitOutcome, shape: exchange.shape))
@@ -38,7 +38,7 @@ extension ClientConnection {
 
     /// The upstream's share of the request ends (a final response was read, or the tries ended).
     func markUpstreamDone() {
-        guard exchange.upstreamStartedAt != 0, exchange.upstreamMicros == nil else { return }
-        exchange.upstreamMicros = UInt64(max(0, EventLoop.monotonicNanoseconds() - exchange.upstreamStartedAt) / 1000)
+        guard machine.triesStartedAt != 0, exchange.upstreamMicros == nil else { return }
+        exchange.upstreamMicros = UInt64(max(0, EventLoop.monotonicNanoseconds() - machine.triesStartedAt) / 1000)
     }
 }

@@ -1,5 +1,5 @@
-import Config
 import Engine
+import Exchange
 import HTTP1
 import Normaliser
 import RateLimiter
@@ -19,115 +19,68 @@ extension ClientConnection {
             exchange.path = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[head.target]), as: UTF8.self)
         }
         exchange.isHEAD = head.isHEAD
-        exchange.methodIsIdempotent = RetryPolicy.isIdempotent(method: buffer[head.method])
+        let isIdempotent = RetryPolicy.isIdempotent(method: buffer[head.method])
         exchange.clientIsHTTP10 = head.version.minor == 0
         exchange.closeAfterResponse = !head.keepAlive || worker.isDraining
 
-        // First pass: what the rewriting depends on.
-        var clientRequestID: Range<Int>? = nil
-        var authorization: Range<Int>? = nil
-        var duplicateAuthorization = false
-        for field in head.headers {
-            switch HeaderName.classify(buffer, field.name) {
-            case .authorization:
-                // A singleton field (RFC 9110 §11.6.2): two values could be limited by one and
-                // authenticated upstream by the other.
-                if authorization != nil { duplicateAuthorization = true }
-                authorization = field.value
-            case .xRequestID:
-                if RequestID.isValid(UnsafeRawBufferPointer(rebasing: buffer[field.value])) { clientRequestID = field.value }
-            default:
-                break
-            }
-        }
-        if let clientRequestID {
+        let facts = UpstreamRequestHead.Facts(head, in: buffer)
+        if let clientRequestID = facts.clientRequestID {
             exchange.requestID = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[clientRequestID]), as: UTF8.self)
         } else {
             exchange.requestID = RequestID.generate(using: &worker.random)
         }
-
-        // Second pass: the upstream head. Method and target go byte for byte.
         var out = exchange.upstreamRequest
         exchange.upstreamRequest = []
-        out.append(contentsOf: buffer[head.method])
-        out.append(UInt8(ascii: " "))
-        out.append(contentsOf: buffer[head.target])
-        out.append(contentsOf: " HTTP/1.1\r\n".utf8)
-        var forwardedFor: [Range<Int>] = []
-        let policy = context.requestHeaders
-        let nominations = ConnectionNominations(head.headers, in: buffer)
-        let fromTrustedPeer = policy.trusts(IPAddress(peer))
-        for field in head.headers {
-            switch policy.action(for: field, in: buffer, nominations: nominations, fromTrustedPeer: fromTrustedPeer) {
-            case .drop: continue
-            case .keepInForwardedFor:
-                forwardedFor.append(field.value)
-                continue
-            case .forward: break
-            }
-            out.append(contentsOf: buffer[field.name])
-            out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: buffer[field.value])
-            out.append(contentsOf: "\r\n".utf8)
-        }
-        if head.hostIndex == nil {
-            // HTTP/1.0 without Host: upstreams speak HTTP/1.1, which needs one (nginx sends its $proxy_host).
-            out.append(contentsOf: "Host: ".utf8)
-            out.append(contentsOf: context.targetNames[0].utf8)
-            out.append(contentsOf: "\r\n".utf8)
-        }
-        out.append(contentsOf: "X-Forwarded-For: ".utf8)
-        for range in forwardedFor where !range.isEmpty {
-            out.append(contentsOf: buffer[range])
-            out.append(contentsOf: ", ".utf8)
-        }
-        out.append(contentsOf: peerHost.utf8)
-        out.append(contentsOf: "\r\nX-Forwarded-Proto: http\r\nX-Request-Id: ".utf8)
-        out.append(contentsOf: exchange.requestID.utf8)
-        out.append(contentsOf: "\r\n".utf8)
+        UpstreamRequestHead.write(
+            head, in: buffer, policy: context.requestHeaders, peer: peer, peerHost: peerHost,
+            defaultHost: context.targetNames[0], requestID: exchange.requestID, to: &out)
         exchange.upstreamRequest = out
-        if duplicateAuthorization {
+        let admission: Admission
+        if facts.repeatedAuthorization {
             // Answered once the body is read (the connection stays usable); never forwarded.
             exchange.refusal = PendingRefusal(error: .badRequest, message: "Multiple Authorization headers: send exactly one Authorization: Bearer <api key>")
+            admission = .refused
         } else {
-            admit(authorization: authorization.map { String(decoding: UnsafeRawBufferPointer(rebasing: buffer[$0]), as: UTF8.self) })
+            admission = admit(authorization: facts.authorization.map { String(decoding: UnsafeRawBufferPointer(rebasing: buffer[$0]), as: UTF8.self) })
         }
 
         inbound.consume(head.length)
         parser.reset()
 
+        var bodyFollows = true
         switch head.framing {
         case .none, .untilClose:
-            dispatch()
+            bodyFollows = false
         case .contentLength(let length):
             exchange.sendContentLength = true
-            if length == 0 { return dispatch() }
             exchange.bodyRemaining = length
-            exchange.body.reserveCapacity(length)
-            beginBody(expectsContinue: head.expectsContinue)
+            bodyFollows = length > 0
+            if bodyFollows { exchange.body.reserveCapacity(length) }
         case .chunked:
             exchange.sendContentLength = true
-            exchange.chunked = ChunkedDecoder()
-            beginBody(expectsContinue: head.expectsContinue)
+            exchange.chunked = ChunkedDecoder(maxDataBytes: context.maxBodyBytes)
         }
+        if !bodyFollows {
+            clearDeadline()
+            sealUpstreamRequest()
+        }
+        perform(machine.headReceived(
+            isIdempotent: isIdempotent, bodyFollows: bodyFollows, expectsContinue: head.expectsContinue,
+            admission: admission, cursor: &worker.nextTarget))
     }
 
-    private func beginBody(expectsContinue: Bool) {
-        state = .readingBody
-        setDeadline(context.clientTimeout)
-        if expectsContinue && exchange.refusal != nil {
-            // The final status is known from the head: send it instead of 100 (Continue), so
-            // the body is never uploaded (RFC 9110 §10.1.1), and close, as the body may follow.
-            exchange.closeAfterResponse = true
-            return dispatch()
+    /// Ends the upstream request: its framing and the body read whole.
+    private func sealUpstreamRequest() {
+        if exchange.sendContentLength || !exchange.body.isEmpty {
+            exchange.upstreamRequest.append(contentsOf: "Content-Length: ".utf8)
+            exchange.upstreamRequest.append(contentsOf: String(exchange.body.count).utf8)
+            exchange.upstreamRequest.append(contentsOf: "\r\n".utf8)
         }
-        if expectsContinue && inbound.isEmpty {
-            outbound.append("HTTP/1.1 100 Continue\r\n\r\n")
-            flush()
-        }
+        exchange.upstreamRequest.append(contentsOf: "\r\n".utf8)
+        exchange.upstreamRequest.append(contentsOf: exchange.body)
     }
 
-    /// Moves buffered body bytes into the exchange. Returns true when the request was dispatched.
+    /// Moves buffered body bytes into the exchange. Returns true when the body is complete.
     func readBody() -> Bool {
         if var decoder = exchange.chunked {
             let slice = inbound.readable
@@ -145,10 +98,6 @@ extension ClientConnection {
             exchange.chunked = decoder
             inbound.consume(step.consumed)
             exchange.bytesIn += step.consumed
-            if exchange.body.count > context.maxBodyBytes {
-                rejectUnparseable(.payloadTooLarge)
-                return false
-            }
             guard step.finished else { return false }
         } else {
             let n = min(exchange.bodyRemaining, inbound.count)
@@ -158,32 +107,10 @@ extension ClientConnection {
             exchange.bodyRemaining -= n
             guard exchange.bodyRemaining == 0 else { return false }
         }
-        dispatch()
-        return true
-    }
-
-    /// The whole request is here: check it, finish the upstream request and start the first try.
-    func dispatch() {
-        state = .forwarding
         clearDeadline()
-        if exchange.decisionPending {
-            exchange.dispatchWhenDecided = true
-            return
-        }
-        if let refusal = exchange.refusal {
-            return respondOwnError(refusal.error, message: refusal.message, details: refusal.details)
-        }
-        if exchange.sendContentLength || !exchange.body.isEmpty {
-            exchange.upstreamRequest.append(contentsOf: "Content-Length: ".utf8)
-            exchange.upstreamRequest.append(contentsOf: String(exchange.body.count).utf8)
-            exchange.upstreamRequest.append(contentsOf: "\r\n".utf8)
-        }
-        exchange.upstreamRequest.append(contentsOf: "\r\n".utf8)
-        exchange.upstreamRequest.append(contentsOf: exchange.body)
-        let now = EventLoop.monotonicNanoseconds()  // CLOCK_MONOTONIC, the clock of context.clock too
-        exchange.deadline = context.retryPolicy.deadline(startedAt: now)
-        exchange.upstreamStartedAt = now
-        startTry()
+        sealUpstreamRequest()
+        perform(machine.bodyReceived(cursor: &worker.nextTarget))
+        return true
     }
 
     /// A request that cannot be parsed or is too large: the envelope, then close (SPEC §7).

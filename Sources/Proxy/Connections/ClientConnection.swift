@@ -1,18 +1,19 @@
 import Engine
+import Exchange
 import HTTP1
 import Normaliser
 
-/// One client's keep-alive connection: reads requests, forwards each to an upstream and
-/// writes the answers back in order. Registered once with its worker's loop (edge-triggered);
-/// writes go straight to the socket and wait for writability only when it is full.
+/// One client's keep-alive connection, the I/O shell around each request's ``ExchangeMachine``: it reads and
+/// parses, feeds the machine events and performs the steps it returns, and writes the answers back in order.
+/// Registered once with its worker's loop (edge-triggered); writes go straight to the socket and wait for
+/// writability only when it is full.
 final class ClientConnection: IOHandler {
+    /// The connection's own life; a request's is the machine's.
     enum State {
         /// Waiting for the first byte of a request (keep-alive idle).
         case idle
-        case readingHead
-        case readingBody
-        /// The request is complete and an upstream exchange runs.
-        case forwarding
+        /// A request is being read, admitted, forwarded or answered (``ExchangeMachine/state`` says which).
+        case active
         /// A final response is queued and the connection closes once it is written; input is discarded.
         case finishing
         /// Response sent (or aborted); half-closed and discarding input until the peer closes.
@@ -20,23 +21,28 @@ final class ClientConnection: IOHandler {
         case closed
     }
 
-    let fd: Int32
+    /// The client's byte stream (a plain socket; TLS would slot in here).
+    let transport: SocketTransport
+    var fd: Int32 { transport.fd }
     let peer: SocketAddress
     /// The client address as text, for `X-Forwarded-For`.
     let peerHost: String
-    /// Unowned and unchecked: a worker outlives every connection it owns (it closes them before
-    /// it goes), and the reference is read several times per request.
+    /// Unowned and unchecked: a worker outlives (and closes) every connection it owns; read often per request.
     unowned(unsafe) let worker: Worker
     private var watcher: IOWatcher?
-    private var timer: LoopTimer?
+    var timer: LoopTimer?
     /// Fires when a retry's backoff is over (made on first use).
     var retryTimer: LoopTimer?
     let inbound = ByteBuffer()
     let outbound = ByteBuffer()
-    var state: State = .idle
+    private(set) var state: State = .idle
     var parser: RequestHeadParser
-    /// The request being read or forwarded.
-    var exchange = Exchange()
+    /// The current request's life: what happens next is decided there.
+    var machine: ExchangeMachine
+    /// The current request's data: what goes upstream, what comes back, what is accounted.
+    var exchange = ExchangeRecord()
+    /// The admission chain waits for an asynchronous step (its index): what it knows of the request so far.
+    var pendingAdmission: (request: AdmissionRequest, step: Int)? = nil
     var upstream: UpstreamConnection?
     /// Close once everything queued has been written.
     var closeAfterFlush = false
@@ -44,19 +50,21 @@ final class ClientConnection: IOHandler {
     var readPending = false
     /// ``processInput()`` is running (further down the stack).
     private(set) var isProcessingInput = false
-    /// Counts requests on this connection, so that a late asynchronous answer (Redis) is
-    /// never applied to a later request.
+    /// Counts requests on this connection, so that a late asynchronous answer (Redis) never meets a later one.
     var requestGeneration: UInt64 = 0
     /// The client's FIN is queued (`EV_CLOSED`): read on to end of file.
     private var peerHalfClosed = false
-    private var deadline: Int64 = .max
+    /// The last write left output the socket did not take.
+    private var writeStalled = false
+    /// When the current wait (head, body, idle, or output the client does not read) times out (monotonic).
+    var deadline: Int64 = .max
 
     /// Output queued beyond this pauses the upstream body (back-pressure); below the low mark it resumes.
     static let outputHighWater = 256 * 1024
     static let outputLowWater = 64 * 1024
 
     init(fd: Int32, peer: SocketAddress, worker: Worker) {
-        self.fd = fd
+        self.transport = SocketTransport(fd: fd)
         self.peer = peer
         self.peerHost = peer.host
         self.worker = worker
@@ -64,6 +72,7 @@ final class ClientConnection: IOHandler {
         self.parser = RequestHeadParser(
             maxHeaderBytes: worker.context.maxHeaderBytes, maxBodyBytes: worker.context.maxBodyBytes,
             maxHeaderCount: worker.context.maxHeaderFields)
+        self.machine = ExchangeMachine(policy: worker.context.retryPolicy, health: worker.context.health, clock: worker.context.clock)
     }
 
     func start() {
@@ -76,7 +85,15 @@ final class ClientConnection: IOHandler {
     /// when a request begins, so a reload applies between requests, never in the middle of one.
     private(set) var context: ProxyContext
 
-    // MARK: readiness
+    /// Whether the request itself (head or body) is being read.
+    var isReadingRequest: Bool {
+        switch machine.state {
+        case .readingHead, .readingBody: return state == .active
+        default: return false
+        }
+    }
+
+    // MARK: input
 
     func ioReady(_ flags: EventFlags) {
         if flags.contains(.closed) { peerHalfClosed = true }
@@ -84,12 +101,13 @@ final class ClientConnection: IOHandler {
         if flags.contains(.write) && state != .closed && !outbound.isEmpty { flush() }
     }
 
-    /// How many bytes may sit in the input buffer in the current state.
+    /// How many bytes may sit in the input buffer in the current state (pipelined requests wait within it).
     private var inputLimit: Int {
         switch state {
-        case .idle, .readingHead: return context.maxHeaderBytes + 1
-        case .readingBody: return max(65536, context.maxHeaderBytes + 1)
-        case .forwarding: return context.maxHeaderBytes + 1   // pipelined requests wait here
+        case .idle: return context.maxHeaderBytes + 1
+        case .active:
+            if case .readingBody = machine.state { return max(65536, context.maxHeaderBytes + 1) }
+            return context.maxHeaderBytes + 1
         case .lingering, .finishing: return 65536
         case .closed: return 0
         }
@@ -103,19 +121,18 @@ final class ClientConnection: IOHandler {
                 return
             }
             let receivedBefore = inbound.totalWritten
-            let (result, drained) = inbound.read(from: fd, limit: limit, peerClosed: peerHalfClosed)
+            let (result, drained) = transport.read(into: inbound, limit: limit, peerClosed: peerHalfClosed)
             switch result {
-            case .endOfFile:
-                return peerClosed()
-            case .failed:
-                return abort()
-            case .bytes, .wouldBlock:
-                break
+            case .endOfFile: return clientLeft()
+            case .failed: return clientLeft()
+            case .bytes, .wouldBlock: break
             }
             if state == .lingering || state == .finishing {
                 inbound.clear()
             } else {
-                if state == .readingBody && inbound.totalWritten != receivedBefore { setDeadline(context.clientTimeout) }
+                if case .readingBody = machine.state, state == .active, inbound.totalWritten != receivedBefore {
+                    setDeadline(context.clientTimeout)  // a body stalls only when nothing arrives
+                }
                 processInput()
             }
             if drained {
@@ -140,63 +157,64 @@ final class ClientConnection: IOHandler {
                 // sends and never reads cannot make sluice buffer without limit.
                 if outbound.count >= ClientConnection.outputHighWater { return }
                 if context !== worker.context { adoptContext() }
-                state = .readingHead
+                state = .active
                 // The head must be complete `client_timeout` after its first byte (slowloris).
                 setDeadline(context.clientTimeout)
-            case .readingHead:
-                switch parser.parse(inbound.readable) {
-                case .incomplete:
+            case .active:
+                switch machine.state {
+                case .readingHead:
+                    switch parser.parse(inbound.readable) {
+                    case .incomplete: return
+                    case .failed(let error): return rejectUnparseable(error)
+                    case .complete(let head): beginRequest(head)
+                    }
+                case .readingBody:
+                    if !readBody() { return }
+                default:
                     return
-                case .failed(let error):
-                    return rejectUnparseable(error)
-                case .complete(let head):
-                    beginRequest(head)
                 }
-            case .readingBody:
-                if !readBody() { return }
-            case .forwarding, .finishing, .lingering, .closed:
+            case .finishing, .lingering, .closed:
                 return
             }
         }
     }
 
-    private func peerClosed() {
-        switch state {
-        case .idle, .readingHead, .readingBody, .lingering, .finishing:
-            close()
-        case .forwarding:
-            // The client left: cancel its upstream request (the upstream sees the connection close).
-            abort()
-        case .closed:
-            break
-        }
+    /// The client closed or reset its connection.
+    private func clientLeft() {
+        if state == .active { abort() } else { close() }
     }
 
     private func adoptContext() {
         context = worker.context
         parser = RequestHeadParser(
             maxHeaderBytes: context.maxHeaderBytes, maxBodyBytes: context.maxBodyBytes, maxHeaderCount: context.maxHeaderFields)
+        machine.configure(policy: context.retryPolicy, health: context.health)
     }
 
     // MARK: output
 
     /// Writes queued output; applies and releases back-pressure; completes a pending close.
+    ///
+    /// While output waits for the client, `client_timeout` runs from the last byte the socket accepted, so a
+    /// slow reader that keeps reading is never cut off (SPEC §4).
     func flush() {
-        switch outbound.write(to: fd) {
-        case .failed:
-            return abort()
-        case .wouldBlock:
+        let sentBefore = outbound.totalWritten - outbound.count
+        if case .failed = transport.write(from: outbound) { return abort() }
+        let accepted = outbound.totalWritten - outbound.count != sentBefore
+        let stalled = !outbound.isEmpty
+        if (stalled && !writeStalled) || (accepted && writeStalled), !isReadingRequest, state != .lingering {
             setDeadline(context.clientTimeout)
-        default:
-            break
         }
+        writeStalled = stalled
         if outbound.isEmpty {
             outbound.shrinkIfIdle(keeping: 65536)
             if closeAfterFlush { return lingeringClose() }
             if worker.isDraining && state == .idle && inbound.isEmpty { return close() }
         }
         if outbound.count < ClientConnection.outputLowWater {
-            upstream?.resume()
+            if case .resumeUpstream = machine.outputDrained(unwritten: outbound.count, lowWater: ClientConnection.outputLowWater) {
+                upstream?.resume()
+            }
             // Pipelined requests held back by unwritten output go on now.
             if state == .idle && !isProcessingInput && !inbound.isEmpty {
                 processInput()
@@ -205,37 +223,66 @@ final class ClientConnection: IOHandler {
         }
     }
 
+    /// The answer is queued: write it, then read the next request (pipelined ones are answered in order)
+    /// or close.
+    func finishExchange() {
+        upstream?.close()
+        upstream = nil
+        let close = exchange.closeAfterResponse
+        completeAccounting(status: exchange.finalStatus)
+        exchange.reset()
+        machine.reset()
+        if close {
+            state = .finishing
+            closeAfterFlush = true
+            inbound.clear()
+            flush()
+            return
+        }
+        state = .idle
+        flush()
+        guard state == .idle else { return }
+        inbound.shrinkIfIdle(keeping: 65536)
+        setDeadline(context.clientTimeout)
+        // Inside the input loop (an answer given while parsing), that loop takes the next request.
+        if isProcessingInput { return }
+        processInput()
+        // Reading stopped at a buffer limit while this request was forwarded: the socket will not
+        // signal those bytes again (edge-triggered), so read them now, whatever the next request's state.
+        if readPending && state != .closed && state != .finishing && state != .lingering { readAvailable() }
+    }
+
     /// Half-closes, then discards input until the peer closes or a short time passes, so that
     /// a final error response is not destroyed by a reset (what nginx calls lingering close).
     private func lingeringClose() {
         state = .lingering
         upstream?.close()
         upstream = nil
-        Socket.shutdownWrite(fd)
+        transport.shutdownWrite()
         inbound.clear()
         // Short while draining: the process is waiting for this connection to go.
         setDeadline(min(context.clientTimeout, worker.isDraining ? 200_000_000 : 2_000_000_000))
         readAvailable()
     }
 
+    // MARK: closing
+
     /// Closes if no request is in progress (used when draining).
     func closeIfIdle() {
-        if state == .idle && outbound.isEmpty { close() }
-        else { exchange.closeAfterResponse = true }
+        if state == .idle && outbound.isEmpty { close() } else { exchange.closeAfterResponse = true }
     }
 
-    /// Drops the connection at once, cancelling its upstream exchange.
+    /// The client went away (or sluice gives up on it): its request is cancelled — a running try is
+    /// recorded as cancelled, never as its target's failure — and the connection dropped.
     func abort() {
-        recordTry(.cancelled)
-        completeAccounting(status: 499)
-        upstream?.close()
-        upstream = nil
-        close(reset: state == .forwarding)
+        let reset = state == .active && !isReadingRequest
+        close(reset: reset)
     }
 
+    /// Closes the connection; a request still under way is cancelled (and accounted with status 499).
     func close(reset: Bool = false) {
         guard state != .closed else { return }
-        recordTry(.cancelled)
+        if let record = machine.clientGone().record { self.record(record) }
         completeAccounting(status: 499)
         state = .closed
         retryTimer?.close()
@@ -246,41 +293,7 @@ final class ClientConnection: IOHandler {
         watcher = nil
         timer?.close()
         timer = nil
-        if reset { Socket.closeWithReset(fd) } else { Socket.close(fd) }
+        transport.close(reset: reset)
         worker.remove(self)
-    }
-
-    // MARK: timeouts (lazy: re-armed only when the timer fires before the deadline)
-
-    func setDeadline(_ timeout: Int64) {
-        let now = EventLoop.monotonicNanoseconds()
-        deadline = now + timeout
-        timer?.arm(notLaterThan: deadline, now: now)
-    }
-
-    func clearDeadline() { deadline = .max }
-
-    private func timerFired() {
-        guard state != .closed, deadline != .max else { return }
-        let now = EventLoop.monotonicNanoseconds()
-        if now < deadline {
-            timer?.arm(afterNanoseconds: deadline - now)
-            return
-        }
-        switch state {
-        case .idle:
-            close()
-        case .readingHead, .readingBody:
-            respondOwnError(.requestTimeout, close: true)
-        case .forwarding:
-            // Only set while output waits for a client that stopped reading.
-            if !outbound.isEmpty { abort() }
-        case .lingering:
-            close()
-        case .finishing:
-            abort()
-        case .closed:
-            break
-        }
     }
 }

@@ -25,6 +25,9 @@ enum UpstreamFailure: Equatable {
 
 /// Receives what happens on an ``UpstreamConnection`` during one exchange.
 protocol UpstreamDelegate: AnyObject {
+    /// A `103 Early Hints` interim response arrived (`100 Continue` is consumed, any other 1xx fails the try);
+    /// `buffer` holds it at offset 0.
+    func upstreamDidReceiveEarlyHints(_ head: ResponseHead, buffer: UnsafeRawBufferPointer)
     /// A final (non-1xx) response head arrived; `buffer` holds it at offset 0.
     func upstreamDidReceiveHead(_ head: ResponseHead, buffer: UnsafeRawBufferPointer) -> UpstreamBodyMode
     /// Body bytes; return false to pause reading (back-pressure) until ``UpstreamConnection/resume()``.
@@ -40,7 +43,9 @@ protocol UpstreamDelegate: AnyObject {
 final class UpstreamConnection: IOHandler {
     enum State { case connecting, awaitingHead, readingBody, idle, closed }
 
-    let fd: Int32
+    /// The upstream's byte stream (a plain socket; TLS to upstreams would slot in here).
+    private let transport: SocketTransport
+    var fd: Int32 { transport.fd }
     let target: Int
     /// The pool this connection returns to (a reload may retire it).
     private let pool: UpstreamPool
@@ -72,6 +77,9 @@ final class UpstreamConnection: IOHandler {
     private var eofSeen = false
     private var deadline: Int64 = .max
     private var deadlineFailure: UpstreamFailure = .responseTimeout
+    /// The request's overall deadline (monotonic): connecting and waiting for the head end by then, whatever
+    /// their own timeouts say (SPEC §4: a request's tries end within 2 × (connect + response timeout)).
+    private var triesDeadline: Int64 = .max
     weak var delegate: UpstreamDelegate?
 
     /// Starts connecting to `target`; throws when the connect fails at once.
@@ -80,17 +88,23 @@ final class UpstreamConnection: IOHandler {
         self.worker = worker
         self.pool = pool
         self.context = context
-        self.fd = try Socket.connect(to: context.targets[target])
+        self.transport = SocketTransport(fd: try Socket.connect(to: context.targets[target]))
         self.parser = ResponseHeadParser(maxHeaderBytes: max(context.maxHeaderBytes, 65536))
         self.watcher = IOWatcher(loop: worker.loop, fd: fd, handler: self)
         self.timer = LoopTimer(loop: worker.loop) { [unowned self] in self.timerFired() }
         setDeadline(context.connectTimeout, failure: .connectTimeout)
     }
 
-    /// Sends a complete request (head and body) and waits for the response.
-    func send(_ request: UnsafeRawBufferPointer, isHEAD: Bool, delegate: UpstreamDelegate) {
+    /// Sends a complete request (head and body) and waits for the response; connecting and waiting for the
+    /// final response head end at `triesDeadline` (monotonic) at the latest.
+    func send(_ request: UnsafeRawBufferPointer, isHEAD: Bool, triesDeadline: Int64, delegate: UpstreamDelegate) {
         assert(state != .closed, "send on a closed upstream connection")
         self.delegate = delegate
+        self.triesDeadline = triesDeadline
+        if state == .connecting && deadline > triesDeadline {
+            deadline = triesDeadline
+            timer?.arm(notLaterThan: deadline, now: EventLoop.monotonicNanoseconds())
+        }
         requestWasHEAD = isHEAD
         receivedAny = false
         paused = false
@@ -121,7 +135,7 @@ final class UpstreamConnection: IOHandler {
 
     private func flush() {
         guard state != .closed else { return }
-        switch outbound.write(to: fd) {
+        switch transport.write(from: outbound) {
         case .failed:
             // The upstream may have answered before reading the whole request (an early error): read first.
             outbound.clear()
@@ -146,7 +160,7 @@ final class UpstreamConnection: IOHandler {
     private func readAvailable() {
         while state != .closed {
             if paused { readPending = true; return }
-            let (result, drained) = inbound.read(from: fd, limit: 262_144, peerClosed: peerClosed)
+            let (result, drained) = transport.read(into: inbound, limit: 262_144, peerClosed: peerClosed)
             switch result {
             case .endOfFile:
                 // Bytes that arrived just before the close come first; a paused delivery
@@ -187,10 +201,21 @@ final class UpstreamConnection: IOHandler {
                 return fail(.invalidResponse(String(describing: error)))
             case .complete(let head):
                 if head.status < 200 {
+                    switch head.status {
+                    case 100:
+                        break  // consumed: the final response follows
+                    case 103:
+                        delegate?.upstreamDidReceiveEarlyHints(head, buffer: inbound.readable)
+                        guard state != .closed else { return }
+                    default:
+                        // Nobody asked for it (sluice forwards no Upgrade): not a valid answer (SPEC §4).
+                        return fail(.invalidResponse("unexpected interim response \(head.status)"))
+                    }
                     inbound.consume(head.length)
                     parser.reset()
                     continue
                 }
+                triesDeadline = .max  // the body is not bound by the tries' deadline
                 framing = head.framing
                 keepAlive = head.keepAlive
                 mode = delegate?.upstreamDidReceiveHead(head, buffer: inbound.readable) ?? .raw
@@ -296,6 +321,7 @@ final class UpstreamConnection: IOHandler {
         let delegate = self.delegate
         self.delegate = nil
         deadline = .max
+        triesDeadline = .max
         if reusable {
             state = .idle
             inbound.shrinkIfIdle()
@@ -323,14 +349,14 @@ final class UpstreamConnection: IOHandler {
         watcher = nil
         timer?.close()
         timer = nil
-        Socket.close(fd)
+        transport.close(reset: false)
     }
 
     // MARK: timeouts (lazy: the timer is re-armed only when it fires early)
 
     private func setDeadline(_ timeout: Int64, failure: UpstreamFailure) {
         let now = EventLoop.monotonicNanoseconds()
-        deadline = now + timeout
+        deadline = min(now + timeout, triesDeadline)
         deadlineFailure = failure
         timer?.arm(notLaterThan: deadline, now: now)
     }

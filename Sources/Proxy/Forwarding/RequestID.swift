@@ -1,3 +1,5 @@
+import Resilience
+
 /// `X-Request-Id` rules of SPEC §4: the client's when it is 1–128 characters of
 /// `[A-Za-z0-9._-]`, else a new random UUID.
 enum RequestID {
@@ -62,30 +64,4 @@ enum RequestID {
             return 36
         }
     }
-}
-
-/// A fast, non-cryptographic generator (xoshiro256**) seeded from the system, one per worker:
-/// request ids need uniqueness, not secrecy.
-struct FastRandom: RandomNumberGenerator {
-    private var s: (UInt64, UInt64, UInt64, UInt64)
-
-    init() {
-        var system = SystemRandomNumberGenerator()
-        s = (system.next(), system.next(), system.next(), system.next())
-        if s == (0, 0, 0, 0) { s.0 = 1 }
-    }
-
-    mutating func next() -> UInt64 {
-        let result = rotl(s.1 &* 5, 7) &* 9
-        let t = s.1 << 17
-        s.2 ^= s.0
-        s.3 ^= s.1
-        s.1 ^= s.2
-        s.0 ^= s.3
-        s.2 ^= t
-        s.3 = rotl(s.3, 45)
-        return result
-    }
-
-    private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 }

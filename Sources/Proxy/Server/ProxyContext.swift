@@ -19,8 +19,8 @@ public final class ProxyContext: Sendable {
     let normaliser: Normaliser
     /// Shared by every worker and kept across reloads; nil when `rate_limit.enabled` is false.
     let limiter: RateLimiter?
-    /// The limits compiled once per configuration, for the Redis store (the memory store keeps its own).
-    let limitPlan: LimitPlan
+    /// The steps a request passes before it is forwarded (API key, rate limit), in order.
+    let admission: AdmissionChain
     /// Circuit breakers and health-check state of the targets, shared by every worker; kept by a
     /// reload that leaves the targets and the breaker settings unchanged.
     public let health: TargetHealth
@@ -49,7 +49,15 @@ public final class ProxyContext: Sendable {
         self.accessLog = accessLog
         self.keyHasher = previous?.keyHasher ?? KeyHasher()
         self.limiter = config.rateLimit.enabled ? limiter : nil
-        self.limitPlan = LimitPlan(rules: config.rateLimit.limits)
+        var steps: [any AdmissionStep] = []
+        if config.auth.requireAPIKey || config.rateLimit.key == .apiKey {
+            steps.append(APIKeyPresence(required: config.auth.requireAPIKey))
+        }
+        if let limiter = self.limiter {
+            steps.append(RateLimiting(limiter: limiter, byAPIKey: config.rateLimit.key == .apiKey,
+                                      localFallback: config.rateLimit.redis.onFailure == .allow))
+        }
+        self.admission = AdmissionChain(steps)
         self.logger = logger
         var targets: [SocketAddress] = []
         for target in config.upstream.targets {

@@ -78,13 +78,14 @@ public final class ProxyServer {
         } catch {
             throw StartupError(error)
         }
-        let threads = startWorkers(listenerFDs: listenerFDs)
+        // Before the workers serve: a signal that follows a first answer must find its handler.
         signalWatchers = [
             SignalWatcher(loop: control, signal: SIGTERM) { [unowned self] in self.beginDrain(signal: $0) },
             SignalWatcher(loop: control, signal: SIGINT) { [unowned self] in self.beginDrain(signal: $0) },
             SignalWatcher(loop: control, signal: SIGHUP) { [unowned self] _ in self.reload() },
             SignalWatcher(loop: control, signal: SIGUSR1) { [unowned self] _ in self.reopenAccessLog() },
         ]
+        let threads = startWorkers(listenerFDs: listenerFDs)
         // Idle keys cost no memory: full buckets are dropped lazily and by this sweep.
         let limiter = self.limiter
         sweepTimer = RepeatingTimer(loop: control, every: 10_000_000_000) { limiter.sweep() }

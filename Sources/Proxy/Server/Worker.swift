@@ -3,6 +3,7 @@ import Essentials
 import Glibc
 import Logging
 import RedisStore
+import Resilience
 import Stats
 
 /// One event-loop thread: its own `event_base`, its own `SO_REUSEPORT` listener, its client

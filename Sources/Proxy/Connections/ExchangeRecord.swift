@@ -1,10 +1,11 @@
 import HTTP1
 import Normaliser
-import Resilience
 import Stats
 
-/// One request's state on a client connection, from its head to the end of its response.
-struct Exchange {
+/// One request's data on a client connection, from its head to the end of its response: what goes upstream,
+/// what comes back to be answered, and what is accounted. What happens next is not here: that is the
+/// connection's ``ExchangeMachine``.
+struct ExchangeRecord {
     var requestID = ""
     var isHEAD = false
     /// HTTP/1.0 clients get no chunked framing and no keep-alive unless asked.
@@ -17,37 +18,15 @@ struct Exchange {
     var sendContentLength = false
     var bodyRemaining = 0
     var chunked: ChunkedDecoder? = nil
-    /// A rate-limit decision is awaited from Redis; dispatch waits for it.
-    var decisionPending = false
-    /// The body is complete and only the decision is missing.
-    var dispatchWhenDecided = false
-    /// Set when auth or the rate limiter refused the request: answered once the body is read, never forwarded.
+    /// Why the admission chain refused the request: answered once the body is read, never forwarded.
     var refusal: PendingRefusal? = nil
     /// Rate-limit headers for the response, already formatted.
     var rateLimitHeaders: [UInt8] = []
-    /// Whether a fresh connection was already tried after a stale keep-alive one failed.
-    var retriedStale = false
-
-    // Tries (SPEC §6).
-    var methodIsIdempotent = false
-    /// 0-based index of the current try.
-    var attempt = 0
-    var target = 0
-    var isTrial = false
-    /// A try is running on an upstream connection (its outcome is not recorded yet).
-    var tryInFlight = false
-    /// Monotonic time after which no further try starts.
-    var deadline: Int64 = 0
-    /// The current try's response is being read only to be thrown away before a retry.
-    var discardingForRetry = false
-    var retryDelay: Duration = .zero
-    var lastFailure: TryFailure? = nil
 
     // Accounting (stats and the access log).
     /// `requestStarted()` was called for this request and its end is not recorded yet.
     var counted = false
     var startedAt: Int64 = 0
-    var upstreamStartedAt: Int64 = 0
     var upstreamMicros: UInt64? = nil
     /// The status sent to the client.
     var finalStatus = 0
@@ -61,10 +40,7 @@ struct Exchange {
     var rateLimitOutcome = AccessLogEntry.RateLimitOutcome.off
     var shape: String? = nil
 
-    // Response side.
-    var responseStarted = false
-    /// Collecting an error body for the normaliser.
-    var collecting = false
+    // A response collected for the normaliser (or kept for a retry).
     var collectedBody: [UInt8] = []
     var responseStatus = 0
     var responseContentEncoding: String? = nil
@@ -74,9 +50,9 @@ struct Exchange {
 
     /// Back to the start for the next request, keeping the buffers' capacity (up to 64 KiB each).
     mutating func reset() {
-        let kept = (Exchange.recycle(&upstreamRequest), Exchange.recycle(&body),
-                    Exchange.recycle(&pendingHead), Exchange.recycle(&rateLimitHeaders))
-        self = Exchange()
+        let kept = (ExchangeRecord.recycle(&upstreamRequest), ExchangeRecord.recycle(&body),
+                    ExchangeRecord.recycle(&pendingHead), ExchangeRecord.recycle(&rateLimitHeaders))
+        self = ExchangeRecord()
         (upstreamRequest, body, pendingHead, rateLimitHeaders) = kept
     }
 
