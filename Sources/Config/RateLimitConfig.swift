@@ -6,6 +6,9 @@ public struct RateLimitConfig: Sendable, Equatable {
     public var key: RateLimitKey
     /// The buckets every request takes one token from; the first is the "standard" limit.
     public var limits: [LimitConfig]
+    /// Named sets of limits for the consumers of the keys file (SPEC §10), by plan name; a consumer
+    /// without a plan uses `limits`.
+    public var plans: [String: [LimitConfig]]
     /// Where bucket state lives.
     public var store: RateLimitStoreKind
     /// The Redis store, used when `store` is `.redis`.
@@ -19,12 +22,14 @@ public struct RateLimitConfig: Sendable, Equatable {
             LimitConfig(name: "hour", requests: 100, per: .seconds(3600)),
             LimitConfig(name: "minute", requests: 10, per: .seconds(60)),
         ],
+        plans: [String: [LimitConfig]] = [:],
         store: RateLimitStoreKind = .memory,
         redis: RedisConfig = .default
     ) {
         self.enabled = enabled
         self.key = key
         self.limits = limits
+        self.plans = plans
         self.store = store
         self.redis = redis
     }

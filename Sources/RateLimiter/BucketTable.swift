@@ -8,7 +8,7 @@
 final class BucketTable {
     private(set) var plan: LimitPlan
     /// `plan.shapes`, copied so the hot path reads them without retaining an array.
-    private var shapes: UnsafeMutableBufferPointer<BucketShape>
+    private(set) var shapes: UnsafeMutableBufferPointer<BucketShape>
     /// Words per slot: 3 + limits.
     private var slotWords: Int
     private(set) var capacity = 0
@@ -58,8 +58,21 @@ final class BucketTable {
         rebuild(capacity: capacity, plan: newPlan, now: nil)
     }
 
+    /// The row (`[last, deficit…]`) of the identity, or nil when it holds no state (its buckets are full).
+    func existingRow(low: Int64, high: Int64) -> UnsafeMutablePointer<Int64>? {
+        guard let slots, capacity > 0 else { return nil }
+        var slot = slots + BucketTable.home(low, capacity) * slotWords
+        let end = slots + capacity * slotWords
+        while slot[1] != 0 {
+            if slot[1] == high && slot[0] == low { return slot + 2 }
+            slot += slotWords
+            if slot == end { slot = slots }
+        }
+        return nil
+    }
+
     /// The row (`[last, deficit…]`) of the identity, inserted full at `now` if absent.
-    private func findOrInsert(low: Int64, high: Int64, now: Int64) -> UnsafeMutablePointer<Int64> {
+    func findOrInsert(low: Int64, high: Int64, now: Int64) -> UnsafeMutablePointer<Int64> {
         if capacity == 0 { rebuild(capacity: 16, plan: plan, now: now) }
         var slot = slots! + BucketTable.home(low, capacity) * slotWords
         let end = slots! + capacity * slotWords

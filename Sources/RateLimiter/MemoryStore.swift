@@ -47,6 +47,22 @@ public final class MemoryStore: RateLimitStore, @unchecked Sendable {
         }
     }
 
+    /// See `RateLimitStore.peek`.
+    public func peek(identity: UnsafeRawBufferPointer, nowNanoseconds: Int64) -> StoreReply {
+        let (low, high) = sip.hash128(identity, compressionRounds: 1, finalRounds: 3)
+        return shards[Int(truncatingIfNeeded: high >> 58)].table.withLock { table in
+            table.peek(low: low, high: high | 1, now: nowNanoseconds / 1_000_000)
+        }
+    }
+
+    /// See `RateLimitStore.adopt`.
+    public func adopt(identity: UnsafeRawBufferPointer, state: StoreReply) {
+        let (low, high) = sip.hash128(identity, compressionRounds: 1, finalRounds: 3)
+        shards[Int(truncatingIfNeeded: high >> 58)].table.withLock { table in
+            table.adopt(low: low, high: high | 1, state: state)
+        }
+    }
+
     /// Identities holding state (rows not yet dropped).
     public var trackedKeys: Int {
         (0..<MemoryStore.shardCount).reduce(0) { total, index in total + shards[index].table.withLock { $0.count } }

@@ -64,6 +64,13 @@ public final class WorkerStats {
         changed.pointee = true
     }
 
+    /// Counts how the API-key checks ended for one request.
+    @inline(__always)
+    public func recordAuth(_ outcome: AuthOutcome) {
+        current.pointee.auth[outcome] &+= 1
+        changed.pointee = true
+    }
+
     /// Counts one upstream error response rewritten by the normaliser; `shape` is one of `StatsNames.shapes`
     /// (anything else counts as `other`).
     @inline(__always)

@@ -1,3 +1,4 @@
+import APIKeys
 import ArgumentParser
 import Config
 import Engine
@@ -35,10 +36,11 @@ extension Sluice {
             let logLevel = SharedLogLevel(config.logging.level.swiftLogLevel)
             LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: logLevel) }
             let logger = Logger(label: "sluice")
+            let keys = try loadKeysOrExit(config, logger: logger)
             do {
                 let limiter = RateLimiter(limits: config.rateLimit.limitRules)
                 let path = options.config
-                let server = try ProxyServer(config: config, limiter: limiter, logger: logger) { () throws(ConfigError) in
+                let server = try ProxyServer(config: config, limiter: limiter, keys: keys, logger: logger) { () throws(ConfigError) in
                     let reloaded = try SluiceConfig.load(path: path)
                     logLevel.level = reloaded.logging.level.swiftLogLevel
                     return reloaded
@@ -58,7 +60,12 @@ extension Sluice {
         @OptionGroup var options: ConfigOption
 
         func run() throws {
-            _ = try loadOrExit(options.config)
+            let config = try loadOrExit(options.config)
+            if !config.auth.keysFile.isEmpty {
+                var quiet = Logger(label: "sluice")
+                quiet.logLevel = .critical
+                _ = try loadKeysOrExit(config, logger: quiet)
+            }
             print("\(options.config): OK")
         }
     }
@@ -69,6 +76,18 @@ func loadOrExit(_ path: String) throws -> SluiceConfig {
     do {
         return try SluiceConfig.load(path: path)
     } catch {
+        var standardError = StandardError()
+        print(error.description, to: &standardError)
+        throw ExitCode(2)
+    }
+}
+
+/// Loads `config`'s keys file (nil without one), or prints every problem to stderr as `FILE:LINE: …` and exits 2.
+func loadKeysOrExit(_ config: SluiceConfig, logger: Logger) throws -> KeyTable? {
+    switch ProxyServer.loadKeys(for: config, logger: logger) {
+    case .success(let keys):
+        return keys
+    case .failure(let error):
         var standardError = StandardError()
         print(error.description, to: &standardError)
         throw ExitCode(2)

@@ -2,18 +2,28 @@ import Exchange
 import Normaliser
 import RateLimiter
 
-/// SPEC §5: one token from each of the identity's buckets, or a 429. The identity is the API key (`key:
-/// api_key`; without a key, when auth does not require one, the client address) or the client address. One
-/// path for both stores: the limiter decides in memory at once, or through the worker's Redis client later.
+/// SPEC §5: one token from each of the identity's buckets, or a 429. The identity is the consumer the keys file
+/// accepted, under its plan (SPEC §10); else the API key (`key: api_key`; without a key, when auth does not
+/// require one, the client address) or the client address, under `rate_limit.limits`. One path for both
+/// stores: the limiter decides in memory at once, or through the worker's Redis client later (keyed by a hash
+/// of the identity).
 struct RateLimiting: AdmissionStep {
-    let limiter: RateLimiter
+    let limiters: PlanLimiters
     /// `rate_limit.key` is `api_key`.
     let byAPIKey: Bool
     /// `rate_limit.redis.on_failure` is `allow`: the local buckets stand in when Redis does not answer.
     let localFallback: Bool
 
     func admit(_ request: inout AdmissionRequest, on connection: ClientConnection) -> Admission {
-        let identity = byAPIKey ? request.apiKey ?? connection.peerHost[...] : connection.peerHost[...]
+        let limiter: RateLimiter
+        let identity: Substring
+        if let consumer = request.consumer {
+            limiter = limiters.limiter(forPlan: consumer.plan)
+            identity = consumer.id[...]
+        } else {
+            limiter = limiters.standard
+            identity = byAPIKey ? request.apiKey ?? connection.peerHost[...] : connection.peerHost[...]
+        }
         switch limiter.decide(identity: identity, remote: connection.worker.redis, localFallback: localFallback,
                               waiter: connection, ticket: connection.requestGeneration) {
         case .decided(let decision):

@@ -1,12 +1,12 @@
 import Exchange
 import RateLimiter
 
-/// Who may pass: the configuration's ``AdmissionChain`` (API key, then rate limit), run on the request head;
+/// Who may pass: the configuration's ``AdmissionChain`` (API key, key checks, rate limit), run on the request head;
 /// a refusal is answered once the body is read and is never forwarded.
 extension ClientConnection: RateLimitWaiter {
     /// Runs the admission chain on the head. A refusal takes no token from any bucket.
-    func admit(authorization: String?) -> Admission {
-        var request = AdmissionRequest(authorization: authorization)
+    func admit(authorization: String?, method: Range<Int>, target: Range<Int>) -> Admission {
+        var request = AdmissionRequest(authorization: authorization, method: method, target: target)
         let (admission, stoppedAt) = context.admission.run(&request, on: self)
         if admission == .pending { exchange.pendingAdmission = (request, stoppedAt) }
         return admission

@@ -39,6 +39,8 @@ struct ExchangeRecord {
     var method = ""
     var path = ""
     var keyHash: String? = nil
+    /// The consumer whose key the keys file accepted.
+    var consumer: String? = nil
     var rateLimitOutcome = AccessLogEntry.RateLimitOutcome.off
     var shape: String? = nil
 
