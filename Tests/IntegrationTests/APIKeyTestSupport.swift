@@ -76,3 +76,10 @@ extension IntegrationTestCase {
         return try body()
     }
 }
+
+extension SluiceProcess {
+    /// The configuration file sluice runs with (for a SIGHUP that re-reads the same settings).
+    var configYAML: String {
+        get throws { try String(contentsOfFile: configPath, encoding: .utf8) }
+    }
+}
