@@ -89,6 +89,15 @@ final class APIKeyOperationsIntegrationTests: IntegrationTestCase {
         XCTAssertEqual(status, 0, output)
     }
 
+    func testTheDemoConfigurationOfRunShPassesCheckWithItsKeysFile() throws {
+        // config/demo.yaml names its keys file relative to the repository root, where scripts/run.sh runs.
+        let previous = FileManager.default.currentDirectoryPath
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(BinaryLocator.packageRoot.path))
+        defer { FileManager.default.changeCurrentDirectoryPath(previous) }
+        let (status, output) = try SluiceProcess.run(["check", "--config", "config/demo.yaml"])
+        XCTAssertEqual(status, 0, output)
+    }
+
     func testAKeyFromKeysNewIsAcceptedOnceItsLineIsInTheFile() throws {
         let child = try ChildProcess(
             executable: try BinaryLocator.path(of: "sluice"), arguments: ["keys", "new", "--id", "cli-made", "--plan", "small", "--prefix", "keva_cli_"])
