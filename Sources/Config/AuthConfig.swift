@@ -1,3 +1,5 @@
+import RateLimiter
+
 /// Client authentication (`auth:`, SPEC §3 and §10).
 public struct AuthConfig: Sendable, Equatable {
     /// When true, a request without `Authorization: Bearer <key>` gets 401 MISSING_AUTHORIZATION.
@@ -10,14 +12,14 @@ public struct AuthConfig: Sendable, Equatable {
     public var keysReload: Duration
     /// Refused keys (wrong format, unknown, revoked, expired) allowed per client address; past it: 429. One
     /// token bucket per address, named `failed_auth`.
-    public var failedAuthLimit: LimitConfig
+    public var failedAuthLimit: LimitRule
     /// Scope rules, in order: the first that covers a request decides which scope its key needs.
     public var scopes: [ScopeRuleConfig]
 
     /// Creates an auth section; every argument defaults to SPEC §3.
     public init(
         requireAPIKey: Bool = true, keysFile: String = "", keyPrefix: String = "", keysReload: Duration = .seconds(5),
-        failedAuthLimit: LimitConfig = AuthConfig.defaultFailedAuthLimit, scopes: [ScopeRuleConfig] = []
+        failedAuthLimit: LimitRule = AuthConfig.defaultFailedAuthLimit, scopes: [ScopeRuleConfig] = []
     ) {
         self.requireAPIKey = requireAPIKey
         self.keysFile = keysFile
@@ -31,7 +33,7 @@ public struct AuthConfig: Sendable, Equatable {
     public static let `default` = AuthConfig()
 
     /// `failed_auth_limit: { requests: 20, per: 1m }`.
-    public static let defaultFailedAuthLimit = LimitConfig(name: "failed_auth", requests: 20, per: .seconds(60))
+    public static let defaultFailedAuthLimit = LimitRule(name: "failed_auth", requests: 20, per: .seconds(60))
 }
 
 /// One `auth.scopes` item: requests with one of `methods` (all when nil) to `path` or below need `scope`.

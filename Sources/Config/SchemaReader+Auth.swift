@@ -1,3 +1,4 @@
+import RateLimiter
 import Yams
 
 /// Reading `auth:` with its keys-file settings, `failed_auth_limit` and `scopes` (SPEC §10).
@@ -12,9 +13,7 @@ extension SchemaReader {
         section.read("keys_file", keysFile, into: &config.keysFile)
         section.read("key_prefix", keyPrefix, into: &config.keyPrefix)
         section.read("keys_reload", .duration(.milliseconds(100)...(.seconds(3600))), into: &config.keysReload)
-        let limit = section.section("failed_auth_limit", known: failedAuthLimitKeys)
-        limit.read("requests", .integer(1...1_000_000_000), into: &config.failedAuthLimit.requests)
-        limit.read("per", .duration(.milliseconds(1)...(.seconds(366 * 86_400))), into: &config.failedAuthLimit.per)
+        config.failedAuthLimit = readFailedAuthLimit(section.section("failed_auth_limit", known: failedAuthLimitKeys))
         if let items = section.list("scopes", of: "a list of { methods, path, scope }") {
             config.scopes = items.compactMap { readScopeRule($0, log: section.log) }
         }
@@ -25,6 +24,20 @@ extension SchemaReader {
             }
         }
         return config
+    }
+
+    /// `failed_auth_limit: { requests, per }`: one limit named `failed_auth`, checked by the rate limiter as every limit is.
+    private static func readFailedAuthLimit(_ section: MappingReader) -> LimitRule {
+        var rule = AuthConfig.defaultFailedAuthLimit
+        section.read("requests", .wholeNumber(allowed: LimitRule.allowedRequests), into: &rule.requests)
+        section.read("per", .duration(allowed: LimitRule.allowedPer), into: &rule.per)
+        let problems = LimitPlan.problems(with: [rule])
+        for problem in problems {
+            let field = problem.field?.rawValue
+            section.log.report(line: field.map(section.line(of:)) ?? section.line, path: field.map(section.child) ?? section.path,
+                               problem.message)
+        }
+        return problems.isEmpty ? rule : AuthConfig.defaultFailedAuthLimit
     }
 
     private static func readScopeRule(_ item: (node: Node, path: String, line: Int), log: ProblemLog) -> ScopeRuleConfig? {

@@ -1,8 +1,9 @@
+import RateLimiter
 import Yams
 
 /// Reading `rate_limit:` with its `limits` list and `redis:` section.
 extension SchemaReader {
-    static let rateLimitKeys = ["enabled", "key", "limits", "plans", "store", "redis"]
+    static let rateLimitKeys = ["enabled", "key", "limits", "plans", "max_tracked_keys", "store", "redis"]
     static let limitKeys = ["name", "requests", "per"]
     static let redisKeys = ["address", "timeout", "on_failure"]
 
@@ -18,6 +19,7 @@ extension SchemaReader {
             }
         }
         config.plans = readPlans(section)
+        section.read("max_tracked_keys", .integer(MemoryStore.trackedKeysRange), into: &config.maxTrackedKeys)
         section.read("store", .choice, into: &config.store)
         let redis = section.section("redis", known: redisKeys)
         redis.read("address", .address(allowPortZero: false), into: &config.redis.address)
@@ -27,7 +29,7 @@ extension SchemaReader {
     }
 
     /// `rate_limit.plans`: plan name → a list of limits, each list checked as `limits` is.
-    private static func readPlans(_ section: MappingReader) -> [String: [LimitConfig]] {
+    private static func readPlans(_ section: MappingReader) -> [String: [LimitRule]] {
         guard let node = section.node("plans"), !node.isNull else { return [:] }
         let path = section.child("plans")
         guard case .mapping(let mapping) = node else {
@@ -40,7 +42,7 @@ extension SchemaReader {
             return nil
         }
         let plans = MappingReader(node, path: path, line: section.line(of: "plans"), known: names, log: section.log)
-        var result: [String: [LimitConfig]] = [:]
+        var result: [String: [LimitRule]] = [:]
         for name in names where result[name] == nil {
             guard isValidPlanName(name) else {
                 section.log.report(line: plans.line(of: name), path: plans.child(name),
@@ -65,34 +67,26 @@ extension SchemaReader {
         }
     }
 
-    private static func readLimits(_ items: [(node: Node, path: String, line: Int)], log: ProblemLog) -> [LimitConfig] {
-        var limits: [LimitConfig] = []
-        var namesSeen: [String: Int] = [:]
-        for (index, item) in items.enumerated() {
+    /// The limits as written; what they may be is the rate limiter's to say (`LimitPlan.problems(with:)`),
+    /// so this reads only types and reports the limiter's problems at their lines.
+    private static func readLimits(_ items: [(node: Node, path: String, line: Int)], log: ProblemLog) -> [LimitRule] {
+        var limits: [LimitRule] = []
+        var entries: [MappingReader] = []
+        for item in items {
             let entry = MappingReader(item.node, path: item.path, line: item.line, known: limitKeys, log: log)
-            let name = entry.required("name", limitName)
-            let requests = entry.required("requests", .integer(1...1_000_000_000))
-            let per = entry.required("per", .duration(.milliseconds(1)...(.seconds(366 * 86_400))))
-            if let name {
-                if let first = namesSeen[name] {
-                    log.report(line: entry.line(of: "name"), path: entry.child("name"),
-                               "\"\(name)\" is the name of limits[\(first)] too (a name used once)")
-                } else {
-                    namesSeen[name] = index
-                }
-            }
+            let name = entry.required("name", .text(allowed: LimitRule.allowedName))
+            let requests = entry.required("requests", .wholeNumber(allowed: LimitRule.allowedRequests))
+            let per = entry.required("per", .duration(allowed: LimitRule.allowedPer))
             if let name, let requests, let per {
-                limits.append(LimitConfig(name: name, requests: requests, per: per))
+                limits.append(LimitRule(name: name, requests: requests, per: per))
+                entries.append(entry)
             }
         }
+        for problem in LimitPlan.problems(with: limits) {
+            let entry = entries[problem.index]
+            let field = problem.field?.rawValue
+            log.report(line: field.map(entry.line(of:)) ?? entry.line, path: field.map(entry.child) ?? entry.path, problem.message)
+        }
         return limits
-    }
-
-    /// A limit name: it becomes part of header names such as `X-RateLimit-Limit-Minute`.
-    static let limitName = ValueParser<String>.text(allowed: "1 to 32 of a-z, 0-9, _ and -, e.g. minute") { name in
-        if name.isEmpty { return "the name is empty" }
-        if name.count > 32 { return "\"\(name)\" is too long" }
-        let valid = name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
-        return valid ? nil : "\"\(name)\" has characters other than a-z, 0-9, _ and -"
     }
 }

@@ -31,6 +31,7 @@ extension BucketTable {
         }
         guard anyMissing else { return }
         let row = findOrInsert(low: Int64(bitPattern: low), high: Int64(bitPattern: high), now: state.nowMilliseconds)
+            + BucketTable.rowWord
         row[0] = state.nowMilliseconds
         for index in 0..<shapes.count { row[index + 1] = deficits[index] }
     }

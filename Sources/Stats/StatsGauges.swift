@@ -23,6 +23,8 @@ public struct StatsGauges: Sendable {
     public var uptimeSeconds: Double
     /// Keys the rate limiter currently tracks.
     public var rateLimitTrackedKeys: Int
+    /// Identities the rate limiter's memory store forgot to stay within `max_tracked_keys` (a counter).
+    public var rateLimitEvicted: Int
     /// The rate-limit store in use, e.g. `memory` (or `off` when rate limiting is disabled).
     public var rateLimitStore: String
     /// The configured upstream targets, in configuration order: these are the ones `/stats` lists.
@@ -31,10 +33,11 @@ public struct StatsGauges: Sendable {
     public var keysLoaded: Int
 
     /// The gauges for one report.
-    public init(uptimeSeconds: Double, rateLimitTrackedKeys: Int, rateLimitStore: String, upstreams: [UpstreamGauge],
-                keysLoaded: Int = 0) {
+    public init(uptimeSeconds: Double, rateLimitTrackedKeys: Int, rateLimitEvicted: Int, rateLimitStore: String,
+                upstreams: [UpstreamGauge], keysLoaded: Int = 0) {
         self.uptimeSeconds = uptimeSeconds
         self.rateLimitTrackedKeys = rateLimitTrackedKeys
+        self.rateLimitEvicted = rateLimitEvicted
         self.rateLimitStore = rateLimitStore
         self.upstreams = upstreams
         self.keysLoaded = keysLoaded

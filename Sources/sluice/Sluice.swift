@@ -38,7 +38,7 @@ extension Sluice {
             let logger = Logger(label: "sluice")
             let keys = try loadKeysOrExit(config, logger: logger)
             do {
-                let limiter = RateLimiter(limits: config.rateLimit.limitRules)
+                let limiter = RateLimiter(limits: config.rateLimit.limits, maxTrackedKeys: config.rateLimit.maxTrackedKeys)
                 let path = options.config
                 let server = try ProxyServer(config: config, limiter: limiter, keys: keys, logger: logger) { () throws(ConfigError) in
                     let reloaded = try SluiceConfig.load(path: path)

@@ -76,6 +76,23 @@ final class APIKeySettingsTests: XCTestCase {
         XCTAssertEqual(found.map(\.line), [4, 5, 6, 6, 8, 9, 9, 10, 13, 14, 17], "\(found)")
     }
 
+    func testAPlanIsValidatedAsLimitsAreAndSoIsTheFailedAuthLimit() {
+        let nine = (1...9).map { "      - { name: l\($0), requests: 1, per: 1h }" }.joined(separator: "\n")
+        let yaml = targets + """
+        auth:
+          failed_auth_limit: { requests: 1000000000, per: 366d }
+        rate_limit:
+          plans:
+            wide:
+        \(nine)
+            huge: [{ name: day, requests: 1000000000, per: 300d }]
+        """
+        let found = problems(in: yaml)
+        XCTAssertEqual(found.map(\.keyPath), ["auth.failed_auth_limit", "rate_limit.plans.wide[8]", "rate_limit.plans.huge[0]"],
+                       "\(found)")
+        XCTAssertTrue(found[1].message.contains("8"), found[1].message)
+    }
+
     func testPrefixAndScopesNeedAKeysFile() {
         let found = problems(in: targets + "auth:\n  key_prefix: keva_\n  scopes: [{ path: /v1, scope: s }]\n")
         XCTAssertEqual(found.map(\.keyPath), ["auth.key_prefix", "auth.scopes"])

@@ -15,6 +15,8 @@ final class KeyAuthority {
     private(set) var keys: KeyTable?
     private var keysFile: String
     private var signature: KeysFileSignature?
+    /// `rate_limit.max_tracked_keys` in force: each limiter's store (each plan's, the failed-auth one) holds at most this many.
+    private var trackedKeysBound: Int
 
     /// A reload ready to be committed.
     struct Prepared {
@@ -25,8 +27,10 @@ final class KeyAuthority {
 
     /// The state of a process that starts with `config` and the keys already loaded from its keys file.
     init(config: SluiceConfig, standard: RateLimiter, keys: KeyTable?) {
-        limiters = PlanLimiters(standard: standard, plans: config.rateLimit.planRules.mapValues { RateLimiter(limits: $0) })
-        guesses = RateLimiter(limits: [config.auth.failedAuthRule])
+        let bound = config.rateLimit.maxTrackedKeys
+        trackedKeysBound = bound
+        limiters = PlanLimiters(standard: standard, plans: config.rateLimit.plans.mapValues { RateLimiter(limits: $0, maxTrackedKeys: bound) })
+        guesses = RateLimiter(limits: [config.auth.failedAuthLimit], maxTrackedKeys: bound)
         self.keys = keys
         keysFile = config.auth.keysFile
         signature = keysFile.isEmpty ? nil : KeysFileSignature.of(path: keysFile)
@@ -91,10 +95,12 @@ final class KeyAuthority {
     /// by limit name, clamped), then every consumer the new file moves to another plan takes its buckets
     /// along, by limit name.
     func commit(_ prepared: Prepared, config: SluiceConfig) {
-        let rules = config.rateLimit.planRules
-        KeyAuthority.reconfigure(prepared.limiters.standard, config.rateLimit.limitRules)
-        for (name, limiter) in prepared.limiters.plans { KeyAuthority.reconfigure(limiter, rules[name] ?? []) }
-        KeyAuthority.reconfigure(guesses, [config.auth.failedAuthRule])
+        let rules = config.rateLimit.plans
+        let bound = config.rateLimit.maxTrackedKeys == trackedKeysBound ? nil : config.rateLimit.maxTrackedKeys
+        trackedKeysBound = config.rateLimit.maxTrackedKeys
+        KeyAuthority.reconfigure(prepared.limiters.standard, config.rateLimit.limits, bound)
+        for (name, limiter) in prepared.limiters.plans { KeyAuthority.reconfigure(limiter, rules[name] ?? [], bound) }
+        KeyAuthority.reconfigure(guesses, [config.auth.failedAuthLimit], bound)
         if let old = keys, let new = prepared.keys, old !== new, !(limiters.plans.isEmpty && prepared.limiters.plans.isEmpty) {
             moveConsumers(from: old, under: limiters, to: new, under: prepared.limiters)
         }
@@ -104,15 +110,20 @@ final class KeyAuthority {
         signature = prepared.signature
     }
 
-    /// New limits for `limiter`, unless they are the ones in force (reinstalling converts every stored row).
-    private static func reconfigure(_ limiter: RateLimiter, _ rules: [LimitRule]) {
-        if limiter.limits != rules { limiter.reconfigure(limits: rules) }
+    /// New limits for `limiter` and a new tracked-keys bound (nil: unchanged), unless neither changes
+    /// (reinstalling the same limits would convert every stored row for nothing).
+    private static func reconfigure(_ limiter: RateLimiter, _ rules: [LimitRule], _ maxTrackedKeys: Int?) {
+        if limiter.limits != rules || maxTrackedKeys != nil {
+            limiter.reconfigure(limits: rules, maxTrackedKeys: maxTrackedKeys)
+        }
     }
 
     /// The limiters for `config`: a plan that keeps its name keeps its limiter (and buckets).
     private func limiters(for config: SluiceConfig) -> PlanLimiters {
         var kept: [String: RateLimiter] = [:]
-        for (name, rules) in config.rateLimit.planRules { kept[name] = limiters.plans[name] ?? RateLimiter(limits: rules) }
+        for (name, rules) in config.rateLimit.plans {
+            kept[name] = limiters.plans[name] ?? RateLimiter(limits: rules, maxTrackedKeys: config.rateLimit.maxTrackedKeys)
+        }
         return PlanLimiters(standard: limiters.standard, plans: kept)
     }
 

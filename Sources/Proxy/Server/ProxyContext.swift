@@ -38,6 +38,7 @@ public final class ProxyContext: Sendable {
     let logger: Logger
 
     let maxHeaderBytes: Int
+    let maxHeaderFields: Int
     let maxBodyBytes: Int
     let clientTimeout: Int64
     let connectTimeout: Int64
@@ -74,7 +75,7 @@ public final class ProxyContext: Sendable {
         self.targets = targets
         self.targetNames = config.upstream.targets.map(\.description)
         self.normaliser = Normaliser(
-            rules: config.errors.rules.map { CodeRule(status: $0.status, messageContains: $0.message, code: $0.code) },
+            rules: config.errors.rules,
             exposeUpstream5xxMessages: config.errors.exposeUpstream5xxMessages)
         let upstream = config.upstream
         if let previous, previous.config.upstream.targets == upstream.targets,
@@ -92,6 +93,7 @@ public final class ProxyContext: Sendable {
             connectTimeout: upstream.connectTimeout, responseTimeout: upstream.responseTimeout)
         requestHeaders = RequestHeaderPolicy(config.server)
         maxHeaderBytes = config.server.maxHeaderBytes
+        maxHeaderFields = config.server.maxHeaderFields
         maxBodyBytes = config.server.maxBodyBytes
         clientTimeout = config.server.clientTimeout.wholeNanoseconds
         connectTimeout = config.upstream.connectTimeout.wholeNanoseconds
@@ -100,26 +102,9 @@ public final class ProxyContext: Sendable {
     }
 }
 
-extension RateLimitConfig {
-    /// The configured limits as the rate limiter takes them.
-    public var limitRules: [LimitRule] {
-        limits.map { LimitRule(name: $0.name, requests: $0.requests, per: $0.per) }
-    }
-
-    /// The limits of each plan, as the rate limiter takes them.
-    var planRules: [String: [LimitRule]] {
-        plans.mapValues { limits in limits.map { LimitRule(name: $0.name, requests: $0.requests, per: $0.per) } }
-    }
-}
-
 extension AuthConfig {
     /// `key_prefix` and `scopes` as the key verdict takes them.
     var accessRules: AccessRules {
         AccessRules(keyPrefix: keyPrefix, scopeRules: scopes.map { ScopeRule(methods: $0.methods, path: $0.path, scope: $0.scope) })
-    }
-
-    /// `failed_auth_limit` as one rate limit.
-    var failedAuthRule: LimitRule {
-        LimitRule(name: failedAuthLimit.name, requests: failedAuthLimit.requests, per: failedAuthLimit.per)
     }
 }

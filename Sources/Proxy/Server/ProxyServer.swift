@@ -338,6 +338,7 @@ public final class ProxyServer {
         let gauges = StatsGauges(
             uptimeSeconds: Double(EventLoop.monotonicNanoseconds() - startedAt) / 1e9,
             rateLimitTrackedKeys: authority.limiters.all.reduce(0) { $0 + $1.trackedKeys },
+            rateLimitEvicted: authority.limiters.all.reduce(0) { $0 + $1.evictedKeys },
             rateLimitStore: context.config.rateLimit.enabled ? context.config.rateLimit.store.rawValue : "off",
             upstreams: upstreams, keysLoaded: context.keys?.keyCount ?? 0)
         return board.report(gauges: gauges)
