@@ -20,8 +20,10 @@ extension BucketTable {
 
     /// Gives the identity the buckets `state` describes (deficits under `state.plan` at `state.nowMilliseconds`),
     /// converted by limit name: a limit of this table's plan with the same name takes its tokens (clamped to
-    /// its capacity), any other starts full.
+    /// its capacity), any other starts full. Buckets that are all full move nothing (as a reload leaves an
+    /// identity without state full under the new limits).
     func adopt(low: UInt64, high: UInt64, state: StoreReply) {
+        guard (0..<state.deficits.count).contains(where: { state.deficits[$0] > 0 }) else { return }
         var deficits = PerBucket(zeros: shapes.count)
         var anyMissing = false
         for (index, rule) in plan.rules.enumerated() {
