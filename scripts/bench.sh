@@ -190,7 +190,11 @@ EOF
 # start_sluice NAME PORT WORKERS RATE_LIMITED [KEYS_FILE]: starts the release sluice; its PID goes to SLUICE_LAST_PID.
 start_sluice() {
     local name="$1" port="$2" workers="$3" limited="$4" keys_file="${5:-}" config="$workdir/$1.yaml"
-    local require_key=false enabled=false
+    local require_key=false enabled=false level=warning
+    # With a keys file, level info for the start-up line with the key count and load time (nothing per request).
+    if [ -n "$keys_file" ]; then
+        level=info
+    fi
     if [ "$limited" = 1 ]; then
         require_key=true
         enabled=true
@@ -215,7 +219,7 @@ rate_limit:
     - { name: hour, requests: 1000000000, per: 1h }
     - { name: minute, requests: 1000000000, per: 1m }
 logging:
-  level: warning
+  level: $level
   access_log: "off"
 EOF
     "$bin/sluice" check --config "$config" >&2 || die "sluice rejected $config"

@@ -35,6 +35,8 @@ public struct StatsSnapshot: Sendable {
     public var refusalsByLimit: [String: UInt64] = [:]
     /// Requests by how the API-key checks ended (SPEC §10).
     public var auth = AuthCounts()
+    /// The identities refused most often, when the caller named them.
+    public var limitedIdentities = HeavyHitters()
     /// Upstream error responses rewritten by the normaliser, indexed like `StatsNames.shapes`.
     public var rewrittenByShape: [UInt64] = [0, 0, 0, 0, 0]
     /// Per upstream target, in configuration order.
@@ -69,6 +71,7 @@ public struct StatsSnapshot: Sendable {
         rateLimitLimited &+= other.rateLimitLimited
         refusalsByLimit.merge(other.refusalsByLimit, uniquingKeysWith: &+)
         auth.merge(other.auth)
+        limitedIdentities.merge(other.limitedIdentities)
         for index in rewrittenByShape.indices { rewrittenByShape[index] &+= other.rewrittenByShape[index] }
         for counts in other.targets {
             if let index = targets.firstIndex(where: { $0.target == counts.target }) {

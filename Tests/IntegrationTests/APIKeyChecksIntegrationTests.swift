@@ -156,6 +156,10 @@ final class APIKeyChecksIntegrationTests: IntegrationTestCase {
         assertEnvelope(refused, status: 429, code: "RATE_LIMIT_EXCEEDED")
         XCTAssertEqual(errorDetails(refused)?["limit"] as? Int, 3, refused.text)
         XCTAssertEqual(errorDetails(refused)?["window"] as? String, "1 minute", refused.text)
+        // /stats names the refused consumer by its id.
+        let stats = try XCTUnwrap(sluice).waitForStats { ($0.jsonValue(at: "rate_limit", "top_limited") as? [Any])?.isEmpty == false }
+        let top = stats.jsonValue(at: "rate_limit", "top_limited") as? [[String: Any]]
+        XCTAssertEqual(top?.first?["identity"] as? String, "acme", "\(String(describing: top))")
 
         // A consumer without a plan has rate_limit.limits, and no X-Consumer-Plan.
         let (standard, plain) = try echo(client, headers: bearer(reader))

@@ -20,9 +20,15 @@ struct RateLimiting: AdmissionStep {
         if let consumer = request.consumer {
             limiter = limiters.limiter(forPlan: consumer.plan)
             identity = consumer.id[...]
+            connection.exchange.limitedIdentity = .consumer(consumer.id)
+        } else if byAPIKey, let key = request.apiKey {
+            limiter = limiters.standard
+            identity = key
+            connection.exchange.limitedIdentity = .apiKey(key)
         } else {
             limiter = limiters.standard
-            identity = byAPIKey ? request.apiKey ?? connection.peerHost[...] : connection.peerHost[...]
+            identity = connection.peerHost[...]
+            connection.exchange.limitedIdentity = .address
         }
         switch limiter.decide(identity: identity, remote: connection.worker.redis, localFallback: localFallback,
                               waiter: connection, ticket: connection.requestGeneration) {
@@ -33,11 +39,28 @@ struct RateLimiting: AdmissionStep {
         }
     }
 
+    /// Who a decision limited, as `/stats` `rate_limit.top_limited` names it (never a raw key).
+    enum LimitedIdentity {
+        case consumer(String)
+        case apiKey(Substring)
+        case address
+
+        /// The consumer id, the key's 12-hex hash, or the client address.
+        func shown(by connection: ClientConnection) -> String {
+            switch self {
+            case .consumer(let id): return id
+            case .apiKey(let key): return connection.context.keyHasher.hash(key)
+            case .address: return connection.peerHost
+            }
+        }
+    }
+
     /// Records a decision on the request: its headers, its statistics, and the 429 when refused.
     static func record(_ decision: RateLimitDecision, on connection: ClientConnection) -> Admission {
         decision.appendHeaders(to: &connection.exchange.rateLimitHeaders)
         let refusedLimit = decision.refusingLimit.map { decision.plan.rules[$0].name }
-        connection.worker.stats.recordRateLimit(admitted: decision.admitted, limit: refusedLimit)
+        connection.worker.stats.recordRateLimit(
+            admitted: decision.admitted, limit: refusedLimit, identity: connection.exchange.limitedIdentity.shown(by: connection))
         connection.exchange.rateLimitOutcome = decision.admitted ? .allowed : .limited
         guard let refused = decision.refusal else { return .admitted }
         connection.exchange.refusal = PendingRefusal(
