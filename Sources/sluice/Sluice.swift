@@ -34,9 +34,9 @@ struct Sluice: ParsableCommand {
 
     /// The signals a running sluice answers, each effect in lines of at most 60 columns.
     static let signals: [(signal: String, effect: [String])] = [
-        ("SIGHUP", ["re-read the file; if valid, switch to it between requests",
-                    "(rate-limit state kept), else log every problem and keep",
-                    "the running configuration"]),
+        ("SIGHUP", ["re-read the file and auth.keys_file; if valid, switch to",
+                    "them between requests (rate-limit state kept), else log",
+                    "every problem and keep the running configuration"]),
         ("SIGTERM, SIGINT", ["stop accepting, let requests in flight finish for up to",
                              "server.shutdown_grace, exit 0"]),
         ("SIGUSR1", ["reopen the access-log file (after log rotation)"]),
@@ -59,8 +59,8 @@ struct Sluice: ParsableCommand {
                 lines.append("  " + label.padding(toLength: width + 2, withPad: " ", startingAt: 0) + text)
             }
         }
-        lines += ["", "ADMIN LISTENER (admin.listen): / (the dashboard), /stats, /metrics, /healthz,",
-                  "/readyz; see docs/operations.md."]
+        lines += ["", "ADMIN LISTENER (admin.listen): / (the dashboard), /stats, /metrics, /keys/<id>,",
+                  "/healthz, /readyz; see docs/operations.md."]
         return lines.joined(separator: "\n")
     }
 }
