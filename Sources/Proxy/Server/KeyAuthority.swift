@@ -39,14 +39,16 @@ final class KeyAuthority {
     /// Every limiter, for the sweep and the tracked-keys gauge.
     var allLimiters: [RateLimiter] { limiters.all + [guesses] }
 
-    /// Reads `config`'s keys file, logging its start, its key count and how long it took (a file of a million
-    /// keys takes seconds). nil without a keys file.
+    /// Reads `config`'s keys file, logging its start, its progress every 250,000 lines, its key count and how
+    /// long it took (a file of a million keys takes seconds). nil without a keys file.
     static func loadKeys(for config: SluiceConfig, logger: Logger) -> Result<KeyTable?, KeysFileError> {
         let path = config.auth.keysFile
         guard !path.isEmpty else { return .success(nil) }
         logger.info("loading keys", metadata: ["file": "\(path)"])
         let started = SystemTime.monotonicNanoseconds()
-        let result = KeyRegistry.load(path: path, planNames: Set(config.rateLimit.plans.keys))
+        let result = KeyRegistry.load(path: path, planNames: Set(config.rateLimit.plans.keys)) { read, lines in
+            logger.info("loading keys", metadata: ["file": "\(path)", "lines_read": "\(read)", "lines": "\(lines)"])
+        }
         if case .success(let table) = result {
             let seconds = Double(SystemTime.monotonicNanoseconds() - started) / 1e9
             logger.info("keys loaded", metadata: [
