@@ -9,14 +9,9 @@ set -euo pipefail
 duration="${1:?usage: scripts/fuzz-http1.sh DURATION_SECONDS}"
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-cd "$SLUICE_ROOT"
-swiftc="${SWIFTC:-swiftc}"
-out=".build-fuzz/http1"
-mkdir -p "$out/corpus" "$out/artifacts"
-
-fuzz_build_essentials "$out"
-echo "building $out/http1-fuzz"
-"$swiftc" -parse-as-library -sanitize=fuzzer,address -O -g -I "$out" -L "$out" -lEssentials \
+fuzz_setup http1
+out="$FUZZ_OUT"
+"${SWIFTC:-swiftc}" -parse-as-library -sanitize=fuzzer,address -O -g -I "$out" -L "$out" -lEssentials \
     Fuzz/HTTP1Fuzz/main.swift Sources/HTTP1/*.swift \
     -module-name HTTP1Fuzz -o "$out/http1-fuzz" >"$out/build.log" 2>&1 \
     || { cat "$out/build.log"; exit 1; }

@@ -9,14 +9,9 @@ set -euo pipefail
 duration="${1:?usage: scripts/fuzz-normaliser.sh DURATION_SECONDS}"
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-cd "$SLUICE_ROOT"
-swiftc="${SWIFTC:-swiftc}"
-out=".build-fuzz/normaliser"
-mkdir -p "$out/corpus" "$out/artifacts"
-
-fuzz_build_essentials "$out"
-echo "building $out/normaliser-fuzz"
-"$swiftc" -parse-as-library -sanitize=fuzzer,address -O -g -I "$out" -L "$out" -lEssentials \
+fuzz_setup normaliser
+out="$FUZZ_OUT"
+"${SWIFTC:-swiftc}" -parse-as-library -sanitize=fuzzer,address -O -g -I "$out" -L "$out" -lEssentials \
     -I Sources/CZlib -lz \
     Fuzz/NormaliserFuzz/main.swift Tests/NormaliserTests/ZlibCompressor.swift Sources/Normaliser/*.swift \
     -module-name NormaliserFuzz -o "$out/normaliser-fuzz" >"$out/build.log" 2>&1 \

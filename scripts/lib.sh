@@ -2,7 +2,7 @@
 #   . "$(dirname "$0")/lib.sh"
 # Gives: SLUICE_ROOT, the Debian package lists, ensure_packages, ensure_swift, build_release,
 # start_background / stop_started (processes killed by the PIDs this script started), wait_for_port,
-# port_in_use, free_port, and for scripts/fuzz-*.sh fuzz_build_essentials / fuzz_run.
+# port_in_use, free_port, and for scripts/fuzz-*.sh fuzz_setup / fuzz_run.
 # shellcheck shell=bash
 
 SLUICE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -143,13 +143,17 @@ free_port() {
     printf '%s\n' "$port"
 }
 
-# scripts/fuzz-*.sh: builds Essentials (a module the fuzzed sources import) into OUT as a static library with the
-# fuzzer and address sanitisers; the target is then built with `-I OUT -L OUT -lEssentials`.
-fuzz_build_essentials() {
-    local out="$1"
+# scripts/fuzz-*.sh: goes to the package root, makes FUZZ_OUT=.build-fuzz/NAME (with corpus/ and artifacts/) and
+# builds Essentials there (a module the fuzzed sources import), as a static library with the fuzzer and address
+# sanitisers; the target is then built with `-I "$FUZZ_OUT" -L "$FUZZ_OUT" -lEssentials`.
+fuzz_setup() {
+    cd "$SLUICE_ROOT"
+    FUZZ_OUT=".build-fuzz/$1"
+    mkdir -p "$FUZZ_OUT/corpus" "$FUZZ_OUT/artifacts"
     "${SWIFTC:-swiftc}" -parse-as-library -sanitize=fuzzer,address -O -g -emit-module -emit-library -static \
-        -module-name Essentials -emit-module-path "$out/Essentials.swiftmodule" -o "$out/libEssentials.a" \
-        "$SLUICE_ROOT"/Sources/Essentials/*.swift >"$out/essentials.log" 2>&1 || { cat "$out/essentials.log"; exit 1; }
+        -module-name Essentials -emit-module-path "$FUZZ_OUT/Essentials.swiftmodule" -o "$FUZZ_OUT/libEssentials.a" \
+        Sources/Essentials/*.swift >"$FUZZ_OUT/essentials.log" 2>&1 || { cat "$FUZZ_OUT/essentials.log"; exit 1; }
+    echo "building $FUZZ_OUT/$1-fuzz"
 }
 
 # Runs the libFuzzer binary OUT/NAME-fuzz on OUT/corpus for DURATION seconds with inputs of up to MAX_LEN bytes,
