@@ -13,22 +13,26 @@ final class RedisSessionIntegrationTests: IntegrationTestCase {
         super.tearDown()
     }
 
-    private func startSluice(redis server: RedisTestServer, _ settings: String, onFailure: String = "deny") throws -> UInt16 {
-        try startSluice { config in
+    private func startSluice(redis server: RedisTestServer, _ settings: String,
+                             environment: [String: String] = [:]) throws -> UInt16 {
+        let process = try SluiceProcess(config: config { config in
             config.server = ["workers: 2"]
             config.rateLimit = ["enabled: true", "store: redis"] + RedisIntegrationTests.minuteLimit + [
-                "redis: { address: \"\(server.address)\", timeout: 500ms, on_failure: \(onFailure), \(settings) }",
+                "redis: { address: \"\(server.address)\", timeout: 500ms, on_failure: deny, \(settings) }",
             ]
-        }.port
+        }, environment: environment)
+        sluice = process
+        return process.port
     }
 
-    func testThePasswordFromTheConfigurationAuthenticatesAndTheLimitIsExact() throws {
+    func testThePasswordFromTheEnvironmentAuthenticatesAndTheLimitIsExact() throws {
         let server = try RedisTestServer(extraArguments: ["--requirepass", "pw-7f3a"], prelude: [["AUTH", "pw-7f3a"]])
         redis = server
-        let port = try startSluice(redis: server, "password: pw-7f3a")
+        let port = try startSluice(redis: server, "password: \"${REDIS_PASSWORD}\"", environment: ["REDIS_PASSWORD": "pw-7f3a"])
         let outcomes = (0..<12).map { _ in RedisIntegrationTests.get(port, key: "key-auth") }
         XCTAssertEqual(outcomes.map(\.status), Array(repeating: 200, count: 10) + [429, 429], RedisIntegrationTests.summary(outcomes))
         XCTAssertEqual(try server.keys().count, 1)
+        XCTAssertFalse(sluice?.output.contains("pw-7f3a") ?? true, "the password is never logged")
     }
 
     func testAnACLUserIsAdmittedAndAWrongPasswordIsLoggedWithoutItAndDenied() throws {

@@ -35,6 +35,7 @@ public final class ProxyContext: Sendable {
     let logger: Logger
 
     let maxHeaderBytes: Int
+    let maxHeaderFields: Int
     let maxBodyBytes: Int
     let clientTimeout: Int64
     let connectTimeout: Int64
@@ -65,7 +66,7 @@ public final class ProxyContext: Sendable {
         self.targets = targets
         self.targetNames = config.upstream.targets.map(\.description)
         self.normaliser = Normaliser(
-            rules: config.errors.rules.map { CodeRule(status: $0.status, messageContains: $0.message, code: $0.code) },
+            rules: config.errors.rules,
             exposeUpstream5xxMessages: config.errors.exposeUpstream5xxMessages)
         let upstream = config.upstream
         if let previous, previous.config.upstream.targets == upstream.targets,
@@ -83,17 +84,11 @@ public final class ProxyContext: Sendable {
             connectTimeout: upstream.connectTimeout, responseTimeout: upstream.responseTimeout)
         requestHeaders = RequestHeaderPolicy(config.server)
         maxHeaderBytes = config.server.maxHeaderBytes
+        maxHeaderFields = config.server.maxHeaderFields
         maxBodyBytes = config.server.maxBodyBytes
         clientTimeout = config.server.clientTimeout.wholeNanoseconds
         connectTimeout = config.upstream.connectTimeout.wholeNanoseconds
         responseTimeout = config.upstream.responseTimeout.wholeNanoseconds
         keepalive = config.upstream.keepalive
-    }
-}
-
-extension RateLimitConfig {
-    /// The configured limits as the rate limiter takes them.
-    public var limitRules: [LimitRule] {
-        limits.map { LimitRule(name: $0.name, requests: $0.requests, per: $0.per) }
     }
 }
