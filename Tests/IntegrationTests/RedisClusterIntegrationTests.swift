@@ -122,7 +122,30 @@ final class RedisClusterIntegrationTests: IntegrationTestCase {
 
     func testASlotMigratedUnderTrafficFollowsAskThenMovedAndTheLimitStaysExact() throws {
         let (cluster, instances) = try startInstances(onFailure: "deny")
-        var outcomes = burst(instances, "key-moving", count: 3)
+        // Traffic for one identity from both instances throughout; deny makes any decision that failed a 503.
+        let outcomes = LockedList<Outcome>(), stopped = LockedList<Bool>(), finished = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            var index = 0
+            while stopped.items.isEmpty {
+                outcomes.append(RedisIntegrationTests.get(instances[index % 2], key: "key-moving"))
+                index += 1
+                usleep(20_000)
+            }
+            finished.signal()
+        }
+        var running = true
+        func stopTraffic() {
+            guard running else { return }
+            running = false
+            stopped.append(true)
+            finished.wait()
+        }
+        defer { stopTraffic() }
+        func awaitTraffic(_ more: Int) throws {
+            let target = outcomes.items.count + more
+            try cluster.waitUntil(timeout: 30, "\(more) more requests") { outcomes.items.count >= target }
+        }
+        try awaitTraffic(3)
         let (source, keys) = try XCTUnwrap(keysPerMaster(cluster).first { !$0.value.isEmpty })
         let key = try XCTUnwrap(keys.first)
         let slot = try XCTUnwrap(cluster.slot(of: key))
@@ -135,16 +158,19 @@ final class RedisClusterIntegrationTests: IntegrationTestCase {
         XCTAssertEqual(sourceNode.cli("CLUSTER", "SETSLOT", String(slot), "MIGRATING", targetID), "OK")
         XCTAssertEqual(sourceNode.cli("MIGRATE", "127.0.0.1", String(target), key, "0", "5000"), "OK")
         XCTAssertTrue(sourceNode.cli("EXISTS", key).hasPrefix("ASK \(slot) "), "the source redirects with ASK")
-        outcomes += burst(instances, "key-moving", count: 4)
+        try awaitTraffic(4)
 
         // Done: the slot belongs to the target everywhere, the source answers MOVED.
         for node in [targetNode, sourceNode] + cluster.masterPorts.compactMap(cluster.node) {
             XCTAssertEqual(node.cli("CLUSTER", "SETSLOT", String(slot), "NODE", targetID), "OK")
         }
         XCTAssertTrue(sourceNode.cli("EXISTS", key).hasPrefix("MOVED \(slot) "), "the source redirects with MOVED")
-        outcomes += burst(instances, "key-moving", count: 6)
+        try awaitTraffic(8)
+        stopTraffic()
 
-        assertExactlyTen(outcomes, "through the migration")
+        let all = outcomes.items
+        XCTAssertGreaterThanOrEqual(all.count, 15)
+        assertExactlyTen(all, "through the migration")
         XCTAssertEqual(cluster.keys(on: target, matching: key), [key])
         XCTAssertEqual(cluster.keys(on: source, matching: key), [])
     }
