@@ -13,21 +13,26 @@ struct RateLimiting: AdmissionStep {
     let localFallback: Bool
 
     func admit(_ request: inout AdmissionRequest, on connection: ClientConnection) -> Admission {
-        let identity = byAPIKey ? request.apiKey ?? connection.peerHost[...] : connection.peerHost[...]
+        let keyed = byAPIKey && request.apiKey != nil
+        let identity = keyed ? request.apiKey! : connection.peerHost[...]
+        request.limited = (identity, keyed)
         switch limiter.decide(identity: identity, remote: connection.worker.redis, localFallback: localFallback,
                               waiter: connection, ticket: connection.requestGeneration) {
         case .decided(let decision):
-            return RateLimiting.record(decision, on: connection)
+            return RateLimiting.record(decision, identity: identity, isAPIKey: keyed, on: connection)
         case .pending:
             return .pending
         }
     }
 
-    /// Records a decision on the request: its headers, its statistics, and the 429 when refused.
-    static func record(_ decision: RateLimitDecision, on connection: ClientConnection) -> Admission {
+    /// Records a decision on the request: its headers, its statistics (a refused identity by its key's hash or
+    /// its client address, for `/stats` `top_limited`), and the 429 when refused.
+    static func record(_ decision: RateLimitDecision, identity: Substring, isAPIKey: Bool, on connection: ClientConnection) -> Admission {
         decision.appendHeaders(to: &connection.exchange.rateLimitHeaders)
         let refusedLimit = decision.refusingLimit.map { decision.plan.rules[$0].name }
-        connection.worker.stats.recordRateLimit(admitted: decision.admitted, limit: refusedLimit)
+        connection.worker.stats.recordRateLimit(
+            admitted: decision.admitted, limit: refusedLimit,
+            identity: isAPIKey ? connection.context.keyHasher.hash(identity) : String(identity))
         connection.exchange.rateLimitOutcome = decision.admitted ? .allowed : .limited
         guard let refused = decision.refusal else { return .admitted }
         connection.exchange.refusal = PendingRefusal(

@@ -31,7 +31,11 @@ extension ClientConnection: RateLimitWaiter {
     /// refuses it). A late answer for an earlier request, or after the client left, changes nothing.
     func rateLimitDecided(_ decision: RateLimitDecision?, ticket: UInt64) {
         guard state != .closed, requestGeneration == ticket else { return }
-        if let decision { return resumeAdmission(RateLimiting.record(decision, on: self)) }
+        if let decision {
+            let limited = exchange.pendingAdmission?.request.limited
+            return resumeAdmission(RateLimiting.record(
+                decision, identity: limited?.identity ?? peerHost[...], isAPIKey: limited?.isAPIKey ?? false, on: self))
+        }
         exchange.refusal = PendingRefusal(error: .serviceUnavailable, message: "Rate limiting is unavailable; try again later")
         resumeAdmission(.refused)
     }
