@@ -7,6 +7,8 @@ import RateLimiter
 protocol RedisNodeOwner: AnyObject {
     /// `node` answered the script it sent for `pending`; `reply` is nil when the connection went first.
     func node(_ node: RedisNode, answered reply: ScriptReply?, for pending: PendingDecision)
+    /// `node`'s connection failed or closed (the node may be gone).
+    func nodeLost(_ node: RedisNode)
 }
 
 /// One asynchronous hiredis connection to one Redis node, driven by one worker's `EventLoop`: connects lazily
@@ -222,12 +224,15 @@ final class RedisNode {
             lastProgress = EventLoop.monotonicNanoseconds()
         } else {
             forgetContext()
+            owner?.nodeLost(self)
         }
     }
 
     /// hiredis is freeing `connection` (an error, the server closing, or `redisAsyncFree`).
     fileprivate func lost(_ connection: UnsafeMutablePointer<redisAsyncContext>) {
-        if connection == context { forgetContext() }
+        guard connection == context else { return }
+        forgetContext()
+        owner?.nodeLost(self)
     }
 
     /// Drops `context`; scripts waiting for its opening get no reply.

@@ -71,4 +71,6 @@ extension RedisRateLimitClient: RedisNodeOwner, PendingDecisionOwner {
     }
 
     func requestTimedOut(on node: RedisNode) {}
+
+    func nodeLost(_ node: RedisNode) {}
 }

@@ -38,6 +38,12 @@ public final class RedisClusterClient {
     private var refreshCursor = 0
     /// `CLUSTER SLOTS` replies read so far.
     public private(set) var mapReads = 0
+    /// Masters of the map whose connection failed or closed and that have not answered a script since.
+    private var lostMasters: Set<RedisAddress> = []
+    /// While the map names a lost master, reads it again every `watchNanoseconds`, so that a worker with no
+    /// traffic for those slots finds the promoted replica too.
+    private var mapWatch: LoopTimer?
+    private let watchNanoseconds: Int64 = 200_000_000
 
     /// A client of the cluster that `seeds` (any of its nodes) belong to, driven by `loop`; a decision the
     /// cluster has not answered within `timeout` completes with nil.
@@ -51,6 +57,11 @@ public final class RedisClusterClient {
         reconnectNanoseconds = max(0, reconnectInterval.wholeNanoseconds)
         self.report = report
         policy = redirections
+        mapWatch = LoopTimer(loop: loop) { [unowned self] in self.watchFired() }
+    }
+
+    deinit {
+        mapWatch?.close()
     }
 
     /// Takes one token from each of `identity`'s buckets under `plan`, in the cluster; `completion` runs as
@@ -132,6 +143,7 @@ public final class RedisClusterClient {
         if let reply, let map = SlotMap(clusterSlots: reply, replying: address), !map.isEmpty {
             slotMap = map
             mapReads += 1
+            lostMasters.formIntersection(map.masters)
         } else if case .error(let reason)? = reply {
             report(RedisStoreEvent(message: "redis refused CLUSTER SLOTS", details: ["node": "\(address)", "reason": reason]))
         }
@@ -148,8 +160,28 @@ public final class RedisClusterClient {
     }
 }
 
+extension RedisClusterClient {
+    /// Starts watching the map when `node` is one of its masters.
+    private func watch(lost node: RedisNode) {
+        guard slotMap.masters.contains(node.address) else { return }
+        lostMasters.insert(node.address)
+        if mapWatch?.isArmed != true { mapWatch?.arm(afterNanoseconds: watchNanoseconds) }
+    }
+
+    private func watchFired() {
+        guard !lostMasters.isEmpty else { return }
+        refreshMap()
+        mapWatch?.arm(afterNanoseconds: watchNanoseconds)
+    }
+}
+
 extension RedisClusterClient: RedisNodeOwner, PendingDecisionOwner {
+    func nodeLost(_ node: RedisNode) {
+        watch(lost: node)
+    }
+
     func node(_ node: RedisNode, answered reply: ScriptReply?, for pending: PendingDecision) {
+        if case .values? = reply { lostMasters.remove(node.address) }
         guard !pending.isFinished, !pending.settle(reply, from: node) else { return }
         switch reply {
         case .error(let text)?:
