@@ -54,8 +54,8 @@ let package = Package(
 
         // The proxy: client and upstream connections, forwarding, pools.
         .target(name: "Proxy", dependencies: [
-            "Engine", "Essentials", "Exchange", "HTTP1", "Config", "Normaliser", "RateLimiter", "RedisStore", "Resilience",
-            "Stats",
+            "APIKeys", "Engine", "Essentials", "Exchange", "HTTP1", "Config", "Normaliser", "RateLimiter", "RedisStore",
+            "Resilience", "Stats",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
 

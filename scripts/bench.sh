@@ -13,7 +13,12 @@
 #   sluice+redis    with BENCH_REDIS=1: sluice+limit with `store: redis` against one redis-server started here
 #                   (no persistence, pinned with the proxy): one script per request; the table adds the
 #                   scripts per second Redis ran (its commandstats) and the CPU time it used
-# Every request carries the same `Authorization: Bearer` header. The table gives the median req/s of the
+#   sluice+keys     with BENCH_KEYS=N (e.g. 1000000): sluice+limit with a keys file of N keys
+#                   (scripts/make-keys-file.py), so every request also passes the SPEC §10 checks and is limited by
+#                   its consumer; then sluice+limit and sluice+keys both cycle through the first BENCH_KEY_SPREAD
+#                   (10000) keys of that file (a wrk Lua script), and their resident memory and sluice's logged
+#                   key-loading time are reported
+# Every other request carries the same `Authorization: Bearer` header. The table gives the median req/s of the
 # rounds, the median p50 and p99 of the rounds, and the ratios to nginx. Then `strace -c -f` counts the system
 # calls per request of sluice and of the nginx workers during a short run.
 #
@@ -25,7 +30,7 @@
 # Environment: BENCH_WORKERS ("1 2"), BENCH_ROUNDS (3), BENCH_DURATION (seconds per wrk run, 10),
 #   BENCH_CONNECTIONS (50), BENCH_THREADS (wrk threads, 1), BENCH_WARMUP (seconds per target, 2),
 #   BENCH_RATE_LIMIT (1: also measure sluice+limit), BENCH_REDIS (0; 1: also measure sluice+redis),
-#   BENCH_STRACE_SECONDS (5; 0 skips strace),
+#   BENCH_KEYS (0: no sluice+keys), BENCH_KEY_SPREAD (10000), BENCH_STRACE_SECONDS (5; 0 skips strace),
 #   BENCH_UPSTREAM_WORKERS (1), BENCH_PIN (auto), BENCH_SKIP_BUILD (0: build release first; 1: use the binary
 #   in SLUICE_BIN_DIR or the scratch folder), SLUICE_SCRATCH (SwiftPM scratch folder, default .build),
 #   BENCH_KEEP (1: keep the temporary folder with configs, logs and raw wrk output), BENCH_NICE (a niceness
@@ -58,6 +63,8 @@ if [ "${BENCH_NGINX_HEADERS:-1}" = 1 ]; then
             add_header X-Request-Id $request_id;'
 fi
 api_key="bench-key"
+keys_count="${BENCH_KEYS:-0}"
+key_spread="${BENCH_KEY_SPREAD:-10000}"
 body='{"id":1042,"name":"sluice benchmark","status":"active","tags":["proxy","bench"],"score":0.94,"ok":true}'
 
 redis_packages=()
@@ -189,10 +196,14 @@ EOF
     wait_for_port 127.0.0.1 "$nginx_port" "$nginx_pid" || die "nginx proxy did not start ($dir)"
 }
 
-# start_sluice NAME PORT WORKERS RATE_LIMITED: starts the release sluice; its PID goes to SLUICE_LAST_PID.
+# start_sluice NAME PORT WORKERS RATE_LIMITED [KEYS_FILE]: starts the release sluice; its PID goes to SLUICE_LAST_PID.
 start_sluice() {
-    local name="$1" port="$2" workers="$3" limited="$4" store="${5:-memory}" config="$workdir/$1.yaml"
-    local require_key=false enabled=false
+    local name="$1" port="$2" workers="$3" limited="$4" keys_file="${5:-}" store="${6:-memory}" config="$workdir/$1.yaml"
+    local require_key=false enabled=false level=warning
+    # With a keys file, level info for the start-up line with the key count and load time (nothing per request).
+    if [ -n "$keys_file" ]; then
+        level=info
+    fi
     if [ "$limited" = 1 ]; then
         require_key=true
         enabled=true
@@ -209,6 +220,7 @@ upstream:
   health_check: { path: "" }
 auth:
   require_api_key: $require_key
+  keys_file: "$keys_file"
 rate_limit:
   enabled: $enabled
   key: api_key
@@ -218,12 +230,13 @@ rate_limit:
   store: $store
   redis: { address: "127.0.0.1:${redis_port:-6379}", timeout: 50ms, on_failure: deny }
 logging:
-  level: warning
+  level: $level
   access_log: "off"
 EOF
     "$bin/sluice" check --config "$config" >&2 || die "sluice rejected $config"
     start_background "$workdir/$name.log" "${proxy_pin[@]}" "$bin/sluice" --config "$config"
-    wait_for_port 127.0.0.1 "$port" "$SLUICE_LAST_PID" || { cat "$workdir/$name.log" >&2; die "$name did not start"; }
+    # A million keys take seconds to load before sluice listens.
+    wait_for_port 127.0.0.1 "$port" "$SLUICE_LAST_PID" 120 || { cat "$workdir/$name.log" >&2; die "$name did not start"; }
 }
 
 # start_redis: one redis-server for sluice+redis, pinned with the proxies (their core pays for it too).
@@ -248,7 +261,7 @@ redis_scripts() {
 expect_alive() {
     local name pid
     for name in upstream:"$upstream_pid" nginx:"$nginx_pid" sluice:"$sluice_pid" sluice-limit:"$limited_pid" \
-        sluice-redis:"$redis_sluice_pid" redis:"$redis_pid"; do
+        sluice-keys:"$keyed_pid" sluice-redis:"$redis_sluice_pid" redis:"$redis_pid"; do
         pid="${name#*:}"
         if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
             local status=0
@@ -260,17 +273,40 @@ expect_alive() {
     done
 }
 
+# key_for TARGET: the API key a curl check sends to TARGET (a key of the keys file where wrk cycles through them).
+key_for() {
+    if [ -n "$(spread_for "$1")" ]; then echo "keva_bench_0000000"; else echo "$api_key"; fi
+}
+
+# spread_for TARGET: the key spread of run_wrk for TARGET (empty: one fixed key).
+spread_for() {
+    case "$1" in
+        sluice+keys | sluice+limit) if [ "$keys_count" -gt 0 ]; then echo "$key_spread"; fi ;;
+    esac
+    return 0
+}
+
+# rss_kib PID: the resident memory of a process in KiB.
+rss_kib() {
+    awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
+}
+
 # expect_ok NAME PORT: one request through curl must give 200 and the upstream's body.
 expect_ok() {
     local answer
-    answer="$(curl -sS --max-time 5 -H "Authorization: Bearer $api_key" -w ' %{http_code}' "http://127.0.0.1:$2/v1/items")" \
+    answer="$(curl -sS --max-time 5 -H "Authorization: Bearer $(key_for "$1")" -w ' %{http_code}' "http://127.0.0.1:$2/v1/items")" \
         || die "$1: request failed"
     [ "$answer" = "$body 200" ] || die "$1: unexpected answer: $answer"
 }
 
-# run_wrk SECONDS CONNECTIONS PORT OUTPUT: wrk on the client CPU.
+# run_wrk SECONDS CONNECTIONS PORT OUTPUT [SPREAD]: wrk on the client CPU; with SPREAD, cycling through the
+# first SPREAD keys of the benchmark keys file (the same key stream for every target that gets it).
 run_wrk() {
-    "${client_pin[@]}" wrk -t"$threads" -c"$2" -d"$1s" --latency -H "Authorization: Bearer $api_key" \
+    local keys=(-H "Authorization: Bearer $api_key")
+    if [ -n "${5:-}" ]; then
+        keys=(-s "$workdir/keys.lua")
+    fi
+    BENCH_KEY_SPREAD="${5:-1}" "${client_pin[@]}" wrk -t"$threads" -c"$2" -d"$1s" --latency "${keys[@]}" \
         "http://127.0.0.1:$3/v1/items" >"$4" 2>&1 || { cat "$4" >&2; expect_alive; die "wrk failed"; }
 }
 
@@ -328,18 +364,34 @@ upstream_port="$(free_port 18600)"
 nginx_port="$(free_port $((upstream_port + 1)))"
 sluice_port="$(free_port $((nginx_port + 1)))"
 limited_port="$(free_port $((sluice_port + 1)))"
-redis_sluice_port="$(free_port $((limited_port + 1)))"
+keyed_port="$(free_port $((limited_port + 1)))"
+redis_sluice_port="$(free_port $((keyed_port + 1)))"
 redis_port="$(free_port $((redis_sluice_port + 1)))"
 redis_pid=""
 redis_sluice_pid=""
 targets=(upstream nginx sluice)
-if [ "$with_rate_limit" = 1 ]; then
+if [ "$with_rate_limit" = 1 ] || [ "$keys_count" -gt 0 ]; then
     targets+=(sluice+limit)
 fi
 if [ "$with_redis" = 1 ]; then
     targets+=(sluice+redis)
 fi
 : >"$workdir/redis.tsv"
+keyed_pid=""
+if [ "$keys_count" -gt 0 ]; then
+    targets+=(sluice+keys)
+    say "writing a keys file of $keys_count keys"
+    python3 "$SLUICE_ROOT/scripts/make-keys-file.py" "$keys_count" "$workdir/keys.jsonl"
+    cat >"$workdir/keys.lua" <<'EOF'
+-- Cycles through BENCH_KEY_SPREAD keys of scripts/make-keys-file.py: keva_bench_0000000, keva_bench_0000001, ...
+local spread = tonumber(os.getenv("BENCH_KEY_SPREAD")) or 1
+local next_key = 0
+request = function()
+    next_key = (next_key + 1) % spread
+    return wrk.format("GET", nil, { ["Authorization"] = string.format("Bearer keva_bench_%07d", next_key) })
+end
+EOF
+fi
 port_of() {
     case "$1" in
         upstream) echo "$upstream_port" ;;
@@ -347,6 +399,7 @@ port_of() {
         sluice) echo "$sluice_port" ;;
         sluice+limit) echo "$limited_port" ;;
         sluice+redis) echo "$redis_sluice_port" ;;
+        sluice+keys) echo "$keyed_port" ;;
     esac
 }
 
@@ -361,26 +414,32 @@ for workers in $worker_counts; do
     start_sluice sluice "$sluice_port" "$workers" 0
     sluice_pid="$SLUICE_LAST_PID"
     limited_pid=""
-    if [ "$with_rate_limit" = 1 ]; then
+    if [ "$with_rate_limit" = 1 ] || [ "$keys_count" -gt 0 ]; then
         start_sluice sluice-limit "$limited_port" "$workers" 1
         limited_pid="$SLUICE_LAST_PID"
     fi
+    keyed_pid=""
+    if [ "$keys_count" -gt 0 ]; then
+        start_sluice sluice-keys "$keyed_port" "$workers" 1 "$workdir/keys.jsonl"
+        keyed_pid="$SLUICE_LAST_PID"
+        say "sluice-keys: $(grep -m1 'keys loaded' "$workdir/sluice-keys.log" | cut -d' ' -f3-); RSS $(rss_kib "$keyed_pid") KiB (sluice-limit: $(rss_kib "$limited_pid") KiB)"
+    fi
     if [ "$with_redis" = 1 ]; then
         start_redis
-        start_sluice sluice-redis "$redis_sluice_port" "$workers" 1 redis
+        start_sluice sluice-redis "$redis_sluice_port" "$workers" 1 "" redis
         redis_sluice_pid="$SLUICE_LAST_PID"
     fi
     for target in "${targets[@]}"; do
         expect_ok "$target" "$(port_of "$target")"
         if [ "$warmup" -gt 0 ]; then
-            run_wrk "$warmup" "$connections" "$(port_of "$target")" "$workdir/warmup.txt"
+            run_wrk "$warmup" "$connections" "$(port_of "$target")" "$workdir/warmup.txt" "$(spread_for "$target")"
         fi
     done
     for ((round = 1; round <= rounds; round++)); do
         for target in "${targets[@]}"; do
             out="$workdir/w$workers-$target-$round.txt"
             if [ "$target" = sluice+redis ]; then read -r calls_before cpu_before < <(redis_scripts); fi
-            run_wrk "$duration" "$connections" "$(port_of "$target")" "$out"
+            run_wrk "$duration" "$connections" "$(port_of "$target")" "$out" "$(spread_for "$target")"
             read -r rps p50 p99 errors _ < <(wrk_figures "$out")
             if [ "$target" = sluice+redis ]; then
                 read -r calls_after cpu_after < <(redis_scripts)
@@ -398,6 +457,9 @@ for workers in $worker_counts; do
             printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workers" "$target" "$round" "$rps" "$p50" "$p99" "$errors" >>"$results"
         done
     done
+    if [ -n "$keyed_pid" ]; then
+        echo "- workers=$workers: resident memory after the runs: sluice+keys $(rss_kib "$keyed_pid") KiB, sluice+limit $(rss_kib "$limited_pid") KiB" >>"$workdir/memory.md"
+    fi
     if [ "$strace_seconds" -gt 0 ] && [ ! -s "$workdir/syscalls.md" ]; then
         say "strace -c -f during a ${strace_seconds}s wrk run (workers=$workers)"
         count_syscalls "sluice-w$workers" "sluice ($workers worker(s))" "$sluice_port" "$sluice_pid"
@@ -446,6 +508,13 @@ if [ -s "$workdir/redis.tsv" ]; then
     echo "| workers | round | scripts/s | Redis CPU (of one core) |"
     echo "|---|---|---|---|"
     awk -F'\t' -v d="$duration" '{ printf "| %s | %s | %.0f | %.0f%% |\n", $1, $2, $3 / d, 100 * $4 / d }' "$workdir/redis.tsv"
+fi
+if [ -s "$workdir/memory.md" ]; then
+    echo
+    echo "sluice+keys: a keys file of $keys_count keys, $(grep -m1 'keys loaded' "$workdir/sluice-keys.log" | cut -d' ' -f3-);"
+    echo "sluice+limit and sluice+keys cycle through $key_spread keys of it (wrk Lua script)."
+    echo
+    cat "$workdir/memory.md"
 fi
 if [ -s "$workdir/syscalls.md" ]; then
     echo

@@ -22,7 +22,7 @@ extension ClientConnection: UpstreamDelegate {
             markUpstreamDone()
             exchange.finalStatus = head.status
         }
-        guard step.action == .streamResponse else {
+        guard case .streamResponse = step.action else {
             // An error to normalise, or a response kept in case no retry can start.
             collect(head, buffer: buffer)
             return .decoded
@@ -143,7 +143,10 @@ extension ClientConnection: UpstreamDelegate {
         outbound.append(bytes)
         flush()
         guard state != .closed else { return false }
-        return machine.outputQueued(unwritten: outbound.count, highWater: ClientConnection.outputHighWater) != .pauseUpstream
+        if case .pauseUpstream = machine.outputQueued(unwritten: outbound.count, highWater: ClientConnection.outputHighWater) {
+            return false
+        }
+        return true
     }
 
     func upstreamDidFinish() {

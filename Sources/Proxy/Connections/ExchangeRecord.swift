@@ -20,8 +20,6 @@ struct ExchangeRecord {
     var chunked: ChunkedDecoder? = nil
     /// Why the admission chain refused the request: answered once the body is read, never forwarded.
     var refusal: PendingRefusal? = nil
-    /// The admission chain waits for an asynchronous step (its index): what it knows of the request so far.
-    var pendingAdmission: (request: AdmissionRequest, step: Int)? = nil
     /// Rate-limit headers for the response, already formatted.
     var rateLimitHeaders: [UInt8] = []
 
@@ -39,6 +37,10 @@ struct ExchangeRecord {
     var method = ""
     var path = ""
     var keyHash: String? = nil
+    /// The consumer whose key the keys file accepted.
+    var consumer: String? = nil
+    /// Who the rate limit applies to (for `/stats` `rate_limit.top_limited`).
+    var limitedIdentity = RateLimiting.LimitedIdentity.address
     var rateLimitOutcome = AccessLogEntry.RateLimitOutcome.off
     var shape: String? = nil
 
