@@ -7,6 +7,9 @@ import RateLimiter
 protocol RedisNodeOwner: AnyObject {
     /// `node` answered the script it sent for `pending`; `reply` is nil when the connection went first.
     func node(_ node: RedisNode, answered reply: ScriptReply?, for pending: PendingDecision)
+    /// `node` could not deliver the script of `pending`: the connection was refused, or closed before the
+    /// script left; the script certainly did not run.
+    func node(_ node: RedisNode, couldNotSend pending: PendingDecision)
     /// `node`'s connection failed or closed (the node may be gone).
     func nodeLost(_ node: RedisNode)
 }
@@ -47,6 +50,8 @@ final class RedisNode {
     /// The session's opening commands on `context` not answered yet: scripts wait until all have succeeded
     /// (a script pipelined behind a refused `SELECT` would run in database 0).
     private var openingLeft = 0
+    /// The last connection that failed to connect: its commands never left.
+    private var refusedConnection: UnsafeMutablePointer<redisAsyncContext>?
     private var waitingForOpening: [QueuedScript] = []
 
     init(address: RedisAddress, loop: EventLoop, session: RedisSession, timeoutNanoseconds: Int64,
@@ -152,7 +157,11 @@ final class RedisNode {
     fileprivate func scriptReplied(_ reply: UnsafePointer<redisReply>?, for pending: PendingDecision,
                                    on connection: UnsafeMutablePointer<redisAsyncContext>) {
         noteReply(reply != nil, on: connection)
-        owner?.node(self, answered: reply.map(ScriptReply.init), for: pending)
+        if reply == nil && connection == refusedConnection {
+            owner?.node(self, couldNotSend: pending)
+        } else {
+            owner?.node(self, answered: reply.map(ScriptReply.init), for: pending)
+        }
     }
 
     /// hiredis answered a command with a handler on `connection`.
@@ -211,7 +220,7 @@ final class RedisNode {
             self.waitingForOpening = []
             for script in queued where !script.pending.isFinished {
                 if !self.transmit(script.pending, arguments: script.arguments, asking: script.asking, on: connection) {
-                    self.owner?.node(self, answered: nil, for: script.pending)
+                    self.owner?.node(self, couldNotSend: script.pending)
                 }
             }
         }
@@ -223,6 +232,7 @@ final class RedisNode {
         if succeeded {
             lastProgress = EventLoop.monotonicNanoseconds()
         } else {
+            refusedConnection = connection  // hiredis now ends its commands with NULL replies: none was sent
             forgetContext()
             owner?.nodeLost(self)
         }
@@ -243,7 +253,7 @@ final class RedisNode {
         openingLeft = 0
         let queued = waitingForOpening
         waitingForOpening = []
-        for script in queued { owner?.node(self, answered: nil, for: script.pending) }
+        for script in queued { owner?.node(self, couldNotSend: script.pending) }
     }
 
     /// A decision sent here timed out: drop the connection when it has made no progress for `stallNanoseconds`.

@@ -72,5 +72,9 @@ extension RedisRateLimitClient: RedisNodeOwner, PendingDecisionOwner {
 
     func requestTimedOut(on node: RedisNode) {}
 
+    func node(_ node: RedisNode, couldNotSend pending: PendingDecision) {
+        pending.finish(nil)
+    }
+
     func nodeLost(_ node: RedisNode) {}
 }

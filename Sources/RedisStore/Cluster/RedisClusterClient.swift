@@ -180,6 +180,17 @@ extension RedisClusterClient: RedisNodeOwner, PendingDecisionOwner {
         watch(lost: node)
     }
 
+    /// The master could not be reached and the script did not run: it waits (within its timeout) for the map
+    /// being read again, which may name the promoted replica, counting as a redirection.
+    func node(_ node: RedisNode, couldNotSend pending: PendingDecision) {
+        guard !pending.isFinished else { return }
+        guard pending.redirections < policy.limit else { return pending.finish(nil) }
+        pending.redirections += 1
+        awaitingMap.append(pending)
+        watch(lost: node)
+        refreshMap()
+    }
+
     func node(_ node: RedisNode, answered reply: ScriptReply?, for pending: PendingDecision) {
         if case .values? = reply { lostMasters.remove(node.address) }
         guard !pending.isFinished, !pending.settle(reply, from: node) else { return }
