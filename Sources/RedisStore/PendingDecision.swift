@@ -27,6 +27,8 @@ final class PendingDecision {
     var sentTo: RedisNode?
     /// Cluster redirections (`MOVED`, `ASK`) followed so far.
     var redirections = 0
+    /// Whether it has waited once for the cluster's slot map to be read again (its master unreachable).
+    var awaitedMap = false
     weak var owner: PendingDecisionOwner?
     private var completion: ((RateLimitDecision?) -> Void)?
 

@@ -96,10 +96,20 @@ public final class RedisClusterClient {
         return send(pending, to: master, asking: false)
     }
 
+    /// Sends `pending` to `address`; when the node cannot be reached, the decision waits once (within its
+    /// timeout) for the map read again, which may name another master.
     private func send(_ pending: PendingDecision, to address: RedisAddress, asking: Bool) -> Bool {
         if node(at: address).sendScript(pending, arguments: pending.arguments, asking: asking) { return true }
+        return awaitMap(pending)
+    }
+
+    /// Queues `pending` for the next map unless it waited for one already; false when it did.
+    private func awaitMap(_ pending: PendingDecision) -> Bool {
         refreshMap()
-        return false
+        guard !pending.awaitedMap, refreshInFlightSince != nil || !lostMasters.isEmpty else { return false }
+        pending.awaitedMap = true
+        awaitingMap.append(pending)
+        return true
     }
 
     private func node(at address: RedisAddress) -> RedisNode {
@@ -180,15 +190,12 @@ extension RedisClusterClient: RedisNodeOwner, PendingDecisionOwner {
         watch(lost: node)
     }
 
-    /// The master could not be reached and the script did not run: it waits (within its timeout) for the map
-    /// being read again, which may name the promoted replica, counting as a redirection.
+    /// The master could not be reached and the script did not run: it waits once (within its timeout) for the
+    /// map read again, which may name the promoted replica.
     func node(_ node: RedisNode, couldNotSend pending: PendingDecision) {
         guard !pending.isFinished else { return }
-        guard pending.redirections < policy.limit else { return pending.finish(nil) }
-        pending.redirections += 1
-        awaitingMap.append(pending)
         watch(lost: node)
-        refreshMap()
+        if !awaitMap(pending) { pending.finish(nil) }
     }
 
     func node(_ node: RedisNode, answered reply: ScriptReply?, for pending: PendingDecision) {
