@@ -7,18 +7,11 @@
 set -euo pipefail
 
 duration="${1:?usage: scripts/fuzz-normaliser.sh DURATION_SECONDS}"
-root="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$root"
-swiftc="${SWIFTC:-swiftc}"
-out=".build-fuzz/normaliser"
-mkdir -p "$out/corpus" "$out/artifacts"
-
-# Essentials is a module of its own (the fuzzed sources import it): built first, linked statically.
-"$swiftc" -parse-as-library -sanitize=fuzzer,address -O -g -emit-module -emit-library -static \
-    -module-name Essentials -emit-module-path "$out/Essentials.swiftmodule" -o "$out/libEssentials.a" \
-    Sources/Essentials/*.swift >"$out/essentials.log" 2>&1 || { cat "$out/essentials.log"; exit 1; }
-echo "building $out/normaliser-fuzz"
-"$swiftc" -parse-as-library -sanitize=fuzzer,address -O -g -I "$out" -L "$out" -lEssentials \
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+fuzz_setup normaliser
+out="$FUZZ_OUT"
+"${SWIFTC:-swiftc}" -parse-as-library -sanitize=fuzzer,address -O -g -I "$out" -L "$out" -lEssentials \
     -I Sources/CZlib -lz \
     Fuzz/NormaliserFuzz/main.swift Tests/NormaliserTests/ZlibCompressor.swift Sources/Normaliser/*.swift \
     -module-name NormaliserFuzz -o "$out/normaliser-fuzz" >"$out/build.log" 2>&1 \
@@ -27,7 +20,7 @@ echo "building $out/normaliser-fuzz"
 # Working corpus: the committed seeds plus every JSON body in the seed documents, each prefixed with the
 # three header bytes the target reads (status index, encoding mode, flags).
 cp Fuzz/corpus/normaliser/* "$out/corpus/" 2>/dev/null || true
-seeds="${SEEDS_DIR:-$root/../shared/seeds}"
+seeds="${SEEDS_DIR:-$SLUICE_ROOT/../shared/seeds}"
 if [ -d "$seeds" ] && command -v python3 >/dev/null; then
     python3 - "$seeds" "$out/corpus" <<'PY'
 import json, os, sys
@@ -52,16 +45,4 @@ print(f"extracted {count} JSON bodies from the seed documents")
 PY
 fi
 
-echo "fuzzing for ${duration}s"
-started=$SECONDS
-set +e
-"./$out/normaliser-fuzz" "$out/corpus" -max_total_time="$duration" -print_final_stats=1 \
-    -artifact_prefix="$out/artifacts/" -max_len=4096 -timeout=10 -rss_limit_mb=2048 2>&1 | tee "$out/last-run.log" \
-    | grep -E "^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::number_of_executed_units|stat::average_exec_per_sec|==[0-9]+==ERROR|SUMMARY)"
-status=${PIPESTATUS[0]}
-set -e
-runs=$(grep -E '^stat::number_of_executed_units' "$out/last-run.log" | awk '{print $2}')
-elapsed=$((SECONDS - started))
-if [ "$status" -eq 0 ]; then verdict="no crash"; else verdict="FAILED (exit status $status), see $out/artifacts/"; fi
-echo "executions: ${runs:-unknown} in ${elapsed}s, $verdict (log $out/last-run.log)"
-exit "$status"
+fuzz_run normaliser "$out" "$duration" 4096

@@ -2,7 +2,7 @@
 #   . "$(dirname "$0")/lib.sh"
 # Gives: SLUICE_ROOT, the Debian package lists, ensure_packages, ensure_swift, build_release,
 # start_background / stop_started (processes killed by the PIDs this script started), wait_for_port,
-# port_in_use, free_port.
+# port_in_use, free_port, and for scripts/fuzz-*.sh fuzz_setup / fuzz_run.
 # shellcheck shell=bash
 
 SLUICE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -141,4 +141,35 @@ free_port() {
         port=$((port + 1))
     done
     printf '%s\n' "$port"
+}
+
+# scripts/fuzz-*.sh: goes to the package root, makes FUZZ_OUT=.build-fuzz/NAME (with corpus/ and artifacts/) and
+# builds Essentials there (a module the fuzzed sources import), as a static library with the fuzzer and address
+# sanitisers; the target is then built with `-I "$FUZZ_OUT" -L "$FUZZ_OUT" -lEssentials`.
+fuzz_setup() {
+    cd "$SLUICE_ROOT"
+    FUZZ_OUT=".build-fuzz/$1"
+    mkdir -p "$FUZZ_OUT/corpus" "$FUZZ_OUT/artifacts"
+    "${SWIFTC:-swiftc}" -parse-as-library -sanitize=fuzzer,address -O -g -emit-module -emit-library -static \
+        -module-name Essentials -emit-module-path "$FUZZ_OUT/Essentials.swiftmodule" -o "$FUZZ_OUT/libEssentials.a" \
+        Sources/Essentials/*.swift >"$FUZZ_OUT/essentials.log" 2>&1 || { cat "$FUZZ_OUT/essentials.log"; exit 1; }
+    echo "building $FUZZ_OUT/$1-fuzz"
+}
+
+# Runs the libFuzzer binary OUT/NAME-fuzz on OUT/corpus for DURATION seconds with inputs of up to MAX_LEN bytes,
+# shows libFuzzer's summary lines, prints the execution count and returns the fuzzer's exit status (non-zero: a
+# crash, its input left in OUT/artifacts/).
+fuzz_run() {
+    local name="$1" out="$2" duration="$3" max_len="$4" started=$SECONDS status runs verdict
+    echo "fuzzing for ${duration}s"
+    set +e
+    "./$out/$name-fuzz" "$out/corpus" -max_total_time="$duration" -print_final_stats=1 \
+        -artifact_prefix="$out/artifacts/" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 2>&1 | tee "$out/last-run.log" \
+        | grep -E "^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::number_of_executed_units|stat::average_exec_per_sec|==[0-9]+==ERROR|SUMMARY|Fatal error)"
+    status=${PIPESTATUS[0]}
+    set -e
+    runs=$(grep -E '^stat::number_of_executed_units' "$out/last-run.log" | awk '{print $2}')
+    if [ "$status" -eq 0 ]; then verdict="no crash"; else verdict="FAILED (exit status $status), see $out/artifacts/"; fi
+    echo "executions: ${runs:-unknown} in $((SECONDS - started))s, $verdict (log $out/last-run.log)"
+    return "$status"
 }

@@ -41,12 +41,4 @@ extension UnsafeRawBufferPointer {
     public func equalsLowercase(_ literal: StaticString) -> Bool {
         asciiEqualsIgnoringCase(self, 0..<count, literal)
     }
-
-    /// Whether the bytes equal `other`'s ignoring ASCII case.
-    @inlinable
-    public func equalsIgnoringCase(_ other: UnsafeRawBufferPointer) -> Bool {
-        guard count == other.count else { return false }
-        for i in 0..<count where self[i].asciiLowercased != other[i].asciiLowercased { return false }
-        return true
-    }
 }

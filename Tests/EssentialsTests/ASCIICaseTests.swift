@@ -37,11 +37,10 @@ final class ASCIICaseTests: XCTestCase {
             XCTAssertTrue(b.equalsLowercase("keep-alive"))
             XCTAssertFalse(b.equalsLowercase("keep-alivf"))
             XCTAssertFalse(b.equalsLowercase("keep"))
-            withBytes("KEEP-alive") { other in XCTAssertTrue(b.equalsIgnoringCase(other)) }
-            withBytes("KEEP_alive") { other in XCTAssertFalse(b.equalsIgnoringCase(other)) }
-            withBytes("KEEP-aliv") { other in XCTAssertFalse(b.equalsIgnoringCase(other)) }
+            XCTAssertFalse(b.equalsLowercase("keep_alive"))
         }
-        withBytes("@[") { b in withBytes("`{") { other in XCTAssertFalse(b.equalsIgnoringCase(other)) } }
+        withBytes("KEEP-alive") { b in XCTAssertTrue(b.equalsLowercase("keep-alive")) }
+        withBytes("@[") { b in XCTAssertFalse(b.equalsLowercase("`{"), "@ and [ are not letters: they do not fold") }
         XCTAssertEqual(UInt8(ascii: "Q").asciiLowercased, UInt8(ascii: "q"))
         XCTAssertEqual(UInt8(ascii: "@").asciiLowercased, UInt8(ascii: "@"))
         XCTAssertEqual(UInt8(0xC1).asciiLowercased, 0xC1)

@@ -22,7 +22,7 @@ public final class ProxyServer {
     private var logger: Logger { context.logger }
 
     private let control = EventLoop()
-    private let workers = WorkerRegistry()
+    private let workers = WorkerRegistry<WorkerReference>()
     private var admin: AdminServer?
     private var signalWatchers: [SignalWatcher] = []
     private var sweepTimer: RepeatingTimer?
@@ -41,11 +41,6 @@ public final class ProxyServer {
         let index: Int
         let handle: EventLoopHandle
         let worker: LoopBound<Worker>
-    }
-
-    /// The workers, registered by their own threads as they start.
-    private final class WorkerRegistry: Sendable {
-        let list = Mutex<[WorkerReference]>([])
     }
 
     /// - Parameters:
@@ -83,7 +78,7 @@ public final class ProxyServer {
         raiseDescriptorLimit()
         let workers = self.workers
         liveStats = LiveStats(loop: control, board: board, sources: {
-            workers.list.withLock { $0.map { LiveStats.Source(handle: $0.handle, worker: $0.worker) } }
+            workers.references.map { LiveStats.Source(handle: $0.handle, worker: $0.worker) }
         }, gauges: { [unowned self] in self.gauges() })
         let listenerFDs: [Int32]
         do {
@@ -155,11 +150,16 @@ public final class ProxyServer {
                 let loop = EventLoop()
                 let worker = Worker(index: index, loop: loop, context: context, listenerFD: fd, board: board)
                 worker.onDrained = { loop.stop() }
-                workers.list.withLock { $0.append(WorkerReference(index: index, handle: loop.handle, worker: LoopBound(worker))) }
+                let reference = WorkerReference(index: index, handle: loop.handle, worker: LoopBound(worker))
+                if workers.register(reference, index: index) {
+                    // SIGTERM came before this thread registered: drain once the loop runs (a stop asked
+                    // before `run()` would be lost).
+                    loop.handle.execute { reference.worker.unwrapped.beginDrain() }
+                }
                 loop.run()
                 // Its final figures are on the board; live reads no longer ask it.
                 worker.closeEverything()
-                workers.list.withLock { $0.removeAll { $0.index == index } }
+                workers.remove(index: index)
                 // The last worker to finish ends the control loop.
                 if running.withLock({ $0 -= 1; return $0 }) == 0 {
                     controlHandle.execute { controlBound.unwrapped.stop() }
@@ -169,7 +169,11 @@ public final class ProxyServer {
     }
 
     private func forEachWorker(_ job: @escaping @Sendable (Worker, Int) -> Void) {
-        for reference in workers.list.withLock({ $0 }) {
+        run(job, on: workers.references)
+    }
+
+    private func run(_ job: @escaping @Sendable (Worker, Int) -> Void, on references: [WorkerReference]) {
+        for reference in references {
             reference.handle.execute { job(reference.worker.unwrapped, reference.index) }
         }
     }
@@ -182,7 +186,8 @@ public final class ProxyServer {
         guard !isDraining else { return }
         isDraining = true
         logger.info("draining", metadata: ["signal": "\(signal)"])
-        forEachWorker { worker, _ in worker.beginDrain() }
+        // A worker not registered yet drains as it registers (``WorkerRegistry``).
+        run({ worker, _ in worker.beginDrain() }, on: workers.beginDrain())
         runOnce(after: context.config.server.shutdownGrace.wholeNanoseconds) { [unowned self] in
             self.logger.warning("shutdown grace period over; closing remaining connections")
             self.forEachWorker { worker, _ in worker.loop.stop() }
