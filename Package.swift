@@ -86,6 +86,7 @@ let package = Package(
         .testTarget(name: "ExchangeTests", dependencies: ["Exchange", "Resilience"]),
         .testTarget(name: "StatsTests", dependencies: ["Stats", "Essentials", "TestSupport"]),
         .testTarget(name: "RedisStoreTests", dependencies: ["RedisStore", "RateLimiter", "Engine", "TestSupport"]),
+        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "HTTP1", "Config", "Engine"]),
         // Black-box tests of the built binaries; the keys CLI's output is checked with the registry's own parser.
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "APIKeys", "OpenSSLBinding"]),
     ]

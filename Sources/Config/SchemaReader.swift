@@ -3,7 +3,10 @@ import Yams
 /// Reads the node tree of a configuration file into `SluiceConfig`, reporting every problem.
 enum SchemaReader {
     static let rootKeys = ["server", "admin", "upstream", "auth", "rate_limit", "errors", "logging"]
-    static let serverKeys = ["listen", "workers", "max_header_bytes", "max_body_bytes", "client_timeout", "shutdown_grace"]
+    static let serverKeys = [
+        "listen", "workers", "max_header_bytes", "max_body_bytes", "client_timeout", "shutdown_grace", "trusted_proxies",
+        "underscores_in_headers",
+    ]
     static let adminKeys = ["listen", "token"]
     static let authKeys = ["require_api_key"]
     static let loggingKeys = ["level", "access_log"]
@@ -40,7 +43,17 @@ enum SchemaReader {
         server.read("max_body_bytes", .size(1...(1 << 30)), into: &config.maxBodyBytes)
         server.read("client_timeout", .duration(.milliseconds(10)...(.seconds(3600))), into: &config.clientTimeout)
         server.read("shutdown_grace", .duration(.zero...(.seconds(3600))), into: &config.shutdownGrace)
+        if let items = server.list("trusted_proxies", of: trustedProxy.allowed) {
+            config.trustedProxies = TrustedProxies(
+                items.compactMap { server.log.value(of: $0.node, path: $0.path, line: $0.line, trustedProxy) })
+        }
+        server.read("underscores_in_headers", .boolean, into: &config.underscoresInHeaders)
     }
+
+    /// One item of `server.trusted_proxies`: an address or a CIDR range.
+    static let trustedProxy = ValueParser<AddressRange>(
+        allowed: "IP addresses and CIDR ranges, e.g. [\"10.0.0.0/8\", \"192.0.2.7\", \"2001:db8::/32\"]"
+    ) { text, _ in AddressRange.parse(text) }
 
     /// Two listen addresses that cannot both be bound: same non-zero port on the same or a wildcard host.
     static func conflicts(_ a: HostPort, _ b: HostPort) -> Bool {

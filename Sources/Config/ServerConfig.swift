@@ -12,6 +12,11 @@ public struct ServerConfig: Sendable, Equatable {
     public var clientTimeout: Duration
     /// How long in-flight requests may finish after SIGTERM/SIGINT.
     public var shutdownGrace: Duration
+    /// The peers whose `X-Forwarded-For` is appended to and whose other forwarding headers are kept
+    /// (SPEC §4); from every other peer they are replaced. None by default.
+    public var trustedProxies: TrustedProxies
+    /// Whether request headers whose name contains `_` are forwarded; false drops them (SPEC §4).
+    public var underscoresInHeaders: Bool
 
     /// Creates a server section; every argument defaults to SPEC §3.
     public init(
@@ -20,7 +25,9 @@ public struct ServerConfig: Sendable, Equatable {
         maxHeaderBytes: Int = 16 * 1024,
         maxBodyBytes: Int = 10 * 1024 * 1024,
         clientTimeout: Duration = .seconds(30),
-        shutdownGrace: Duration = .seconds(10)
+        shutdownGrace: Duration = .seconds(10),
+        trustedProxies: TrustedProxies = TrustedProxies(),
+        underscoresInHeaders: Bool = false
     ) {
         self.listen = listen
         self.workers = workers
@@ -28,6 +35,8 @@ public struct ServerConfig: Sendable, Equatable {
         self.maxBodyBytes = maxBodyBytes
         self.clientTimeout = clientTimeout
         self.shutdownGrace = shutdownGrace
+        self.trustedProxies = trustedProxies
+        self.underscoresInHeaders = underscoresInHeaders
     }
 
     /// The defaults of SPEC §3.

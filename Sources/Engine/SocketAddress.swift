@@ -60,6 +60,18 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// Calls `body` with the IP address in network byte order: 4 bytes for IPv4, 16 for IPv6.
+    public func withIPAddressBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        withUnsafeBytes(of: storage) { raw in
+            if family == AF_INET6 {
+                var address = raw.load(as: sockaddr_in6.self).sin6_addr
+                return withUnsafeBytes(of: &address, body)
+            }
+            var address = raw.load(as: sockaddr_in.self).sin_addr
+            return withUnsafeBytes(of: &address, body)
+        }
+    }
+
     /// `host:port`, IPv6 in brackets.
     public var description: String {
         family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)"

@@ -12,6 +12,7 @@ enum ASCII {
     static let backslash: UInt8 = 0x5C
     static let slash: UInt8 = 0x2F
     static let asterisk: UInt8 = 0x2A
+    static let hash: UInt8 = 0x23
 
     /// tchar membership of bytes 0x00–0x7F, one character per byte ("1" = tchar), 32 per line;
     /// a constant in the binary.

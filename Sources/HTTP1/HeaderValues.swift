@@ -1,14 +1,5 @@
-/// Tokens of a comma-separated header value (for `Connection`), as ranges with surrounding OWS removed;
-/// empty list elements are skipped.
-public func commaSeparatedTokens(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>) -> [Range<Int>] {
-    var tokens: [Range<Int>] = []
-    var iterator = CommaSeparatedTokens(buffer: buffer, range: range)
-    while let token = iterator.next() { tokens.append(token) }
-    return tokens
-}
-
-/// Allocation-free iterator over the elements of a comma-separated list, trimmed of OWS, skipping
-/// empty elements; the hot-path counterpart of `commaSeparatedTokens`.
+/// Allocation-free iterator over the elements of a comma-separated list (such as a `Connection` value),
+/// as ranges trimmed of OWS, skipping empty elements.
 struct CommaSeparatedTokens: IteratorProtocol {
     let buffer: UnsafeRawBufferPointer
     var start: Int

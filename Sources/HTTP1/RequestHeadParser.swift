@@ -1,3 +1,5 @@
+import Essentials
+
 /// Strict, incremental parser of HTTP/1.1 request heads (RFC 9110/9112) working in place over the
 /// connection's read buffer.
 ///
@@ -7,9 +9,10 @@
 /// plus its body).
 ///
 /// Accepted request line: `method SP request-target SP HTTP/1.x CRLF` with single spaces, a tchar method,
-/// and a request-target in origin-form (starting with `/`) or `*` for `OPTIONS`. The absolute-form
-/// (`GET http://host/ HTTP/1.1`) and authority-form (`CONNECT`) are rejected: sluice is a reverse
-/// proxy, not a forward proxy. Up to four empty lines (CRLF) before the request line are skipped.
+/// and a request-target in origin-form (starting with `/`, without a `#fragment`) or `*` for `OPTIONS`.
+/// The absolute-form (`GET http://host/ HTTP/1.1`), the authority-form and the `CONNECT` method (in any
+/// case, with any target) are rejected: sluice is a reverse proxy, not a forward proxy. Up to four empty
+/// lines (CRLF) before the request line are skipped.
 ///
 /// Rejected with `.badRequest(reason)`: bare CR or LF anywhere in the head, obs-fold, whitespace before
 /// a colon, empty or non-tchar field names, CTLs (other than HTAB) in values, duplicate or non-numeric
@@ -106,6 +109,10 @@ public struct RequestHeadParser: Sendable {
                     return .badRequest("Invalid request line (method)")
                 }
                 methodEnd = scan.pos
+                // In any case and any target form: a tunnel is never opened, nor a CONNECT forwarded.
+                if asciiEqualsIgnoringCase(buffer, methodStart..<methodEnd, "connect") {
+                    return .badRequest("CONNECT is not supported (sluice is a reverse proxy)")
+                }
                 phase = .targetStart
             case .targetStart:
                 guard b == ASCII.slash || b == ASCII.asterisk else {
@@ -119,8 +126,11 @@ public struct RequestHeadParser: Sendable {
                 {
                     scan.pos &+= 8
                 }
-                while scan.pos < end && (buffer[scan.pos] &- 0x21) < 0x5E { scan.pos += 1 }
+                while scan.pos < end && (buffer[scan.pos] &- 0x21) < 0x5E && buffer[scan.pos] != ASCII.hash { scan.pos += 1 }
                 if scan.pos == end { return nil }
+                if buffer[scan.pos] == ASCII.hash {
+                    return .badRequest("Fragment (#) in request target (a client never sends one)")
+                }
                 guard buffer[scan.pos] == ASCII.sp else { return .badRequest("Invalid character in request target") }
                 targetEnd = scan.pos
                 if buffer[targetStart] == ASCII.asterisk

@@ -25,9 +25,10 @@ enum SWAR {
         hasByteBelow(x, 0x20) || hasByte(x, 0x7F)
     }
 
-    /// Whether the word may hold a byte outside 0x21–0x7E (what a request target may contain).
+    /// Whether the word may hold a byte outside 0x21–0x7E (what a request target may contain) or a `#`
+    /// (which starts a fragment, never sent).
     @inline(__always)
     static func mayStopTarget(_ x: UInt64) -> Bool {
-        hasByteBelow(x, 0x21) || hasByte(x, 0x7F) || x & highs != 0
+        hasByteBelow(x, 0x21) || hasByte(x, 0x7F) || x & highs != 0 || hasByte(x, 0x23)
     }
 }

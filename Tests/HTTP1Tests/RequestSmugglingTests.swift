@@ -145,7 +145,35 @@ final class RequestSmugglingTests: XCTestCase {
         ),
         (
             "authority-form target", "CONNECT h:443 HTTP/1.1\r\nHost: h\r\n\r\n",
+            "CONNECT is not supported (sluice is a reverse proxy)"
+        ),
+        (
+            "authority-form target with another method", "GET h:443 HTTP/1.1\r\nHost: h\r\n\r\n",
             "Invalid request target (only origin-form is accepted)"
+        ),
+        (
+            "CONNECT in origin-form", "CONNECT /echo HTTP/1.1\r\nHost: h\r\n\r\n",
+            "CONNECT is not supported (sluice is a reverse proxy)"
+        ),
+        (
+            "CONNECT in lowercase", "connect /echo HTTP/1.1\r\nHost: h\r\n\r\n",
+            "CONNECT is not supported (sluice is a reverse proxy)"
+        ),
+        (
+            "CONNECT asterisk", "CONNECT * HTTP/1.1\r\nHost: h\r\n\r\n",
+            "CONNECT is not supported (sluice is a reverse proxy)"
+        ),
+        (
+            "fragment", "GET /echo#frag HTTP/1.1\r\nHost: h\r\n\r\n",
+            "Fragment (#) in request target (a client never sends one)"
+        ),
+        (
+            "fragment after a query, past a word boundary", "GET /echo/abcdefgh?q=1#x HTTP/1.1\r\nHost: h\r\n\r\n",
+            "Fragment (#) in request target (a client never sends one)"
+        ),
+        (
+            "empty fragment", "GET /# HTTP/1.1\r\nHost: h\r\n\r\n",
+            "Fragment (#) in request target (a client never sends one)"
         ),
         (
             "asterisk for GET", "GET * HTTP/1.1\r\nHost: h\r\n\r\n",
@@ -189,11 +217,28 @@ final class RequestSmugglingTests: XCTestCase {
             ("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 1\r\n", "duplicate CL"),
             ("GET / HTTP/2", "version"),
             ("GET h", "absolute-form"),
+            ("CONNECT ", "CONNECT"),
+            ("GET /a#", "fragment"),
         ]
         for (raw, name) in cases {
             let (outcome, fed) = parseRequestByteByByte(Array(raw.utf8))
             XCTAssertNotNil(outcome.error, name)
             XCTAssertEqual(fed, raw.utf8.count, name)
         }
+    }
+
+    /// Names with `_` that an upstream folding `_` into `-` (CGI, WSGI) would read as framing or as the
+    /// client's address. The parser gives them no meaning (the framing is sluice's own); the forwarding
+    /// policy drops them (`RequestHeaderPolicyTests`, `ForwardingPolicyTests`).
+    func testUnderscoreLookAlikesNeverDecideTheFraming() {
+        let raw = "POST / HTTP/1.1\r\nHost: h\r\nTransfer_Encoding: chunked\r\nContent_Length: 7\r\n"
+            + "X_Forwarded_For: 6.6.6.6\r\nContent-Length: 3\r\n\r\nabc"
+        guard case .complete(let head) = parseRequest(raw) else { return XCTFail("not parsed") }
+        XCTAssertEqual(head.framing, .contentLength(3))
+        XCTAssertEqual(head.headers.map { $0[0] }, ["Host", "Transfer_Encoding", "Content_Length", "X_Forwarded_For", "Content-Length"])
+        guard case .complete(let bare) = parseRequest("POST / HTTP/1.1\r\nHost: h\r\nTransfer_Encoding: chunked\r\n\r\n") else {
+            return XCTFail("not parsed")
+        }
+        XCTAssertEqual(bare.framing, .none, "Transfer_Encoding read as Transfer-Encoding")
     }
 }

@@ -34,6 +34,25 @@ final class CommandLineTests: IntegrationTestCase {
         XCTAssertTrue(output.contains("server.client_timeout"), output)
     }
 
+    func testCheckReportsBadTrustedProxiesAtTheirLines() throws {
+        let yaml = """
+            server:
+              listen: "127.0.0.1:0"
+              trusted_proxies:
+                - "10.0.0.0/8"
+                - "10.0.0.0/40"
+                - "not-an-address"
+            upstream:
+              targets: ["127.0.0.1:1"]
+
+            """
+        let (status, output, path) = try runSluice(["check"], yaml: yaml)
+        XCTAssertEqual(status, 2, output)
+        XCTAssertTrue(output.contains("\(path):5: server.trusted_proxies[1]: the prefix length 40 is beyond 32"), output)
+        XCTAssertTrue(output.contains("\(path):6: server.trusted_proxies[2]: \"not-an-address\" is not an IPv4 or IPv6 address"), output)
+        XCTAssertFalse(output.contains(":4:"), "a valid range was reported:\n\(output)")
+    }
+
     func testCheckReportsMissingTargetsAtTheParentMapping() throws {
         let yaml = """
             server:

@@ -74,6 +74,19 @@ final class RequestValidationTests: IntegrationTestCase {
         try assertRejected("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: +3\r\n\r\nabc", "CL +3")
     }
 
+    func testConnectInAnyFormIsRejected() throws {
+        try assertRejected("CONNECT /echo HTTP/1.1\r\nHost: x\r\n\r\n", "CONNECT in origin-form")
+        try assertRejected("CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\n\r\n", "CONNECT in authority-form")
+        try assertRejected("connect /echo HTTP/1.1\r\nHost: x\r\n\r\n", "CONNECT in lowercase")
+        try assertRejected("CONNECT * HTTP/1.1\r\nHost: x\r\n\r\n", "CONNECT *")
+    }
+
+    func testRequestTargetWithAFragmentIsRejected() throws {
+        try assertRejected("GET /echo#frag HTTP/1.1\r\nHost: x\r\n\r\n", "fragment")
+        try assertRejected("GET /echo?a=1#frag HTTP/1.1\r\nHost: x\r\n\r\n", "fragment after a query")
+        try assertRejected("POST /echo# HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc", "empty fragment")
+    }
+
     func testAValidRequestStillPassesOnTheSameSluice() throws {
         let before = try upstream.hits()
         let (_, echoed) = try echo(try connectToSluice(), "POST", body: Array("hello".utf8))

@@ -1,3 +1,4 @@
+import Config
 import Engine
 import Exchange
 import HTTP1
@@ -24,17 +25,11 @@ extension ClientConnection {
         exchange.closeAfterResponse = !head.keepAlive || worker.isDraining
 
         // First pass: what the rewriting depends on.
-        var nominated: [Range<Int>] = []
         var clientRequestID: Range<Int>? = nil
         var authorization: Range<Int>? = nil
         var duplicateAuthorization = false
         for field in head.headers {
             switch HeaderName.classify(buffer, field.name) {
-            case .connection:
-                for token in commaSeparatedTokens(buffer, field.value) {
-                    let name = UnsafeRawBufferPointer(rebasing: buffer[token])
-                    if !name.equalsLowercase("close") && !name.equalsLowercase("keep-alive") { nominated.append(token) }
-                }
             case .authorization:
                 // A singleton field (RFC 9110 §11.6.2): two values could be limited by one and
                 // authenticated upstream by the other.
@@ -60,18 +55,16 @@ extension ClientConnection {
         out.append(contentsOf: buffer[head.target])
         out.append(contentsOf: " HTTP/1.1\r\n".utf8)
         var forwardedFor: [Range<Int>] = []
+        let policy = context.requestHeaders
+        let nominations = ConnectionNominations(head.headers, in: buffer)
+        let fromTrustedPeer = policy.trusts(IPAddress(peer))
         for field in head.headers {
-            let kind = HeaderName.classify(buffer, field.name)
-            if kind.isHopByHop { continue }
-            switch kind {
-            case .contentLength, .expect, .xForwardedProto, .xRequestID:
-                continue
-            case .xForwardedFor:
+            switch policy.action(for: field, in: buffer, nominations: nominations, fromTrustedPeer: fromTrustedPeer) {
+            case .drop: continue
+            case .keepInForwardedFor:
                 forwardedFor.append(field.value)
                 continue
-            default:
-                // Connection may nominate extension headers, not Host, Authorization or the framing.
-                if kind == .other && !nominated.isEmpty && isNominated(buffer, field.name, nominated) { continue }
+            case .forward: break
             }
             out.append(contentsOf: buffer[field.name])
             out.append(contentsOf: ": ".utf8)
@@ -137,14 +130,6 @@ extension ClientConnection {
         }
         exchange.upstreamRequest.append(contentsOf: "\r\n".utf8)
         exchange.upstreamRequest.append(contentsOf: exchange.body)
-    }
-
-    private func isNominated(_ buffer: UnsafeRawBufferPointer, _ name: Range<Int>, _ nominated: [Range<Int>]) -> Bool {
-        let candidate = UnsafeRawBufferPointer(rebasing: buffer[name])
-        for token in nominated where candidate.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: buffer[token])) {
-            return true
-        }
-        return false
     }
 
     /// Moves buffered body bytes into the exchange. Returns true when the body is complete.

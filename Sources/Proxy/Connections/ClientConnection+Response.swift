@@ -124,13 +124,12 @@ extension ClientConnection: UpstreamDelegate {
     }
 
     /// Copies the upstream's end-to-end headers (SPEC §4): hop-by-hop ones and those named in
-    /// `Connection` are dropped, and so are the ones sluice sets itself.
+    /// `Connection` are dropped, and so are the ones sluice sets itself. A response without `Date`
+    /// gets sluice's (RFC 9110 §6.6.1); the upstream's own is kept.
     private func appendEndToEndHeaders(_ head: ResponseHead, buffer: UnsafeRawBufferPointer, dropBodyHeaders: Bool, to out: ByteBuffer) {
-        var nominated: [Range<Int>] = []
-        for field in head.headers where HeaderName.classify(buffer, field.name) == .connection {
-            nominated.append(contentsOf: commaSeparatedTokens(buffer, field.value))
-        }
+        let nominations = ConnectionNominations(head.headers, in: buffer)
         let ownRateLimit = !exchange.rateLimitHeaders.isEmpty
+        var hasDate = false
         for field in head.headers {
             let kind = HeaderName.classify(buffer, field.name)
             if kind.isHopByHop || kind == .xRequestID { continue }
@@ -139,13 +138,16 @@ extension ClientConnection: UpstreamDelegate {
             if ownRateLimit && kind == .rateLimitFamily { continue }
             if dropBodyHeaders && (kind == .contentLength || kind == .contentType || kind == .contentEncoding) { continue }
             // Connection may nominate extension headers, never the message's own framing.
-            if !nominated.isEmpty && kind == .other {
-                let name = UnsafeRawBufferPointer(rebasing: buffer[field.name])
-                if nominated.contains(where: { name.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: buffer[$0])) }) { continue }
-            }
+            if kind == .other && !nominations.isEmpty && nominations.contains(field.name, in: buffer) { continue }
+            if kind == .date { hasDate = true }
             out.append(UnsafeRawBufferPointer(rebasing: buffer[field.name]))
             out.append(": ")
             out.append(UnsafeRawBufferPointer(rebasing: buffer[field.value]))
+            out.append("\r\n")
+        }
+        if !hasDate {
+            out.append("Date: ")
+            out.append(worker.httpDate.current)
             out.append("\r\n")
         }
     }

@@ -25,6 +25,8 @@ public final class ProxyContext: Sendable {
     /// reload that leaves the targets and the breaker settings unchanged.
     public let health: TargetHealth
     let retryPolicy: RetryPolicy
+    /// What of a client's request head goes upstream (SPEC §4).
+    let requestHeaders: RequestHeaderPolicy
     let clock = MonotonicClock()
     /// Where access-log lines go; nil when `logging.access_log` is off.
     let accessLog: AccessLogWriter?
@@ -79,6 +81,7 @@ public final class ProxyContext: Sendable {
         retryPolicy = RetryPolicy(
             retries: upstream.retries, retryBackoff: upstream.retryBackoff, retryOn: upstream.retryOn,
             connectTimeout: upstream.connectTimeout, responseTimeout: upstream.responseTimeout)
+        requestHeaders = RequestHeaderPolicy(config.server)
         maxHeaderBytes = config.server.maxHeaderBytes
         maxBodyBytes = config.server.maxBodyBytes
         clientTimeout = config.server.clientTimeout.wholeNanoseconds
