@@ -83,7 +83,8 @@ extension ClientConnection {
             out.append(contentsOf: ", ".utf8)
         }
         out.append(contentsOf: peerHost.utf8)
-        out.append(contentsOf: "\r\nX-Forwarded-Proto: http\r\nX-Request-Id: ".utf8)
+        out.append(contentsOf: transport.tls == nil
+            ? "\r\nX-Forwarded-Proto: http\r\nX-Request-Id: ".utf8 : "\r\nX-Forwarded-Proto: https\r\nX-Request-Id: ".utf8)
         out.append(contentsOf: exchange.requestID.utf8)
         out.append(contentsOf: "\r\n".utf8)
         exchange.upstreamRequest = out

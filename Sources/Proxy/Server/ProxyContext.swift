@@ -33,6 +33,10 @@ public final class ProxyContext: Sendable {
     /// Short keyed hashes of API keys for logs (keys are never logged).
     let keyHasher: KeyHasher
     let logger: Logger
+    /// The TLS contexts made from this configuration's files.
+    let tls: TLSContexts
+    /// `server.tls.handshake_timeout`.
+    let handshakeTimeout: Int64
 
     let maxHeaderBytes: Int
     let maxBodyBytes: Int
@@ -42,9 +46,11 @@ public final class ProxyContext: Sendable {
     let keepalive: Int
 
     /// Resolves the targets; throws when one cannot be resolved.
-    public init(config: SluiceConfig, limiter: RateLimiter?, accessLog: AccessLogWriter?, previous: ProxyContext? = nil,
-                logger: Logger) throws(SocketError) {
+    public init(config: SluiceConfig, limiter: RateLimiter?, accessLog: AccessLogWriter?, tls: TLSContexts = .none,
+                previous: ProxyContext? = nil, logger: Logger) throws(SocketError) {
         self.config = config
+        self.tls = tls
+        handshakeTimeout = config.server.tls?.handshakeTimeout.wholeNanoseconds ?? 0
         self.accessLog = accessLog
         self.keyHasher = previous?.keyHasher ?? KeyHasher()
         self.limiter = config.rateLimit.enabled ? limiter : nil

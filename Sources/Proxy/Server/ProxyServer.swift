@@ -50,8 +50,10 @@ public final class ProxyServer {
                 reload: @escaping () throws(ConfigError) -> SluiceConfig) throws(StartupError) {
         let accessLog: AccessLogWriter?
         do { accessLog = try ProxyServer.openAccessLog(config.logging.accessLog) } catch { throw StartupError(error) }
+        let tls: TLSContexts
+        do { tls = try TLSContexts.load(config, file: "configuration") } catch { throw StartupError(error) }
         do {
-            self.context = try ProxyContext(config: config, limiter: limiter, accessLog: accessLog, logger: logger)
+            self.context = try ProxyContext(config: config, limiter: limiter, accessLog: accessLog, tls: tls, logger: logger)
         } catch {
             throw StartupError(error)
         }
@@ -116,7 +118,8 @@ public final class ProxyServer {
             for fd in fds { Socket.close(fd) }
             throw error
         }
-        logger.info("listening", metadata: ["listener": "public", "address": "\(bound)", "workers": "\(workerCount)"])
+        logger.info("listening", metadata: ["listener": "public", "address": "\(bound)", "workers": "\(workerCount)",
+                                            "tls": "\(context.tls.listener != nil)"])
         return fds
     }
 
@@ -188,11 +191,21 @@ public final class ProxyServer {
             }
             return
         }
+        let tls: TLSContexts
+        do {
+            // Certificates and keys are read again (rotation); a bad pair keeps the running one.
+            tls = try TLSContexts.load(config, file: "configuration")
+        } catch {
+            for problem in error.problems {
+                logger.error("reload rejected; keeping the running configuration and certificates", metadata: ["problem": "\(problem)"])
+            }
+            return
+        }
         let next: ProxyContext
         do {
             let accessLog = config.logging.accessLog == context.config.logging.accessLog
                 ? context.accessLog : try ProxyServer.openAccessLog(config.logging.accessLog)
-            next = try ProxyContext(config: config, limiter: limiter, accessLog: accessLog, previous: context, logger: logger)
+            next = try ProxyContext(config: config, limiter: limiter, accessLog: accessLog, tls: tls, previous: context, logger: logger)
         } catch {
             logger.error("reload rejected; keeping the running configuration", metadata: ["problem": "\(error)"])
             return
