@@ -13,6 +13,22 @@ enum PythonTLSClient {
         try run(["resume", "\(port)", caFile, version])
     }
 
+    /// The SHA-256 fingerprint (lowercase hex) of the certificate a new handshake gets.
+    static func certificateFingerprint(port: UInt16) throws -> String {
+        let result = try run(["fingerprint", "\(port)", "-", "1.2"])
+        guard let fingerprint = result["fingerprint"] as? String else {
+            throw ChildProcess.Timeout(description: "no fingerprint: \(result)")
+        }
+        return fingerprint
+    }
+
+    /// A connection kept open in the background: it prints `{"first": STATUS, "fingerprint": …}` after one request,
+    /// then waits until `goFile` exists and prints `{"second": STATUS}` for a second request on the same
+    /// connection.
+    static func holdConnection(port: UInt16, caFile: String, goFile: String) throws -> ChildProcess {
+        try ChildProcess(executable: try ExternalTool.path(of: "python3"), arguments: ["-u", "-c", script, "hold", "\(port)", caFile, goFile])
+    }
+
     private static func run(_ arguments: [String]) throws -> [String: Any] {
         let result = try ExternalTool.run("python3", ["-c", script] + arguments)
         guard let object = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
@@ -22,12 +38,17 @@ enum PythonTLSClient {
     }
 
     private static let script = #"""
-import json, socket, ssl, sys
+import hashlib, json, os, socket, ssl, sys, time
 mode, port, cafile, version = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-v = ssl.TLSVersion.TLSv1_3 if version == "1.3" else ssl.TLSVersion.TLSv1_2
+if mode == "fingerprint":
+    pem = ssl.get_server_certificate(("127.0.0.1", port))
+    print(json.dumps({"fingerprint": hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest()}))
+    sys.exit(0)
 context = ssl.create_default_context(cafile=cafile)
-context.minimum_version = v
-context.maximum_version = v
+if mode != "hold":
+    v = ssl.TLSVersion.TLSv1_3 if version == "1.3" else ssl.TLSVersion.TLSv1_2
+    context.minimum_version = v
+    context.maximum_version = v
 context.set_alpn_protocols(["http/1.1"])
 
 def connect(session=None):
@@ -42,7 +63,17 @@ def connect(session=None):
 
 try:
     s, data = connect()
-    if mode == "version":
+    if mode == "hold":
+        der = s.getpeercert(binary_form=True)
+        print(json.dumps({"first": data[:12].decode(), "fingerprint": hashlib.sha256(der).hexdigest()}), flush=True)
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0])
+        while len(body) < length: body += s.recv(65536)
+        deadline = time.time() + 60
+        while not os.path.exists(version) and time.time() < deadline: time.sleep(0.05)
+        s.sendall(b"GET /echo HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        print(json.dumps({"second": s.recv(65536)[:12].decode()}), flush=True)
+    elif mode == "version":
         print(json.dumps({"ok": True, "version": s.version(), "alpn": s.selected_alpn_protocol(), "status": data[:12].decode()}))
     else:
         # A TLS 1.3 ticket arrives after the handshake: the answer was read, so it has.
