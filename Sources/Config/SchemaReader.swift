@@ -22,7 +22,7 @@ enum SchemaReader {
         config.server.tls = readListenerTLS(server, fileKeyLines: &config.fileKeyLines)
         let adminListenValid = admin.read("listen", adminListen, into: &config.admin.listen)
         admin.read("token", token, into: &config.admin.token)
-        config.upstream = readUpstream(top.section("upstream", known: upstreamKeys))
+        config.upstream = readUpstream(top.section("upstream", known: upstreamKeys), fileKeyLines: &config.fileKeyLines)
         top.section("auth", known: authKeys).read("require_api_key", .boolean, into: &config.auth.requireAPIKey)
         config.rateLimit = readRateLimit(top.section("rate_limit", known: rateLimitKeys))
         config.errors = readErrors(top.section("errors", known: errorsKeys))

@@ -32,6 +32,17 @@ public final class TLSTransport: Transport {
     public private(set) var writeWaitsForReadable = false
     /// Why the session failed (OpenSSL's reason, or the certificate verification error).
     public private(set) var failureReason: String?
+    /// The session failed before it was established (a refused or unverifiable handshake).
+    public private(set) var failedInHandshake = false
+
+    /// How far a handshake step got.
+    public enum HandshakeProgress: Equatable {
+        case established
+        /// Waiting for the socket (``readWaitsForWritable`` says which edge).
+        case pending
+        /// The handshake failed (``failureReason``).
+        case failed
+    }
 
     /// The largest plaintext offered to one `SSL_write` (one record): a retry after `WANT_WRITE` then always
     /// offers at least what the failed call did.
@@ -78,14 +89,10 @@ public final class TLSTransport: Transport {
             case .plainHTTP:
                 return buffer.read(from: fd, limit: limit, peerClosed: peerClosed)
             case .handshaking:
-                readWaitsForWritable = false
-                switch session.handshake() {
-                case .done: phase = .established
-                case .wantRead: return (.wouldBlock, true)
-                case .wantWrite:
-                    readWaitsForWritable = true
-                    return (.wouldBlock, true)
-                case .failed(let reason): return fail(reason)
+                switch continueHandshake() {
+                case .established: continue
+                case .pending: return (.wouldBlock, true)
+                case .failed: return (TLSTransport.failure, true)
                 }
             case .established:
                 return readRecords(into: buffer, limit: limit)
@@ -124,15 +131,11 @@ public final class TLSTransport: Transport {
         case .awaitingFirstByte:
             return .wouldBlock
         case .handshaking:
-            // A client's request waits for the handshake, which writability may advance.
-            writeWaitsForReadable = false
-            switch session.handshake() {
-            case .done: phase = .established
-            case .wantRead:
-                writeWaitsForReadable = true
-                return .wouldBlock
-            case .wantWrite: return .wouldBlock
-            case .failed(let reason): return fail(reason).result
+            // Output waits for the handshake, which this edge may advance.
+            switch continueHandshake() {
+            case .established: break
+            case .pending: return .wouldBlock
+            case .failed: return TLSTransport.failure
             }
         case .established:
             break
@@ -161,6 +164,28 @@ public final class TLSTransport: Transport {
         return last
     }
 
+    /// Advances the handshake as far as the socket allows; a client calls it once connected, a server's reads do.
+    /// While pending, the edge to wait for is the readable one unless ``readWaitsForWritable``.
+    public func continueHandshake() -> HandshakeProgress {
+        guard phase == .handshaking else { return phase == .established ? .established : .failed }
+        readWaitsForWritable = false
+        writeWaitsForReadable = false
+        switch session.handshake() {
+        case .done:
+            phase = .established
+            return .established
+        case .wantRead:
+            writeWaitsForReadable = true
+            return .pending
+        case .wantWrite:
+            readWaitsForWritable = true
+            return .pending
+        case .failed(let reason):
+            _ = fail(reason)
+            return .failed
+        }
+    }
+
     /// Sends close_notify, then half-closes the socket.
     public func shutdownWrite() {
         if phase == .established { session.shutdown() }
@@ -178,6 +203,7 @@ public final class TLSTransport: Transport {
     }
 
     private func fail(_ reason: String) -> (result: IOResult, drained: Bool) {
+        if phase == .handshaking || phase == .awaitingFirstByte { failedInHandshake = true }
         phase = .failed
         failureReason = reason
         return (TLSTransport.failure, true)

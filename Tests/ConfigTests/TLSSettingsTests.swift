@@ -62,3 +62,56 @@ final class TLSSettingsTests: XCTestCase {
         XCTAssertEqual(problems("server:\n  tls: yes\n").count, 1)
     }
 }
+
+/// `https://` targets and `upstream.tls` (SPEC §3, §11).
+final class UpstreamTLSSettingsTests: XCTestCase {
+    private func parse(_ yaml: String) throws -> UpstreamConfig {
+        try SluiceConfig.parse(yaml: yaml, file: "sluice.yaml").upstream
+    }
+
+    private func problems(_ yaml: String) -> [String] {
+        do {
+            _ = try SluiceConfig.parse(yaml: yaml, file: "sluice.yaml")
+            return []
+        } catch {
+            return error.problems.map(\.description)
+        }
+    }
+
+    func testTargetsMayBeHTTPSAndTLSDefaultsToVerifying() throws {
+        let upstream = try parse(#"upstream: { targets: ["127.0.0.1:3000", "https://api.internal:8443", "http://10.0.0.1:80/"] }"#)
+        XCTAssertEqual(upstream.targets, [
+            UpstreamTarget(HostPort(host: "127.0.0.1", port: 3000)),
+            UpstreamTarget(HostPort(host: "api.internal", port: 8443), usesTLS: true),
+            UpstreamTarget(HostPort(host: "10.0.0.1", port: 80)),
+        ])
+        XCTAssertEqual(upstream.targets.map(\.description), ["127.0.0.1:3000", "https://api.internal:8443", "10.0.0.1:80"])
+        XCTAssertEqual(upstream.tls, UpstreamTLSConfig(verify: true, caFile: "", serverName: "", clientCertificate: "", clientKey: ""))
+    }
+
+    func testUpstreamTLSIsRead() throws {
+        let yaml = """
+        upstream:
+          targets: ["https://10.0.0.1:443"]
+          tls: { verify: false, ca_file: ca.pem, server_name: api.internal, client_certificate: c.pem, client_key: k.pem }
+        """
+        XCTAssertEqual(try parse(yaml).tls, UpstreamTLSConfig(verify: false, caFile: "ca.pem", serverName: "api.internal",
+                                                              clientCertificate: "c.pem", clientKey: "k.pem"))
+    }
+
+    func testBadSchemesPathsNamesAndAHalfClientPairAreReported() {
+        XCTAssertEqual(problems("""
+        upstream:
+          targets: ["ftp://a:1", "https://a:2/v1", "https://a:3", "a:3"]
+          tls:
+            server_name: "not a name"
+            client_certificate: c.pem
+        """), [
+            #"sluice.yaml:2: upstream.targets[0]: "ftp" is not http or https (host:port or https://host:port such as 127.0.0.1:3000 or https://api.internal:443, port 1 to 65535)"#,
+            #"sluice.yaml:2: upstream.targets[1]: "https://a:2/v1" has a path (a target is a host and a port) (host:port or https://host:port such as 127.0.0.1:3000 or https://api.internal:443, port 1 to 65535)"#,
+            "sluice.yaml:2: upstream.targets[3]: a:3 is listed twice (each target once; it is targets[2] already)",
+            #"sluice.yaml:4: upstream.tls.server_name: "not a name" is not a host name (a host name such as api.example.com, or "")"#,
+            "sluice.yaml:5: upstream.tls.client_key: is missing while client_certificate is set (both for mutual TLS, or neither)",
+        ])
+    }
+}

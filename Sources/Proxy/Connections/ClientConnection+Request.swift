@@ -74,7 +74,7 @@ extension ClientConnection {
         if head.hostIndex == nil {
             // HTTP/1.0 without Host: upstreams speak HTTP/1.1, which needs one (nginx sends its $proxy_host).
             out.append(contentsOf: "Host: ".utf8)
-            out.append(contentsOf: context.targetNames[0].utf8)
+            out.append(contentsOf: context.targetHosts[0].utf8)
             out.append(contentsOf: "\r\n".utf8)
         }
         out.append(contentsOf: "X-Forwarded-For: ".utf8)

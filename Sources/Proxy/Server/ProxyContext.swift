@@ -14,8 +14,13 @@ public final class ProxyContext: Sendable {
     public let config: SluiceConfig
     /// Resolved upstream targets, in configuration order.
     let targets: [SocketAddress]
-    /// `host:port` of each target, as configured (for logs and stats).
+    /// Each target as configured, `host:port` or `https://host:port` (for logs and stats).
     let targetNames: [String]
+    /// `host:port` of each target (the `Host` of health checks and of HTTP/1.0 requests without one).
+    let targetHosts: [String]
+    /// For each target: the SNI and verified name when it is an `https://` target (`upstream.tls.server_name`, or
+    /// its host); nil for a plain one.
+    let targetServerNames: [String?]
     let normaliser: Normaliser
     /// Shared by every worker and kept across reloads; nil when `rate_limit.enabled` is false.
     let limiter: RateLimiter?
@@ -66,10 +71,13 @@ public final class ProxyContext: Sendable {
         self.logger = logger
         var targets: [SocketAddress] = []
         for target in config.upstream.targets {
-            targets.append(try SocketAddress(host: target.host, port: target.port))
+            targets.append(try SocketAddress(host: target.address.host, port: target.address.port))
         }
         self.targets = targets
         self.targetNames = config.upstream.targets.map(\.description)
+        self.targetHosts = config.upstream.targets.map(\.address.description)
+        let serverName = config.upstream.tls.serverName
+        self.targetServerNames = config.upstream.targets.map { $0.usesTLS ? (serverName.isEmpty ? $0.address.host : serverName) : nil }
         self.normaliser = Normaliser(
             rules: config.errors.rules.map { CodeRule(status: $0.status, messageContains: $0.message, code: $0.code) },
             exposeUpstream5xxMessages: config.errors.exposeUpstream5xxMessages)

@@ -67,6 +67,7 @@ public final class ProxyServer {
     /// Binds, serves until SIGTERM/SIGINT and the drain that follows, and returns the exit code.
     public func run() throws(StartupError) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
+        warnIfUnverified(context.config)
         raiseDescriptorLimit()
         let listenerFDs: [Int32]
         do {
@@ -243,7 +244,15 @@ public final class ProxyServer {
                 logger.error("reload: cannot bind the admin listener", metadata: ["error": "\(error)"])
             }
         }
+        warnIfUnverified(config)
         logger.info("reloaded", metadata: ["limits": "\(config.rateLimit.limits.map { "\($0.name)=\($0.requests)" })"])
+    }
+
+    /// `upstream.tls.verify: false` with `https://` targets: said at start-up and on every reload that keeps it.
+    private func warnIfUnverified(_ config: SluiceConfig) {
+        if TLSContexts.skipsVerification(config) {
+            logger.warning("upstream.tls.verify is false: the certificates of https targets are not checked (for tests only)")
+        }
     }
 
     /// (Re)starts active health checks for the current targets, when `health_check.path` is set.

@@ -2,17 +2,26 @@ import Config
 import OpenSSLBinding
 
 /// The TLS contexts one configuration needs (SPEC §11), made from the files it names: the listener's
-/// certificate and key (`server.tls`). Made at start-up and again by every reload, so SIGHUP re-reads the
-/// files: new handshakes use the new pair, open sessions keep theirs.
+/// certificate and key (`server.tls`), and what `https://` targets are verified against and offered
+/// (`upstream.tls`). Made at start-up and again by every reload, so SIGHUP re-reads the files: new handshakes
+/// use the new pair, open sessions keep theirs.
 public struct TLSContexts: Sendable {
     /// The public listener's context; nil when it serves plain HTTP.
     let listener: TLSServerContext?
+    /// The context of connections to `https://` targets; nil when there are none.
+    let upstream: TLSClientContext?
 
     /// No TLS anywhere.
-    public static let none = TLSContexts(listener: nil)
+    public static let none = TLSContexts(listener: nil, upstream: nil)
 
-    private init(listener: TLSServerContext?) {
+    private init(listener: TLSServerContext?, upstream: TLSClientContext?) {
         self.listener = listener
+        self.upstream = upstream
+    }
+
+    /// Whether `https://` targets are used with `upstream.tls.verify: false` (to be logged as a warning).
+    public static func skipsVerification(_ config: SluiceConfig) -> Bool {
+        !config.upstream.tls.verify && config.upstream.targets.contains(where: \.usesTLS)
     }
 
     /// Loads every file `config` names; throws each problem at the line of the key that names the file
@@ -28,8 +37,20 @@ public struct TLSContexts: Sendable {
                 problems += error.problems(config, file: file, certificate: "server.tls.certificate", key: "server.tls.private_key")
             }
         }
+        var upstream: TLSClientContext? = nil
+        if config.upstream.targets.contains(where: \.usesTLS) {
+            let tls = config.upstream.tls
+            let client = tls.clientCertificate.isEmpty ? nil : (certificate: tls.clientCertificate, privateKey: tls.clientKey)
+            do {
+                upstream = try TLSClientContext(verify: tls.verify, caFile: tls.caFile.isEmpty ? nil : tls.caFile,
+                                                clientCertificate: client)
+            } catch {
+                problems += error.problems(config, file: file, certificate: "upstream.tls.client_certificate",
+                                           key: "upstream.tls.client_key", caFile: "upstream.tls.ca_file")
+            }
+        }
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
-        return TLSContexts(listener: listener)
+        return TLSContexts(listener: listener, upstream: upstream)
     }
 }
 

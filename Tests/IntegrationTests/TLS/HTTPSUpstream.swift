@@ -69,7 +69,8 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 def remember_sni(sock, name, context):
-    with lock: state["sni"].append(name)
+    if name:
+        with lock: state["sni"].append(name)
 
 context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 context.load_cert_chain(sys.argv[1], sys.argv[2])

@@ -69,3 +69,25 @@ final class TLSCheckTests: TLSIntegrationTestCase {
         XCTAssertTrue(output.contains("server.tls.certificate: cannot open"), output)
     }
 }
+
+/// `sluice check` loads what `upstream.tls` names when a target is `https://`.
+final class UpstreamTLSCheckTests: TLSIntegrationTestCase {
+    func testMissingCAFileAndMismatchedClientKeyAreReportedAtTheirLines() throws {
+        let yaml = """
+            upstream:
+              targets: ["https://127.0.0.1:1"]
+              tls:
+                ca_file: /nonexistent/ca.pem
+                client_certificate: "\(try certificates.client.certificate)"
+                client_key: "\(try certificates.leaf.key)"
+
+            """
+        let path = try SluiceProcess.writeTemporaryConfig(yaml)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (status, output) = try SluiceProcess.run(["check", "--config", path])
+        XCTAssertEqual(status, 2, output)
+        XCTAssertTrue(output.contains(#"\#(path):4: upstream.tls.ca_file: cannot open "/nonexistent/ca.pem""#), output)
+        XCTAssertTrue(output.contains("\(path):6: upstream.tls.client_key: "), output)
+        XCTAssertTrue(output.contains("does not match the certificate"), output)
+    }
+}
