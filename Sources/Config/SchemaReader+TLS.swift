@@ -5,7 +5,7 @@ extension SchemaReader {
     static let upstreamTLSKeys = ["verify", "ca_file", "server_name", "client_certificate", "client_key"]
 
     /// `server.tls`: absent or null is nil (plain HTTP); a mapping needs `certificate` and `private_key`.
-    static func readListenerTLS(_ server: MappingReader, fileKeyLines: inout [String: Int]) -> ListenerTLSConfig? {
+    static func readListenerTLS(_ server: MappingReader, fileKeyLines: inout FileKeyLines) -> ListenerTLSConfig? {
         guard let node = server.node("tls"), !node.isNull else { return nil }
         let tls = server.section("tls", known: listenerTLSKeys)
         guard tls.isValid else { return nil }
@@ -19,7 +19,7 @@ extension SchemaReader {
     }
 
     /// `upstream.tls`: every key has a default; the client certificate and key come both or neither.
-    static func readUpstreamTLS(_ tls: MappingReader, fileKeyLines: inout [String: Int]) -> UpstreamTLSConfig {
+    static func readUpstreamTLS(_ tls: MappingReader, fileKeyLines: inout FileKeyLines) -> UpstreamTLSConfig {
         var config = UpstreamTLSConfig.default
         tls.read("verify", .boolean, into: &config.verify)
         tls.read("ca_file", optionalPEMPath, into: &config.caFile)

@@ -7,7 +7,7 @@ extension SchemaReader {
     static let healthCheckKeys = ["path", "interval", "timeout"]
     static let circuitBreakerKeys = ["failures", "open_for"]
 
-    static func readUpstream(_ upstream: MappingReader, fileKeyLines: inout [String: Int]) -> UpstreamConfig {
+    static func readUpstream(_ upstream: MappingReader, fileKeyLines: inout FileKeyLines) -> UpstreamConfig {
         var config = UpstreamConfig.default
         config.targets = readTargets(upstream)
         upstream.read("connect_timeout", .duration(.milliseconds(1)...(.seconds(600))), into: &config.connectTimeout)

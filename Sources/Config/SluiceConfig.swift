@@ -20,10 +20,8 @@ public struct SluiceConfig: Sendable, Equatable {
     public var errors: ErrorsConfig
     /// Logging.
     public var logging: LoggingConfig
-    /// The line of each key whose value names a file that is only read after the schema (TLS certificates and
-    /// keys, SPEC §11), by key path (`server.tls.certificate`), so that problems found in the files are
-    /// reported where they are named.
-    public var fileKeyLines: [String: Int] = [:]
+    /// Where the keys naming files (TLS certificates and keys) were written, for problems found in the files.
+    public var fileKeyLines = FileKeyLines()
 
     /// The file read when no `--config` is given.
     public static let defaultPath = "config/sluice.yaml"
