@@ -36,7 +36,10 @@ let package = Package(
         .target(name: "HTTP1", dependencies: ["Essentials"], swiftSettings: hotPath),
         .target(name: "RateLimiter", dependencies: ["Essentials"]),
         .target(name: "Normaliser", dependencies: ["CZlib", "Essentials"]),
-        .target(name: "Config", dependencies: ["Essentials", .product(name: "Yams", package: "Yams")]),
+        // Config reads into the domain's value types (LimitRule, CodeRule) and validates through them.
+        .target(name: "Config", dependencies: [
+            "Essentials", "RateLimiter", "Normaliser", .product(name: "Yams", package: "Yams"),
+        ]),
         .target(name: "Resilience", dependencies: ["Essentials"]),
         // The per-request state machine: head → admission → body → tries → response, decided without I/O.
         .target(name: "Exchange", dependencies: ["Resilience"], swiftSettings: hotPath),

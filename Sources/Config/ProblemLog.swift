@@ -3,12 +3,15 @@ import Yams
 /// Collects the problems found while reading one file, and turns nodes into typed values.
 final class ProblemLog {
     let file: String
+    /// Replaces `${NAME}` in every value before it is parsed.
+    let environment: EnvironmentReferences
     private(set) var problems: [ConfigProblem] = []
     /// Placeholder key → original key, for keys renamed so that Yams would accept duplicates.
     var renamedKeys: [String: String] = [:]
 
-    init(file: String) {
+    init(file: String, environment: EnvironmentReferences) {
         self.file = file
+        self.environment = environment
     }
 
     /// Records a problem; `message` is "what is wrong (what is allowed)".
@@ -35,11 +38,25 @@ final class ProblemLog {
             report(line: line, path: path, "has no value (\(parser.allowed))")
             return nil
         }
-        switch parser.parse(scalar.string, scalar.style == .plain) {
+        let text: String
+        switch environment.expand(scalar.string) {
+        case .success(let expanded):
+            text = expanded
+        case .failure(.unset(let name)):
+            report(line: line, path: path, "environment variable \(name) is not set")
+            return nil
+        case .failure(.malformed(let reference)):
+            report(line: line, path: path, "\"\(reference)\" is not a reference to an environment variable "
+                + "(${NAME}, NAME of letters, digits and _; $${ for a literal ${)")
+            return nil
+        }
+        switch parser.parse(text, scalar.style == .plain) {
         case .success(let value):
             return value
         case .failure(let complaint):
-            report(line: line, path: path, "\(complaint.text) (\(parser.allowed))")
+            // A value from the environment may be a secret: problems quote it as written (`${NAME}`).
+            let said = text == scalar.string || text.isEmpty ? complaint.text : complaint.text.replacing(text, with: scalar.string)
+            report(line: line, path: path, "\(said) (\(parser.allowed))")
             return nil
         }
     }

@@ -1,11 +1,16 @@
+import RateLimiter
+
 /// Token-bucket rate limiting (`rate_limit:`).
 public struct RateLimitConfig: Sendable, Equatable {
     /// When false, nothing is limited and no rate-limit headers are sent.
     public var enabled: Bool
     /// What identifies a client.
     public var key: RateLimitKey
-    /// The buckets every request takes one token from; the first is the "standard" limit.
-    public var limits: [LimitConfig]
+    /// The buckets every request takes one token from; the first is the "standard" limit. Validated
+    /// by `LimitPlan.problems(with:)`, so the limiter enforces every one of them exactly.
+    public var limits: [LimitRule]
+    /// The most identities the memory store tracks; past it the least recently used are forgotten.
+    public var maxTrackedKeys: Int
     /// Where bucket state lives.
     public var store: RateLimitStoreKind
     /// The Redis store, used when `store` is `.redis`.
@@ -15,16 +20,18 @@ public struct RateLimitConfig: Sendable, Equatable {
     public init(
         enabled: Bool = true,
         key: RateLimitKey = .apiKey,
-        limits: [LimitConfig] = [
-            LimitConfig(name: "hour", requests: 100, per: .seconds(3600)),
-            LimitConfig(name: "minute", requests: 10, per: .seconds(60)),
+        limits: [LimitRule] = [
+            LimitRule(name: "hour", requests: 100, per: .seconds(3600)),
+            LimitRule(name: "minute", requests: 10, per: .seconds(60)),
         ],
+        maxTrackedKeys: Int = MemoryStore.defaultMaxTrackedKeys,
         store: RateLimitStoreKind = .memory,
         redis: RedisConfig = .default
     ) {
         self.enabled = enabled
         self.key = key
         self.limits = limits
+        self.maxTrackedKeys = maxTrackedKeys
         self.store = store
         self.redis = redis
     }

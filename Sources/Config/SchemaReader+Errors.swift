@@ -1,3 +1,5 @@
+import Normaliser
+
 /// Reading `errors:` and its `rules` list.
 extension SchemaReader {
     static let errorsKeys = ["normalise", "expose_upstream_5xx_messages", "rules"]
@@ -15,7 +17,7 @@ extension SchemaReader {
             let messageValid = entry.read("message", ruleMessage, into: &message)
             let code = entry.required("code", errorCode)
             guard let status, let code, messageValid else { return nil }
-            return ErrorRuleConfig(status: status, message: message, code: code)
+            return CodeRule(status: status, messageContains: message, code: code)
         }
         return config
     }

@@ -1,8 +1,9 @@
+import RateLimiter
 import Yams
 
 /// Reading `rate_limit:` with its `limits` list and `redis:` section.
 extension SchemaReader {
-    static let rateLimitKeys = ["enabled", "key", "limits", "store", "redis"]
+    static let rateLimitKeys = ["enabled", "key", "limits", "max_tracked_keys", "store", "redis"]
     static let limitKeys = ["name", "requests", "per"]
     static let redisKeys = ["address", "timeout", "on_failure"]
 
@@ -17,6 +18,7 @@ extension SchemaReader {
                                    "is empty while rate limiting is enabled (at least one limit, or enabled: false)")
             }
         }
+        section.read("max_tracked_keys", .integer(MemoryStore.trackedKeysRange), into: &config.maxTrackedKeys)
         section.read("store", .choice, into: &config.store)
         let redis = section.section("redis", known: redisKeys)
         redis.read("address", .address(allowPortZero: false), into: &config.redis.address)
@@ -25,34 +27,26 @@ extension SchemaReader {
         return config
     }
 
-    private static func readLimits(_ items: [(node: Node, path: String, line: Int)], log: ProblemLog) -> [LimitConfig] {
-        var limits: [LimitConfig] = []
-        var namesSeen: [String: Int] = [:]
-        for (index, item) in items.enumerated() {
+    /// The limits as written; what they may be is the rate limiter's to say (`LimitPlan.problems(with:)`),
+    /// so this reads only types and reports the limiter's problems at their lines.
+    private static func readLimits(_ items: [(node: Node, path: String, line: Int)], log: ProblemLog) -> [LimitRule] {
+        var limits: [LimitRule] = []
+        var entries: [MappingReader] = []
+        for item in items {
             let entry = MappingReader(item.node, path: item.path, line: item.line, known: limitKeys, log: log)
-            let name = entry.required("name", limitName)
-            let requests = entry.required("requests", .integer(1...1_000_000_000))
-            let per = entry.required("per", .duration(.milliseconds(1)...(.seconds(366 * 86_400))))
-            if let name {
-                if let first = namesSeen[name] {
-                    log.report(line: entry.line(of: "name"), path: entry.child("name"),
-                               "\"\(name)\" is the name of limits[\(first)] too (a name used once)")
-                } else {
-                    namesSeen[name] = index
-                }
-            }
+            let name = entry.required("name", .text(allowed: LimitRule.allowedName))
+            let requests = entry.required("requests", .wholeNumber(allowed: LimitRule.allowedRequests))
+            let per = entry.required("per", .duration(allowed: LimitRule.allowedPer))
             if let name, let requests, let per {
-                limits.append(LimitConfig(name: name, requests: requests, per: per))
+                limits.append(LimitRule(name: name, requests: requests, per: per))
+                entries.append(entry)
             }
         }
+        for problem in LimitPlan.problems(with: limits) {
+            let entry = entries[problem.index]
+            let field = problem.field?.rawValue
+            log.report(line: field.map(entry.line(of:)) ?? entry.line, path: field.map(entry.child) ?? entry.path, problem.message)
+        }
         return limits
-    }
-
-    /// A limit name: it becomes part of header names such as `X-RateLimit-Limit-Minute`.
-    static let limitName = ValueParser<String>.text(allowed: "1 to 32 of a-z, 0-9, _ and -, e.g. minute") { name in
-        if name.isEmpty { return "the name is empty" }
-        if name.count > 32 { return "\"\(name)\" is too long" }
-        let valid = name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
-        return valid ? nil : "\"\(name)\" has characters other than a-z, 0-9, _ and -"
     }
 }

@@ -4,8 +4,8 @@ import Yams
 enum SchemaReader {
     static let rootKeys = ["server", "admin", "upstream", "auth", "rate_limit", "errors", "logging"]
     static let serverKeys = [
-        "listen", "workers", "max_header_bytes", "max_body_bytes", "client_timeout", "shutdown_grace", "trusted_proxies",
-        "underscores_in_headers", "tls",
+        "listen", "workers", "max_header_bytes", "max_header_fields", "max_body_bytes", "client_timeout", "shutdown_grace",
+        "trusted_proxies", "underscores_in_headers", "tls",
     ]
     static let adminKeys = ["listen", "token"]
     static let authKeys = ["require_api_key"]
@@ -41,6 +41,7 @@ enum SchemaReader {
     private static func readServer(_ server: MappingReader, into config: inout ServerConfig) {
         server.read("workers", .integer(0...1024), into: &config.workers)
         server.read("max_header_bytes", .size(256...(1 << 20)), into: &config.maxHeaderBytes)
+        server.read("max_header_fields", .integer(1...10_000), into: &config.maxHeaderFields)
         server.read("max_body_bytes", .size(1...(1 << 30)), into: &config.maxBodyBytes)
         server.read("client_timeout", .duration(.milliseconds(10)...(.seconds(3600))), into: &config.clientTimeout)
         server.read("shutdown_grace", .duration(.zero...(.seconds(3600))), into: &config.shutdownGrace)

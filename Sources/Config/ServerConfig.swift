@@ -6,6 +6,8 @@ public struct ServerConfig: Sendable, Equatable {
     public var workers: Int
     /// Largest request head (request line and headers) accepted; over it: 431.
     public var maxHeaderBytes: Int
+    /// Most header fields a request head may have; over it: 431.
+    public var maxHeaderFields: Int
     /// Largest request body accepted; over it: 413.
     public var maxBodyBytes: Int
     /// Idle keep-alive, incomplete request head, or stalled body limit.
@@ -25,6 +27,7 @@ public struct ServerConfig: Sendable, Equatable {
         listen: HostPort = HostPort(host: "127.0.0.1", port: 8080),
         workers: Int = 0,
         maxHeaderBytes: Int = 16 * 1024,
+        maxHeaderFields: Int = 100,
         maxBodyBytes: Int = 10 * 1024 * 1024,
         clientTimeout: Duration = .seconds(30),
         shutdownGrace: Duration = .seconds(10),
@@ -35,6 +38,7 @@ public struct ServerConfig: Sendable, Equatable {
         self.listen = listen
         self.workers = workers
         self.maxHeaderBytes = maxHeaderBytes
+        self.maxHeaderFields = maxHeaderFields
         self.maxBodyBytes = maxBodyBytes
         self.clientTimeout = clientTimeout
         self.shutdownGrace = shutdownGrace

@@ -48,19 +48,23 @@ public struct SluiceConfig: Sendable, Equatable {
     /// The defaults of SPEC §3, with no upstream targets (so it would not pass validation).
     public static let `default` = SluiceConfig(upstream: .default)
 
-    /// Reads and validates a file; throws every problem at once.
+    /// Reads and validates a file, `${NAME}` in values replaced from the process environment;
+    /// throws every problem at once.
     public static func load(path: String) throws(ConfigError) -> SluiceConfig {
         switch readFile(path) {
         case .success(let text):
-            return try parse(yaml: text, file: path)
+            return try parse(yaml: text, file: path, environment: EnvironmentReferences.process.lookup)
         case .failure(let complaint):
             throw ConfigError(problems: [ConfigProblem(file: path, line: 0, keyPath: "", message: complaint.text)])
         }
     }
 
-    /// Parses YAML text; `file` is used in problem messages.
-    public static func parse(yaml: String, file: String) throws(ConfigError) -> SluiceConfig {
-        let log = ProblemLog(file: file)
+    /// Parses YAML text; `file` is used in problem messages, `environment` gives the value of each
+    /// `${NAME}` in a value (nil: not set).
+    public static func parse(
+        yaml: String, file: String, environment: @escaping @Sendable (String) -> String? = { _ in nil }
+    ) throws(ConfigError) -> SluiceConfig {
+        let log = ProblemLog(file: file, environment: EnvironmentReferences(lookup: environment))
         let document = YAMLDocument.compose(yaml, log: log)
         var config = SluiceConfig.default
         if document.ok {

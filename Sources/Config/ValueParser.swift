@@ -11,13 +11,21 @@ struct ValueParser<Value: Sendable>: Sendable {
 extension ValueParser where Value == Int {
     /// A whole number in `range`.
     static func integer(_ range: ClosedRange<Int>) -> ValueParser {
-        ValueParser(allowed: "a whole number from \(range.lowerBound) to \(range.upperBound)") { text, _ in
+        let any = wholeNumber(allowed: "a whole number from \(range.lowerBound) to \(range.upperBound)")
+        return ValueParser(allowed: any.allowed) { text, isPlain in
+            any.parse(text, isPlain).flatMap { checked($0, in: range, printed: "\($0)") }
+        }
+    }
+
+    /// Any whole number (whose range a domain type checks; `allowed` says what it allows).
+    static func wholeNumber(allowed: String) -> ValueParser {
+        ValueParser(allowed: allowed) { text, _ in
             let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
             guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit) else {
                 return .failure(Complaint("\"\(text)\" is not a whole number"))
             }
             guard let number = Int(text) else { return .failure(Complaint("\(text) is too large")) }
-            return checked(number, in: range, printed: "\(number)")
+            return .success(number)
         }
     }
 
@@ -36,6 +44,13 @@ extension ValueParser where Value == Duration {
         let bounds = "from \(Quantity.format(range.lowerBound)) to \(Quantity.format(range.upperBound))"
         return ValueParser(allowed: "a duration such as 250ms, 10s, 1m, 1h or plain seconds, \(bounds)") { text, _ in
             Quantity.duration(text).flatMap { checked($0, in: range, printed: "\"\(text)\"") }
+        }
+    }
+
+    /// Any duration (whose range a domain type checks; `bounds` says what it allows, e.g. `from 1ms to 1d`).
+    static func duration(allowed bounds: String) -> ValueParser {
+        ValueParser(allowed: "a duration such as 250ms, 10s, 1m, 1h or plain seconds, \(bounds)") { text, _ in
+            Quantity.duration(text)
         }
     }
 }

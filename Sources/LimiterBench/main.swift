@@ -9,7 +9,10 @@
 // Measured 2026-11-21 (2-core AMD EPYC VM shared by ~6 builds, load average 7), CPU ns per decision:
 // 1 thread 1 key 128 (with all headers written 203); 100/h + 10/min refusals 127; 2 threads 125,
 // 2 threads over 1024 keys each 144; 1M new keys 489, 1M tracked keys 386 (a cache and TLB miss on
-// the table slot); 1M tracked keys take 58 MiB of RSS.
+// the table slot); 1M tracked keys take 58 MiB of RSS. With the LRU bound (max_tracked_keys,
+// 2026-12-04, load average ~7): 1 key 122-133, 1M new keys 575-581, 1M tracked keys 374-452 (a cold
+// identity's move to the front of its list costs two more cache misses), 1M new keys over a 100k
+// bound 626-771, 70 MiB per million keys.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -160,7 +163,8 @@ measure("1 thread, 1 key, 100/h + 10/min", decisions: count, runs: runs, tally) 
 // 2. One thread over many keys, and the memory they take.
 do {
     let keys = (0..<keyCount).map { apiKey($0) }
-    let limiter = RateLimiter(limits: defaults)
+    // A bound above the key count: every key stays tracked (shards fill unevenly).
+    let limiter = RateLimiter(limits: defaults, maxTrackedKeys: 2 * keyCount)
     let before = residentBytes()
     measure("1 thread, \(keyCount) new keys", decisions: keyCount, tally) {
         var admitted = 0
@@ -177,6 +181,15 @@ do {
     report("tracked keys", "\(limiter.trackedKeys)")
     report("RSS growth for them", format(megabytes) + " MiB")
     report("  per million keys", format(megabytes * 1_000_000 / Double(keyCount)) + " MiB")
+
+    // Keys invented faster than the bound holds them: past the first tenth, every decision forgets one.
+    let bounded = RateLimiter(limits: defaults, maxTrackedKeys: max(MemoryStore.trackedKeysRange.lowerBound, keyCount / 10))
+    measure("1 thread, \(keyCount) new keys, bound \(keyCount / 10)", decisions: keyCount, tally) {
+        var admitted = 0
+        for key in keys where bounded.decide(identity: key).admitted { admitted += 1 }
+        tally.add(admitted)
+    }
+    report("evicted", "\(bounded.evictedKeys)")
 }
 
 // 3. Two threads, distinct keys. With the seed limits most decisions are refusals, which do the

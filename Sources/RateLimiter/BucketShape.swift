@@ -14,7 +14,7 @@ public struct BucketShape: Sendable, Equatable {
     /// Units of a full bucket (`requests × window`).
     public let capacityUnits: Int64
 
-    /// The shape of `rule`, clamped into what the arithmetic represents (see `LimitRule.problem`).
+    /// The shape of `rule`, clamped into what the arithmetic represents (see `LimitPlan.problems(with:)`).
     public init(_ rule: LimitRule) {
         let requests = Int64(max(1, min(rule.requests, 1 << 40)))
         let window = max(1, min(rule.per.wholeMilliseconds, LimitRule.maximumRequestMilliseconds / requests))

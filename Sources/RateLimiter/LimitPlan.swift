@@ -11,7 +11,7 @@ public final class LimitPlan: Sendable {
     /// The constant bytes of the header lines.
     let headers: HeaderTemplate
 
-    /// Compiles `rules`; only the first `PerBucket.capacity` (8) are used (see `LimitPlan.problem`).
+    /// Compiles `rules`; only the first `PerBucket.capacity` (8) are used (see `LimitPlan.problems(with:)`).
     public init(rules allRules: [LimitRule]) {
         let rules = Array(allRules.prefix(PerBucket.capacity))
         self.rules = rules
@@ -33,15 +33,33 @@ public final class LimitPlan: Sendable {
             itemHeads: rules.map { "\(LimitPlan.quoted($0.name));r=" })
     }
 
-    /// What is wrong with this list of limits as a whole (too many, duplicate names), or nil.
-    /// Each rule's own problems are `LimitRule.problem`.
-    public static func problem(with rules: [LimitRule]) -> String? {
-        if rules.count > PerBucket.capacity { return "at most \(PerBucket.capacity) limits are supported" }
-        var seen = Set<String>()
-        for rule in rules where !seen.insert(headerSuffix(rule.name).lowercased()).inserted {
-            return "two limits are named \"\(rule.name)\" (names must differ, ignoring case and '-'/'_')"
+    /// Everything that keeps `rules` from being enforced exactly, in list order: each rule's own
+    /// problems (name, `requests`, `per`, `requests × per` beyond 2^53 ms), more than
+    /// `PerBucket.capacity` (8) limits, and two names that give the same header names. The
+    /// configuration reports these (with their lines); a plan compiled from rules with problems uses
+    /// only the first 8 and clamps the rest (see `BucketShape`).
+    public static func problems(with rules: [LimitRule]) -> [LimitProblem] {
+        var found: [LimitProblem] = []
+        var suffixes: [String: Int] = [:]
+        for (index, rule) in rules.enumerated() {
+            found += rule.problems(index: index)
+            if index == PerBucket.capacity {
+                found.append(LimitProblem(index: index, field: nil, message:
+                    "is limit number \(index + 1) (at most \(PerBucket.capacity) limits)"))
+            }
+            let suffix = headerSuffix(rule.name).lowercased()
+            guard !rule.name.isEmpty else { continue }
+            if let first = suffixes[suffix] {
+                let other = rules[first].name
+                found.append(LimitProblem(index: index, field: .name, message: other == rule.name
+                    ? "\"\(rule.name)\" is the name of limits[\(first)] too (a name used once)"
+                    : "\"\(rule.name)\" and limits[\(first)] \"\(other)\" give the same header names "
+                        + "X-RateLimit-*-\(headerSuffix(rule.name)) (names that differ in more than - and _)"))
+            } else {
+                suffixes[suffix] = index
+            }
         }
-        return nil
+        return found
     }
 
     /// The header-name suffix of a limit: `minute` → `Minute`, `per_day` → `Per-Day` (each part
@@ -53,7 +71,7 @@ public final class LimitPlan: Sendable {
             if byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") {
                 out.append(UInt8(ascii: "-"))
                 startOfPart = true
-            } else if LimitRule.isNameByte(byte) {
+            } else if LimitRule.isNameByte(byte) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) {
                 let isLower = byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")
                 out.append(startOfPart && isLower ? byte - 32 : byte)
                 startOfPart = false

@@ -5,7 +5,9 @@ import Synchronization
 /// per-store key: two identities share state only as often as two random 128-bit numbers match).
 /// A take is atomic across all limits of an identity, so an identity never gets more than its
 /// tokens whichever threads its requests land on. Rows whose buckets have all refilled are dropped
-/// when a shard needs room and by `sweep`, so idle identities cost no memory.
+/// when a shard needs room and by `sweep`, so idle identities cost no memory; and the store never
+/// tracks more than `maxTrackedKeys` identities, whatever keys clients invent: each shard holds its
+/// share and forgets its least recently used identity to take a new one (`BucketTable`).
 ///
 /// `@unchecked Sendable`: the shards are reached through a pointer the store owns and never
 /// reassigns, and every table is only touched under its shard's `Mutex`.
@@ -16,14 +18,27 @@ public final class MemoryStore: RateLimitStore, @unchecked Sendable {
     private let shards: UnsafeMutablePointer<Shard>
     private let sip: SipHash
 
-    /// An empty store; `RateLimiter` installs its limits.
-    public init() {
+    /// What `maxTrackedKeys` may be: at least one identity per shard, at most 100 M (~7 GiB).
+    public static let trackedKeysRange = shardCount...100_000_000
+    /// The bound when none is given (SPEC §9).
+    public static let defaultMaxTrackedKeys = 1_000_000
+
+    /// An empty store tracking at most `maxTrackedKeys` identities (clamped into `trackedKeysRange`);
+    /// `RateLimiter` installs its limits.
+    public init(maxTrackedKeys: Int = MemoryStore.defaultMaxTrackedKeys) {
         sip = SipHash.random()
         let empty = LimitPlan(rules: [])
         shards = UnsafeMutablePointer<Shard>.allocate(capacity: MemoryStore.shardCount)
         for index in 0..<MemoryStore.shardCount {
-            (shards + index).initialize(to: Shard(BucketTable(plan: empty)))
+            let bound = MemoryStore.shardShare(index, of: maxTrackedKeys)
+            (shards + index).initialize(to: Shard(BucketTable(plan: empty, maxCount: bound)))
         }
+    }
+
+    /// Shard `index`'s share of `maxTrackedKeys`: the shares add up to it exactly.
+    static func shardShare(_ index: Int, of maxTrackedKeys: Int) -> Int {
+        let total = min(max(maxTrackedKeys, trackedKeysRange.lowerBound), trackedKeysRange.upperBound)
+        return total / shardCount + (index < total % shardCount ? 1 : 0)
     }
 
     deinit {
@@ -45,6 +60,21 @@ public final class MemoryStore: RateLimitStore, @unchecked Sendable {
         return shards[Int(truncatingIfNeeded: high >> 58)].table.withLock { table in
             table.take(low: low, high: high | 1, now: now)
         }
+    }
+
+    /// See `RateLimitStore.setMaxTrackedKeys`: shards over their new share forget their least
+    /// recently used identities at once.
+    public func setMaxTrackedKeys(_ maximum: Int, nowNanoseconds: Int64) {
+        let now = nowNanoseconds / 1_000_000
+        for index in 0..<MemoryStore.shardCount {
+            shards[index].table.withLock { $0.setMaxCount(MemoryStore.shardShare(index, of: maximum), now: now) }
+        }
+    }
+
+    /// Identities forgotten to stay within `maxTrackedKeys` while they held state (a row whose
+    /// buckets had all refilled is not counted: it held nothing).
+    public var evictedKeys: Int {
+        (0..<MemoryStore.shardCount).reduce(0) { total, index in total + shards[index].table.withLock { $0.evicted } }
     }
 
     /// Identities holding state (rows not yet dropped).

@@ -20,6 +20,12 @@ public protocol RateLimitStore: AnyObject, Sendable {
     /// Number of identities that currently hold state.
     var trackedKeys: Int { get }
 
+    /// Bounds the identities held to `maximum`; past it the least recently used are forgotten.
+    func setMaxTrackedKeys(_ maximum: Int, nowNanoseconds: Int64)
+
+    /// Identities forgotten because of that bound, since the store was made.
+    var evictedKeys: Int { get }
+
     /// Drops the state of every identity whose buckets have all refilled by `nowNanoseconds`.
     func sweep(nowNanoseconds: Int64)
 }

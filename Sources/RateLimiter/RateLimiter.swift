@@ -16,9 +16,9 @@ public final class RateLimiter: Sendable {
         store.install(plan)
     }
 
-    /// A limiter with a fresh `MemoryStore` and the system clock.
-    public convenience init(limits: [LimitRule]) {
-        self.init(limits: limits, store: MemoryStore(), clock: SystemClock())
+    /// A limiter with a fresh `MemoryStore` tracking at most `maxTrackedKeys` identities, and the system clock.
+    public convenience init(limits: [LimitRule], maxTrackedKeys: Int = MemoryStore.defaultMaxTrackedKeys) {
+        self.init(limits: limits, store: MemoryStore(maxTrackedKeys: maxTrackedKeys), clock: SystemClock())
     }
 
     /// The limits in force.
@@ -52,18 +52,25 @@ public final class RateLimiter: Sendable {
     }
 
     /// New limits from a reload: limits that keep their name keep their buckets (token counts
-    /// clamped to a lowered capacity), removed limits lose theirs, new limits start full.
-    public func reconfigure(limits: [LimitRule]) {
+    /// clamped to a lowered capacity), removed limits lose theirs, new limits start full. A new
+    /// `maxTrackedKeys` (nil: unchanged) applies at once.
+    public func reconfigure(limits: [LimitRule], maxTrackedKeys: Int? = nil) {
         let plan = LimitPlan(rules: limits)
         currentPlan.withLock { current in
             current = plan
             store.install(plan)
         }
+        if let maxTrackedKeys { store.setMaxTrackedKeys(maxTrackedKeys, nowNanoseconds: clock.nowNanoseconds()) }
     }
 
     /// Identities currently holding state.
     public var trackedKeys: Int {
         store.trackedKeys
+    }
+
+    /// Identities forgotten to keep the store within its bound (`rate_limit.evicted`).
+    public var evictedKeys: Int {
+        store.evictedKeys
     }
 
     /// Drops the state of identities whose buckets have all refilled. Call it periodically (e.g. every

@@ -23,15 +23,19 @@ public struct StatsGauges: Sendable {
     public var uptimeSeconds: Double
     /// Keys the rate limiter currently tracks.
     public var rateLimitTrackedKeys: Int
+    /// Identities the rate limiter's memory store forgot to stay within `max_tracked_keys` (a counter).
+    public var rateLimitEvicted: Int
     /// The rate-limit store in use, e.g. `memory` (or `off` when rate limiting is disabled).
     public var rateLimitStore: String
     /// The configured upstream targets, in configuration order: these are the ones `/stats` lists.
     public var upstreams: [UpstreamGauge]
 
     /// The gauges for one report.
-    public init(uptimeSeconds: Double, rateLimitTrackedKeys: Int, rateLimitStore: String, upstreams: [UpstreamGauge]) {
+    public init(uptimeSeconds: Double, rateLimitTrackedKeys: Int, rateLimitEvicted: Int, rateLimitStore: String,
+                upstreams: [UpstreamGauge]) {
         self.uptimeSeconds = uptimeSeconds
         self.rateLimitTrackedKeys = rateLimitTrackedKeys
+        self.rateLimitEvicted = rateLimitEvicted
         self.rateLimitStore = rateLimitStore
         self.upstreams = upstreams
     }

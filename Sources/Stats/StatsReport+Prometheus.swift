@@ -24,7 +24,7 @@ extension StatsReport {
 
     /// All figures as Prometheus text. Families (all prefixed `sluice_`): `uptime_seconds`,
     /// `requests_total{class}`, `requests_in_flight`, `rate_limit_requests_total{outcome}`,
-    /// `rate_limit_refusals_total{limit}`, `rate_limit_tracked_keys`, `rate_limit_store_info{store}`,
+    /// `rate_limit_refusals_total{limit}`, `rate_limit_tracked_keys`, `rate_limit_evicted_total`, `rate_limit_store_info{store}`,
     /// `normaliser_rewritten_total{shape}`, `upstream_requests_total{target}`, `upstream_failures_total{target}`,
     /// `upstream_healthy{target}`, `upstream_circuit_state{target,state}`, `upstream_tries_total`,
     /// `request_duration_seconds` and `upstream_duration_seconds` (histograms).
@@ -49,6 +49,9 @@ extension StatsReport {
         }
         out.family("sluice_rate_limit_tracked_keys", "Keys the rate limiter currently tracks.", "gauge")
         out.sample("sluice_rate_limit_tracked_keys", [], String(gauges.rateLimitTrackedKeys))
+        out.family("sluice_rate_limit_evicted_total",
+                   "Identities the memory store forgot to stay within rate_limit.max_tracked_keys.", "counter")
+        out.sample("sluice_rate_limit_evicted_total", [], String(gauges.rateLimitEvicted))
         out.family("sluice_rate_limit_store_info", "The rate-limit store in use (always 1).", "gauge")
         out.sample("sluice_rate_limit_store_info", [("store", gauges.rateLimitStore)], "1")
 

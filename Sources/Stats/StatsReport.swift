@@ -15,7 +15,7 @@ public struct StatsReport: Sendable {
     /// The `GET /stats` body (SPEC §8), one JSON object:
     ///
     /// `uptime_seconds`, `requests` {`total`, `in_flight`, `by_status` {`1xx`…`5xx`}},
-    /// `rate_limit` {`allowed`, `limited`, `tracked_keys`, `store`}, `normaliser` {`rewritten`, `by_shape`},
+    /// `rate_limit` {`allowed`, `limited`, `tracked_keys`, `evicted`, `store`}, `normaliser` {`rewritten`, `by_shape`},
     /// `upstreams` [{`target`, `healthy`, `circuit`, `requests`, `failures`}], `upstream_tries`,
     /// `latency_ms` and `upstream_latency_ms` {`p50`, `p90`, `p99`, `max`} (milliseconds, 3 decimals).
     public func statsJSON() -> String {
@@ -38,6 +38,7 @@ public struct StatsReport: Sendable {
         json.raw("allowed", String(snapshot.rateLimitAllowed))
         json.raw("limited", String(snapshot.rateLimitLimited))
         json.raw("tracked_keys", String(gauges.rateLimitTrackedKeys))
+        json.raw("evicted", String(gauges.rateLimitEvicted))
         json.string("store", gauges.rateLimitStore)
         json.end()
 

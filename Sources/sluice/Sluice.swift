@@ -36,7 +36,7 @@ extension Sluice {
             LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: logLevel) }
             let logger = Logger(label: "sluice")
             do {
-                let limiter = RateLimiter(limits: config.rateLimit.limitRules)
+                let limiter = RateLimiter(limits: config.rateLimit.limits, maxTrackedKeys: config.rateLimit.maxTrackedKeys)
                 let path = options.config
                 let server = try ProxyServer(config: config, limiter: limiter, logger: logger) { () throws(ConfigError) in
                     let reloaded = try loadChecked(path)

@@ -1,4 +1,6 @@
 import Config
+import Normaliser
+import RateLimiter
 import XCTest
 
 final class ConfigDefaultsTests: XCTestCase {
@@ -10,6 +12,7 @@ final class ConfigDefaultsTests: XCTestCase {
         XCTAssertEqual(config.server.listen, HostPort(host: "127.0.0.1", port: 8080))
         XCTAssertEqual(config.server.workers, 0)
         XCTAssertEqual(config.server.maxHeaderBytes, 16_384)
+        XCTAssertEqual(config.server.maxHeaderFields, 100)
         XCTAssertEqual(config.server.maxBodyBytes, 10_485_760)
         XCTAssertEqual(config.server.clientTimeout, .seconds(30))
         XCTAssertEqual(config.server.shutdownGrace, .seconds(10))
@@ -27,9 +30,10 @@ final class ConfigDefaultsTests: XCTestCase {
         XCTAssertTrue(config.rateLimit.enabled)
         XCTAssertEqual(config.rateLimit.key, .apiKey)
         XCTAssertEqual(config.rateLimit.limits, [
-            LimitConfig(name: "hour", requests: 100, per: .seconds(3600)),
-            LimitConfig(name: "minute", requests: 10, per: .seconds(60)),
+            LimitRule(name: "hour", requests: 100, per: .seconds(3600)),
+            LimitRule(name: "minute", requests: 10, per: .seconds(60)),
         ])
+        XCTAssertEqual(config.rateLimit.maxTrackedKeys, 1_000_000)
         XCTAssertEqual(config.rateLimit.store, .memory)
         XCTAssertEqual(config.rateLimit.redis, RedisConfig(address: HostPort(host: "127.0.0.1", port: 6379),
                                                            timeout: .milliseconds(50), onFailure: .allow))
@@ -53,6 +57,7 @@ final class ConfigDefaultsTests: XCTestCase {
           listen: "[::1]:0"
           workers: 4
           max_header_bytes: 8KiB
+          max_header_fields: 200
           max_body_bytes: 1048576
           client_timeout: 1.5s
           shutdown_grace: 0
@@ -76,6 +81,7 @@ final class ConfigDefaultsTests: XCTestCase {
           enabled: false
           key: client_ip
           limits: []
+          max_tracked_keys: 5000
           store: redis
           redis: { address: "redis:6380", timeout: 10ms, on_failure: deny }
         errors:
@@ -92,6 +98,7 @@ final class ConfigDefaultsTests: XCTestCase {
         let config = try SluiceConfig.parse(yaml: yaml, file: "all.yaml")
 
         XCTAssertEqual(config.server, ServerConfig(listen: HostPort(host: "::1", port: 0), workers: 4, maxHeaderBytes: 8192,
+                                                   maxHeaderFields: 200,
                                                    maxBodyBytes: 1_048_576, clientTimeout: .milliseconds(1500),
                                                    shutdownGrace: .zero))
         XCTAssertEqual(config.admin, AdminConfig(listen: HostPort(host: "0.0.0.0", port: 9191), token: "s3cret"))
@@ -104,11 +111,11 @@ final class ConfigDefaultsTests: XCTestCase {
         XCTAssertFalse(config.upstream.healthCheck.isEnabled)
         XCTAssertEqual(config.auth, AuthConfig(requireAPIKey: false))
         XCTAssertEqual(config.rateLimit, RateLimitConfig(
-            enabled: false, key: .clientIP, limits: [], store: .redis,
+            enabled: false, key: .clientIP, limits: [], maxTrackedKeys: 5000, store: .redis,
             redis: RedisConfig(address: HostPort(host: "redis", port: 6380), timeout: .milliseconds(10), onFailure: .deny)))
         XCTAssertEqual(config.errors, ErrorsConfig(normalise: false, exposeUpstream5xxMessages: true, rules: [
-            ErrorRuleConfig(status: 422, message: "credit limit", code: "INSUFFICIENT_CREDIT_LIMIT"),
-            ErrorRuleConfig(status: 404, message: nil, code: "NO_SUCH_THING"),
+            CodeRule(status: 422, messageContains: "credit limit", code: "INSUFFICIENT_CREDIT_LIMIT"),
+            CodeRule(status: 404, messageContains: nil, code: "NO_SUCH_THING"),
         ]))
         XCTAssertEqual(config.logging, LoggingConfig(level: .debug, accessLog: .file("/var/log/sluice/access.log")))
     }

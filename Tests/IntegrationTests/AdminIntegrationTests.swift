@@ -151,6 +151,7 @@ final class AdminIntegrationTests: IntegrationTestCase {
         agree("sluice_rate_limit_requests_total", ["outcome": "allowed"], "rate_limit", "allowed")
         agree("sluice_rate_limit_requests_total", ["outcome": "limited"], "rate_limit", "limited")
         agree("sluice_rate_limit_tracked_keys", [:], "rate_limit", "tracked_keys")
+        agree("sluice_rate_limit_evicted_total", [:], "rate_limit", "evicted")
         XCTAssertEqual(metrics.value("sluice_rate_limit_refusals_total", ["limit": "minute"]), 1, "refusals by limit name; families: \(names)")
         for shape in ["nestjs", "error_string", "error_object", "problem_json", "other"] {
             agree("sluice_normaliser_rewritten_total", ["shape": shape], "normaliser", "by_shape", shape)

@@ -4,10 +4,11 @@ import XCTest
 /// `sluice check`, the shipped configuration, and signals.
 final class CommandLineTests: IntegrationTestCase {
     /// Writes `yaml` to a temporary file and runs `sluice ARGUMENTS --config FILE` on it.
-    private func runSluice(_ arguments: [String], yaml: String) throws -> (status: Int32, output: String, path: String) {
+    private func runSluice(_ arguments: [String], yaml: String,
+                           environment: [String: String] = [:]) throws -> (status: Int32, output: String, path: String) {
         let path = try SluiceProcess.writeTemporaryConfig(yaml)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let (status, output) = try SluiceProcess.run(arguments + ["--config", path])
+        let (status, output) = try SluiceProcess.run(arguments + ["--config", path], environment: environment)
         return (status, output, path)
     }
 
@@ -65,6 +66,40 @@ final class CommandLineTests: IntegrationTestCase {
         XCTAssertEqual(status, 2, output)
         XCTAssertTrue(output.contains("\(path):3:"), "missing upstream.targets not reported at line 3:\n\(output)")
         XCTAssertTrue(output.contains("upstream.targets"), output)
+    }
+
+    func testCheckReplacesEnvironmentReferencesAndReportsAnUnsetOneAtItsLine() throws {
+        let yaml = config { $0.admin = ["token: ${SLUICE_TEST_ADMIN_TOKEN}"] }.yaml
+        let (status, output, _) = try runSluice(["check"], yaml: yaml, environment: ["SLUICE_TEST_ADMIN_TOKEN": "s3cret"])
+        XCTAssertEqual(status, 0, output)
+        let line = 1 + (yaml.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("SLUICE_TEST_ADMIN") } ?? -1)
+        let (unsetStatus, unsetOutput, path) = try runSluice(["check"], yaml: yaml)
+        XCTAssertEqual(unsetStatus, 2, unsetOutput)
+        XCTAssertTrue(unsetOutput.contains("\(path):\(line): admin.token: environment variable SLUICE_TEST_ADMIN_TOKEN is not set"),
+                      unsetOutput)
+    }
+
+    func testARunningSluiceUsesTheValueOfAnEnvironmentReference() throws {
+        let sluice = try SluiceProcess(config: config { $0.admin = ["token: \"${SLUICE_TEST_ADMIN_TOKEN}\""] },
+                                       environment: ["SLUICE_TEST_ADMIN_TOKEN": "from-the-environment"])
+        self.sluice = sluice
+        XCTAssertEqual(try sluice.adminRequest("/stats").status, 401)
+        XCTAssertEqual(try sluice.adminRequest("/stats", headers: [("Authorization", "Bearer from-the-environment")]).status, 200)
+    }
+
+    func testCheckReportsLimitsTheLimiterCannotEnforceExactly() throws {
+        let yaml = config {
+            $0.rateLimit = ["enabled: true", "limits:"] + (1...9).map { "  - { name: l\($0), requests: 10, per: \($0)m }" }
+                + ["  - { name: year, requests: 1000000000, per: 365d }"]
+        }.yaml
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        let ninth = 1 + (lines.firstIndex { $0.contains("name: l9,") } ?? -1)
+        let year = 1 + (lines.firstIndex { $0.contains("name: year") } ?? -1)
+        let (status, output, path) = try runSluice(["check"], yaml: yaml)
+        XCTAssertEqual(status, 2, output)
+        XCTAssertTrue(output.contains("\(path):\(ninth): rate_limit.limits[8]: is limit number 9 (at most 8 limits"), output)
+        XCTAssertTrue(output.contains("\(path):\(year): rate_limit.limits[9]: "), output)
+        XCTAssertTrue(output.contains("2^53"), output)
     }
 
     func testSluiceRefusesToStartOnAnInvalidFile() throws {

@@ -14,6 +14,8 @@ final class PrometheusTextTests: XCTestCase {
         XCTAssertEqual(metrics.value("sluice_rate_limit_requests_total", ["outcome": "limited"]), 2)
         XCTAssertEqual(metrics.value("sluice_rate_limit_refusals_total", ["limit": "minute"]), 2)
         XCTAssertEqual(metrics.value("sluice_rate_limit_tracked_keys"), 7)
+        XCTAssertEqual(metrics.value("sluice_rate_limit_evicted_total"), 3)
+        XCTAssertEqual(metrics.family(named: "sluice_rate_limit_evicted_total")?.type, "counter")
         XCTAssertEqual(metrics.value("sluice_rate_limit_store_info", ["store": "memory"]), 1)
         XCTAssertEqual(metrics.value("sluice_normaliser_rewritten_total", ["shape": "problem_json"]), 2)
         XCTAssertEqual(metrics.value("sluice_normaliser_rewritten_total", ["shape": "error_object"]), 0)

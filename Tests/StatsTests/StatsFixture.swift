@@ -34,7 +34,7 @@ enum StatsFixture {
     }
 
     static func gauges(target0: String = targets[0]) -> StatsGauges {
-        StatsGauges(uptimeSeconds: 12.5, rateLimitTrackedKeys: 7, rateLimitStore: "memory", upstreams: [
+        StatsGauges(uptimeSeconds: 12.5, rateLimitTrackedKeys: 7, rateLimitEvicted: 3, rateLimitStore: "memory", upstreams: [
             UpstreamGauge(target: target0, healthy: true, circuit: .closed),
             UpstreamGauge(target: targets[1], healthy: false, circuit: .halfOpen),
         ])

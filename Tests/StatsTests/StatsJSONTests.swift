@@ -25,6 +25,7 @@ final class StatsJSONTests: XCTestCase {
         XCTAssertEqual(int(rateLimit["allowed"]), 1)
         XCTAssertEqual(int(rateLimit["limited"]), 2)
         XCTAssertEqual(int(rateLimit["tracked_keys"]), 7)
+        XCTAssertEqual(int(rateLimit["evicted"]), 3)
         XCTAssertEqual(rateLimit["store"] as? String, "memory")
 
         let normaliser = try XCTUnwrap(json["normaliser"] as? [String: Any])

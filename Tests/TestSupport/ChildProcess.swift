@@ -19,10 +19,13 @@ public final class ChildProcess {
     /// would never be deinitialised and killed).
     private let output = CapturedOutput()
 
-    /// Starts `executable` with `arguments`.
-    public init(executable: String, arguments: [String]) throws {
+    /// Starts `executable` with `arguments`, in this process's environment plus `environment`.
+    public init(executable: String, arguments: [String], environment: [String: String] = [:]) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let outPipe = Pipe(), errPipe = Pipe()
         process.standardOutput = outPipe
         process.standardError = errPipe

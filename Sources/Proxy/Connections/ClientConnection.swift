@@ -71,7 +71,9 @@ final class ClientConnection: IOHandler {
         self.peerHost = peer.host
         self.worker = worker
         self.context = worker.context
-        self.parser = RequestHeadParser(maxHeaderBytes: worker.context.maxHeaderBytes, maxBodyBytes: worker.context.maxBodyBytes)
+        self.parser = RequestHeadParser(
+            maxHeaderBytes: worker.context.maxHeaderBytes, maxBodyBytes: worker.context.maxBodyBytes,
+            maxHeaderCount: worker.context.maxHeaderFields)
         self.machine = ExchangeMachine(policy: worker.context.retryPolicy, health: worker.context.health, clock: worker.context.clock)
     }
 
@@ -217,7 +219,8 @@ final class ClientConnection: IOHandler {
 
     private func adoptContext() {
         context = worker.context
-        parser = RequestHeadParser(maxHeaderBytes: context.maxHeaderBytes, maxBodyBytes: context.maxBodyBytes)
+        parser = RequestHeadParser(
+            maxHeaderBytes: context.maxHeaderBytes, maxBodyBytes: context.maxBodyBytes, maxHeaderCount: context.maxHeaderFields)
         machine.configure(policy: context.retryPolicy, health: context.health)
     }
 

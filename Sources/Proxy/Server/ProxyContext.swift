@@ -44,6 +44,7 @@ public final class ProxyContext: Sendable {
     let handshakeTimeout: Int64
 
     let maxHeaderBytes: Int
+    let maxHeaderFields: Int
     let maxBodyBytes: Int
     let clientTimeout: Int64
     let connectTimeout: Int64
@@ -79,7 +80,7 @@ public final class ProxyContext: Sendable {
         let serverName = config.upstream.tls.serverName
         self.targetServerNames = config.upstream.targets.map { $0.usesTLS ? (serverName.isEmpty ? $0.address.host : serverName) : nil }
         self.normaliser = Normaliser(
-            rules: config.errors.rules.map { CodeRule(status: $0.status, messageContains: $0.message, code: $0.code) },
+            rules: config.errors.rules,
             exposeUpstream5xxMessages: config.errors.exposeUpstream5xxMessages)
         let upstream = config.upstream
         if let previous, previous.config.upstream.targets == upstream.targets,
@@ -97,17 +98,11 @@ public final class ProxyContext: Sendable {
             connectTimeout: upstream.connectTimeout, responseTimeout: upstream.responseTimeout)
         requestHeaders = RequestHeaderPolicy(config.server)
         maxHeaderBytes = config.server.maxHeaderBytes
+        maxHeaderFields = config.server.maxHeaderFields
         maxBodyBytes = config.server.maxBodyBytes
         clientTimeout = config.server.clientTimeout.wholeNanoseconds
         connectTimeout = config.upstream.connectTimeout.wholeNanoseconds
         responseTimeout = config.upstream.responseTimeout.wholeNanoseconds
         keepalive = config.upstream.keepalive
-    }
-}
-
-extension RateLimitConfig {
-    /// The configured limits as the rate limiter takes them.
-    public var limitRules: [LimitRule] {
-        limits.map { LimitRule(name: $0.name, requests: $0.requests, per: $0.per) }
     }
 }

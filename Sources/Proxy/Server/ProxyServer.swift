@@ -223,7 +223,7 @@ public final class ProxyServer {
                 logger.error("reload: cannot bind the new listen address; keeping the old one", metadata: ["error": "\(error)"])
             }
         }
-        limiter.reconfigure(limits: config.rateLimit.limitRules)
+        limiter.reconfigure(limits: config.rateLimit.limits, maxTrackedKeys: config.rateLimit.maxTrackedKeys)
         let previous = context
         context = next
         if previous.accessLog !== next.accessLog, let retired = previous.accessLog {
@@ -305,6 +305,7 @@ public final class ProxyServer {
         let gauges = StatsGauges(
             uptimeSeconds: Double(EventLoop.monotonicNanoseconds() - startedAt) / 1e9,
             rateLimitTrackedKeys: limiter.trackedKeys,
+            rateLimitEvicted: limiter.evictedKeys,
             rateLimitStore: context.config.rateLimit.enabled ? context.config.rateLimit.store.rawValue : "off",
             upstreams: upstreams)
         return board.report(gauges: gauges)

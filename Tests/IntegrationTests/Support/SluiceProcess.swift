@@ -13,11 +13,13 @@ final class SluiceProcess {
     /// The admin listener's port, if sluice logged one.
     let adminPort: UInt16?
 
-    /// Writes `yaml` to a temporary file, starts `sluice --config FILE`, and waits until it logs a line with
-    /// `listener=public` and `address=127.0.0.1:PORT` (in any order); then up to 1 s for `listener=admin`.
-    init(yaml: String) throws {
+    /// Writes `yaml` to a temporary file, starts `sluice --config FILE` (with `environment` added to this
+    /// process's), and waits until it logs a line with `listener=public` and `address=127.0.0.1:PORT` (in
+    /// any order); then up to 1 s for `listener=admin`.
+    init(yaml: String, environment: [String: String] = [:]) throws {
         configPath = try SluiceProcess.writeTemporaryConfig(yaml)
-        child = try ChildProcess(executable: try BinaryLocator.path(of: "sluice"), arguments: ["--config", configPath])
+        child = try ChildProcess(executable: try BinaryLocator.path(of: "sluice"), arguments: ["--config", configPath],
+                                 environment: environment)
         let publicLine = try child.waitForLine(onStdout: false) { SluiceProcess.announces($0, listener: "public") }
         guard let publicPort = SluiceProcess.port(in: publicLine, listener: "public") else {
             throw ChildProcess.Timeout(description: "cannot read the public port from: \(publicLine)")
@@ -27,8 +29,8 @@ final class SluiceProcess {
         adminPort = adminLine.flatMap { SluiceProcess.port(in: $0, listener: "admin") }
     }
 
-    convenience init(config: SluiceConfig) throws {
-        try self.init(yaml: config.yaml)
+    convenience init(config: SluiceConfig, environment: [String: String] = [:]) throws {
+        try self.init(yaml: config.yaml, environment: environment)
     }
 
     deinit {
@@ -56,9 +58,12 @@ final class SluiceProcess {
     /// Everything sluice wrote to stdout and stderr.
     var output: String { child.allOutput }
 
-    /// Runs `sluice ARGUMENTS` to completion and returns its exit status and combined output.
-    static func run(_ arguments: [String], timeout: TimeInterval = 10) throws -> (status: Int32, output: String) {
-        let child = try ChildProcess(executable: try BinaryLocator.path(of: "sluice"), arguments: arguments)
+    /// Runs `sluice ARGUMENTS` (with `environment` added to this process's) to completion and returns its
+    /// exit status and combined output.
+    static func run(_ arguments: [String], environment: [String: String] = [:],
+                    timeout: TimeInterval = 10) throws -> (status: Int32, output: String) {
+        let child = try ChildProcess(executable: try BinaryLocator.path(of: "sluice"), arguments: arguments,
+                                     environment: environment)
         let status = try child.waitForExit(timeout: timeout)
         child.waitForOutputClosed(timeout: timeout)
         return (status, child.allOutput)
