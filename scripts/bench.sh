@@ -11,8 +11,13 @@
 #   sluice+limit    the same with API keys required and rate limiting on (memory store, two buckets far too
 #                   large to refuse anything): the cost of the limiter and its response headers
 # Every request carries the same `Authorization: Bearer` header. The table gives the median req/s of the
-# rounds, the median p50 and p99 of the rounds, and the ratios to nginx. Then `strace -c -f` counts the system
-# calls per request of sluice and of the nginx workers during a short run.
+# rounds, the median p50 and p99 of the rounds, the ratios to nginx, and the proxy's CPU time per request (user +
+# system, from /proc). Then `strace -c -f` counts the system calls per request of sluice and of the nginx workers
+# during a short run.
+#
+# BENCH_TLS=1: nginx and sluice terminate TLS (the same ECDSA P-256 certificate, made here; TLS 1.3, wrk over
+# https keep-alive) in front of the same plain upstream, and two more targets make a new TLS connection per
+# request (wrk -H 'Connection: close'): nginx-handshake and sluice-handshake, compared with each other.
 #
 # CPU placement (2 cores shared by wrk, proxy and upstream): with 1 worker the proxy is pinned to CPU 0 and
 # wrk and the upstream to CPU 1 (taskset), so the proxy has a core to itself; with 2 or more workers nothing
@@ -40,6 +45,7 @@ connections="${BENCH_CONNECTIONS:-50}"
 threads="${BENCH_THREADS:-1}"
 warmup="${BENCH_WARMUP:-2}"
 with_rate_limit="${BENCH_RATE_LIMIT:-1}"
+with_tls="${BENCH_TLS:-0}"
 strace_seconds="${BENCH_STRACE_SECONDS:-5}"
 upstream_workers="${BENCH_UPSTREAM_WORKERS:-1}"
 pin="${BENCH_PIN:-auto}"
@@ -94,6 +100,40 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# TLS mode: one certificate for both proxies; the listeners' extra settings; the scheme wrk and curl use.
+scheme=http
+nginx_tls=""
+sluice_tls=""
+if [ "$with_tls" = 1 ]; then
+    scheme=https
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -keyout "$workdir/key.pem" \
+        -out "$workdir/cert.pem" -subj /CN=localhost -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null \
+        || die "openssl could not make the benchmark certificate"
+    nginx_tls="        ssl_certificate $workdir/cert.pem;
+        ssl_certificate_key $workdir/key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_session_cache shared:bench:10m;"
+    sluice_tls="  tls: { certificate: \"$workdir/cert.pem\", private_key: \"$workdir/key.pem\" }"
+fi
+
+# cpu_ticks PID...: user + system clock ticks the processes (all their threads) have used so far.
+cpu_ticks() {
+    local pid total=0
+    for pid in "$@"; do
+        total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$total"
+}
+
+# proxy_pids TARGET: the processes whose CPU a target's requests cost (nginx: its workers); none for the upstream.
+proxy_pids() {
+    case "$1" in
+        nginx*) pgrep -P "$nginx_pid" | paste -sd' ' ;;
+        sluice+limit) echo "$limited_pid" ;;
+        sluice*) echo "$sluice_pid" ;;
+    esac
+}
 
 cpus="$(nproc)"
 # Command prefixes that pin the proxies and the client side (wrk, upstream); empty when unpinned.
@@ -164,7 +204,8 @@ start_nginx_proxy() {
         keepalive_timeout 300s;
     }
     server {
-        listen 127.0.0.1:$nginx_port reuseport backlog=4096;
+        listen 127.0.0.1:$nginx_port${nginx_tls:+ ssl} reuseport backlog=4096;
+$nginx_tls
         location / {
             proxy_pass http://backend;
             proxy_http_version 1.1;
@@ -192,6 +233,7 @@ start_sluice() {
 server:
   listen: "127.0.0.1:$port"
   workers: $workers
+$sluice_tls
 admin:
   listen: ""
 upstream:
@@ -233,15 +275,22 @@ expect_alive() {
 # expect_ok NAME PORT: one request through curl must give 200 and the upstream's body.
 expect_ok() {
     local answer
-    answer="$(curl -sS --max-time 5 -H "Authorization: Bearer $api_key" -w ' %{http_code}' "http://127.0.0.1:$2/v1/items")" \
+    answer="$(curl -sSk --max-time 5 -H "Authorization: Bearer $api_key" -w ' %{http_code}' "$(scheme_of "$1")://127.0.0.1:$2/v1/items")" \
         || die "$1: request failed"
     [ "$answer" = "$body 200" ] || die "$1: unexpected answer: $answer"
 }
 
-# run_wrk SECONDS CONNECTIONS PORT OUTPUT: wrk on the client CPU.
+# run_wrk SECONDS CONNECTIONS PORT OUTPUT [TARGET]: wrk on the client CPU; a -handshake target closes each connection.
 run_wrk() {
-    "${client_pin[@]}" wrk -t"$threads" -c"$2" -d"$1s" --latency -H "Authorization: Bearer $api_key" \
-        "http://127.0.0.1:$3/v1/items" >"$4" 2>&1 || { cat "$4" >&2; expect_alive; die "wrk failed"; }
+    local extra=()
+    case "${5:-}" in *-handshake) extra=(-H "Connection: close") ;; esac
+    "${client_pin[@]}" wrk -t"$threads" -c"$2" -d"$1s" --latency -H "Authorization: Bearer $api_key" "${extra[@]}" \
+        "$(scheme_of "${5:-sluice}")://127.0.0.1:$3/v1/items" >"$4" 2>&1 || { cat "$4" >&2; expect_alive; die "wrk failed"; }
+}
+
+# scheme_of TARGET: the upstream is always plain; the proxies speak TLS with BENCH_TLS=1.
+scheme_of() {
+    if [ "$1" = upstream ]; then echo http; else echo "$scheme"; fi
 }
 
 # wrk_figures FILE: prints "req/s p50_us p99_us errors requests" from wrk --latency output.
@@ -302,11 +351,14 @@ targets=(upstream nginx sluice)
 if [ "$with_rate_limit" = 1 ]; then
     targets+=(sluice+limit)
 fi
+if [ "$with_tls" = 1 ]; then
+    targets+=(nginx-handshake sluice-handshake)
+fi
 port_of() {
     case "$1" in
         upstream) echo "$upstream_port" ;;
-        nginx) echo "$nginx_port" ;;
-        sluice) echo "$sluice_port" ;;
+        nginx | nginx-handshake) echo "$nginx_port" ;;
+        sluice | sluice-handshake) echo "$sluice_port" ;;
         sluice+limit) echo "$limited_port" ;;
     esac
 }
@@ -329,14 +381,21 @@ for workers in $worker_counts; do
     for target in "${targets[@]}"; do
         expect_ok "$target" "$(port_of "$target")"
         if [ "$warmup" -gt 0 ]; then
-            run_wrk "$warmup" "$connections" "$(port_of "$target")" "$workdir/warmup.txt"
+            run_wrk "$warmup" "$connections" "$(port_of "$target")" "$workdir/warmup.txt" "$target"
         fi
     done
     for ((round = 1; round <= rounds; round++)); do
         for target in "${targets[@]}"; do
             out="$workdir/w$workers-$target-$round.txt"
-            run_wrk "$duration" "$connections" "$(port_of "$target")" "$out"
-            read -r rps p50 p99 errors _ < <(wrk_figures "$out")
+            read -ra pids <<<"$(proxy_pids "$target")"
+            ticks_before="$(cpu_ticks "${pids[@]}")"
+            run_wrk "$duration" "$connections" "$(port_of "$target")" "$out" "$target"
+            ticks="$(($(cpu_ticks "${pids[@]}") - ticks_before))"
+            read -r rps p50 p99 errors requests < <(wrk_figures "$out")
+            cpu_us=0
+            if [ "${#pids[@]}" -gt 0 ] && [ "${requests:-0}" -gt 0 ]; then
+                cpu_us="$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }')"
+            fi
             say "workers=$workers round $round/$rounds $target: $rps req/s, p50 ${p50}us, p99 ${p99}us, errors $errors"
             expect_alive
             if [ "$errors" -gt 0 ]; then
@@ -345,7 +404,7 @@ for workers in $worker_counts; do
                     >"$out.sample" 2>&1 || true
                 say "a request to $target now: $(head -c 600 "$out.sample" | tr '\r\n' '  ')"
             fi
-            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workers" "$target" "$round" "$rps" "$p50" "$p99" "$errors" >>"$results"
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workers" "$target" "$round" "$rps" "$p50" "$p99" "$errors" "$cpu_us" >>"$results"
         done
     done
     if [ "$strace_seconds" -gt 0 ] && [ ! -s "$workdir/syscalls.md" ]; then
@@ -383,8 +442,14 @@ if [ -n "${BENCH_NICE:-}" ]; then
     echo "Everything benchmarked ran at niceness $BENCH_NICE (BENCH_NICE)."
 fi
 echo
-echo "| workers | target | req/s (median) | p50 | p99 | req/s vs nginx | paired req/s vs nginx | p99 vs nginx | best round | best vs nginx | req/s per round | errors |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+if [ "$with_tls" = 1 ]; then
+    echo "TLS (BENCH_TLS=1): nginx and sluice terminate TLS with one ECDSA P-256 certificate; wrk over https keep-alive;"
+    echo "the -handshake rows open a new TLS connection per request (Connection: close) and compare with nginx-handshake."
+fi
+echo "CPU/request: user + system time of the proxy's processes (nginx: its workers) over the run, per request."
+echo
+echo "| workers | target | req/s (median) | p50 | p99 | req/s vs nginx | paired req/s vs nginx | p99 vs nginx | best round | best vs nginx | CPU/request | req/s per round | errors |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk -F'\t' -f "$SLUICE_ROOT/scripts/bench-table.awk" "$results"
 if [ -s "$workdir/syscalls.md" ]; then
     echo

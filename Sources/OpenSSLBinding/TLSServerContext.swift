@@ -27,16 +27,6 @@ public final class TLSServerContext: @unchecked Sendable {
     }
 
     deinit { SSL_CTX_free(context) }
-
-    /// Checks a certificate and key pair as the listener would load it (`sluice check`): every problem found.
-    public static func check(certificate: String, privateKey: String) -> [TLSFileProblem] {
-        do {
-            _ = try TLSServerContext(certificate: certificate, privateKey: privateKey, minimumVersion: .tls12)
-            return []
-        } catch {
-            return error.problems
-        }
-    }
 }
 
 /// A TLS context that could not be made: the files' problems, or OpenSSL itself failing.

@@ -106,11 +106,20 @@ final class TLSSessionTests: XCTestCase {
         XCTAssertTrue(reason.contains("certificate verify failed"), reason)
     }
 
-    func testCheckNamesTheFileAtFault() throws {
-        XCTAssertEqual(TLSServerContext.check(certificate: certificate, privateKey: key), [])
-        let missing = TLSServerContext.check(certificate: "\(directory)/nope.pem", privateKey: key)
+    private func problems(certificate: String, key: String) -> [TLSFileProblem] {
+        do {
+            _ = try TLSServerContext(certificate: certificate, privateKey: key, minimumVersion: .tls12)
+            return []
+        } catch {
+            return error.problems
+        }
+    }
+
+    func testAFailedContextNamesTheFileAtFault() throws {
+        XCTAssertEqual(problems(certificate: certificate, key: key), [])
+        let missing = problems(certificate: "\(directory)/nope.pem", key: key)
         XCTAssertEqual(missing.map(\.role), [.certificate])
-        let mismatched = TLSServerContext.check(certificate: certificate, privateKey: "\(directory)/other.key")
+        let mismatched = problems(certificate: certificate, key: "\(directory)/other.key")
         XCTAssertEqual(mismatched.map(\.role), [.privateKey])
         XCTAssertTrue(mismatched.first?.message.contains("does not match the certificate") ?? false, "\(mismatched)")
     }
