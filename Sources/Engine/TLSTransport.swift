@@ -64,6 +64,12 @@ public final class TLSTransport: Transport {
         self.phase = .handshaking
     }
 
+    /// A client transport offers `saved` for resumption (before its handshake).
+    public func offer(_ saved: TLSSavedSession) { session.offer(saved) }
+
+    /// The session, for a later connection to resume; nil before it is established or when not resumable.
+    public func savedSession() -> TLSSavedSession? { phase == .established ? session.savedSession() : nil }
+
     /// The handshake is over and application data flows.
     public var isEstablished: Bool { phase == .established }
     /// A plain HTTP request was sent to this TLS port.

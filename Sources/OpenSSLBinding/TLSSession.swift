@@ -35,6 +35,23 @@ public final class TLSSession {
 
     deinit { SSL_free(ssl) }
 
+    /// Offers a session an earlier connection to the same peer established, to be resumed (abbreviated handshake);
+    /// call before the handshake. A peer that does not accept it makes a full handshake.
+    public func offer(_ saved: TLSSavedSession) {
+        _ = SSL_set_session(ssl, saved.session)
+    }
+
+    /// The session as it can be resumed by a later connection, once the handshake is done (TLS 1.3 sends its
+    /// tickets after the handshake: read a response first); nil when there is none to resume.
+    public func savedSession() -> TLSSavedSession? {
+        guard let session = SSL_get1_session(ssl) else { return nil }
+        guard SSL_SESSION_is_resumable(session) == 1 else {
+            SSL_SESSION_free(session)
+            return nil
+        }
+        return TLSSavedSession(session)
+    }
+
     /// Advances the handshake.
     public func handshake() -> TLSHandshakeStep {
         ERR_clear_error()
@@ -65,9 +82,6 @@ public final class TLSSession {
         let n = SSL_write(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
         return n > 0 ? .bytes(Int(n)) : outcome(of: n)
     }
-
-    /// Decrypted bytes buffered inside OpenSSL, which no socket readiness will announce.
-    public var pending: Int { Int(SSL_pending(ssl)) }
 
     /// Sends close_notify once, without waiting for the peer's (a fatal error skips it).
     public func shutdown() {
@@ -121,6 +135,17 @@ public final class TLSSession {
         var scratch = in6_addr()
         return inet_pton(AF_INET, host, &scratch) == 1 || inet_pton(AF_INET6, host, &scratch) == 1
     }
+}
+
+/// A client session kept for resumption (an `SSL_SESSION`, reference-counted by OpenSSL and immutable once made).
+public final class TLSSavedSession: @unchecked Sendable {
+    let session: OpaquePointer
+
+    init(_ session: OpaquePointer) {
+        self.session = session
+    }
+
+    deinit { SSL_SESSION_free(session) }
 }
 
 /// What a handshake step came to.

@@ -137,7 +137,13 @@ final class ClientConnection: IOHandler {
             let (result, drained) = transport.read(into: inbound, limit: limit, peerClosed: peerHalfClosed)
             switch result {
             case .endOfFile: return clientLeft()
-            case .failed: return clientLeft()
+            case .failed:
+                if let tls = transport.tls, tls.failedInHandshake {
+                    // As nginx logs a failed SSL_do_handshake at info: scanners and old clients make these routine.
+                    worker.logger.debug("TLS handshake failed", metadata: [
+                        "client": "\(peerHost)", "reason": "\(tls.failureReason ?? "unknown")"])
+                }
+                return clientLeft()
             case .bytes, .wouldBlock: break
             }
             if awaitingHandshake && !handshakeSettled() { return }

@@ -97,7 +97,9 @@ final class UpstreamConnection: IOHandler {
         let fd = try Socket.connect(to: context.targets[target])
         if let serverName = context.targetServerNames[target], let tls = context.tls.upstream {
             do {
-                self.transport = .tls(try TLSTransport(connected: fd, context: tls, serverName: serverName))
+                let session = try TLSTransport(connected: fd, context: tls, serverName: serverName)
+                if let saved = pool.savedTLSSession { session.offer(saved) }
+                self.transport = .tls(session)
             } catch {
                 Socket.close(fd)
                 throw SocketError("TLS session for \(context.targetNames[target]): \(error)")
@@ -362,6 +364,8 @@ final class UpstreamConnection: IOHandler {
         self.delegate = nil
         deadline = .max
         triesDeadline = .max
+        // After a response, a TLS 1.3 session's tickets have arrived: the next connection resumes this one.
+        if let saved = transport.tls?.savedSession() { pool.savedTLSSession = saved }
         if reusable {
             state = .idle
             inbound.shrinkIfIdle()

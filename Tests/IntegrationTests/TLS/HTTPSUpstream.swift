@@ -1,8 +1,8 @@
 import Foundation
 
 /// An HTTPS upstream started by the test: Python's `http.server` behind `ssl`, HTTP/1.1 keep-alive. Every
-/// answer is JSON; `/stats` tells how many TLS connections it accepted, which SNI names it saw, how many
-/// health checks came; every other path answers `{"path", "client"}` (the client certificate's CN, for mutual
+/// answer is JSON; `/stats` tells how many TLS connections it accepted (and how many of them resumed a session),
+/// which SNI names it saw, how many health checks came; every other path answers `{"path", "client"}` (the client certificate's CN, for mutual
 /// TLS). `requireClientCertificateFrom` makes it refuse clients without a certificate from that CA.
 final class HTTPSUpstream {
     let child: ChildProcess
@@ -46,7 +46,7 @@ import json, ssl, sys, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 lock = threading.Lock()
-state = {"connections": 0, "sni": [], "health_checks": 0}
+state = {"connections": 0, "resumed": 0, "sni": [], "health_checks": 0}
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -84,7 +84,10 @@ class Server(ThreadingHTTPServer):
     def get_request(self):
         sock, address = self.socket.accept()
         with lock: state["connections"] += 1
-        return context.wrap_socket(sock, server_side=True), address
+        tls = context.wrap_socket(sock, server_side=True)
+        if tls.session_reused:
+            with lock: state["resumed"] += 1
+        return tls, address
 
 server = Server(("127.0.0.1", 0), Handler)
 print("listening %d" % server.server_address[1], flush=True)

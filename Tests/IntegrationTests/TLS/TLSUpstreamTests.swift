@@ -50,6 +50,15 @@ final class TLSUpstreamTests: TLSIntegrationTestCase {
         XCTAssertLessThanOrEqual(connections, 3, "40 requests took \(connections) upstream TLS connections")
     }
 
+    func testANewConnectionResumesTheLastSessionToItsTarget() throws {
+        // No idle connection is kept: every request opens a new one.
+        try startBehindHTTPS(try certificates.leaf, tls: [caFile(try certificates.ca)]) { $0.upstream.append("keepalive: 0") }
+        for _ in 0..<5 { XCTAssertEqual(try get()?.status, 200) }
+        let stats = try XCTUnwrap(https?.stats())
+        XCTAssertGreaterThanOrEqual(stats["connections"] as? Int ?? 0, 5, "\(stats)")
+        XCTAssertGreaterThanOrEqual(stats["resumed"] as? Int ?? 0, 4, "later connections made full handshakes: \(stats)")
+    }
+
     func testVerificationFailuresFailTheTryWithTheReasonLogged() throws {
         let certificates = try self.certificates
         let cases: [(TestCertificates.Pair, TestCertificates.Pair, String)] = [
