@@ -2,10 +2,10 @@ import Synchronization
 
 /// The place where workers publish their figures and the admin endpoint reads them.
 ///
-/// One slot per worker behind a `Mutex`. A worker takes the lock only when it publishes (from a timer, e.g. every
-/// 100 ms), never per request; the admin reader takes it only to copy the slots out (copy-on-write references,
-/// no bucket copying under the lock) and merges outside it. Figures read from the board are therefore as old as
-/// the publish interval (plus one timer tick): a request finished 50 ms ago may not be counted yet.
+/// One slot per worker behind a `Mutex`. A worker takes the lock only when it publishes — when the admin endpoint
+/// asks it to, through its event loop, and once when it stops — never per request; the admin reader takes it only to
+/// copy the slots out (copy-on-write references, no bucket copying under the lock) and merges outside it. A reader
+/// that waits for every running worker to publish first sees every request those workers answered before it asked.
 public final class StatsBoard: Sendable {
     private let slots: Mutex<[StatsSnapshot?]>
 

@@ -24,7 +24,8 @@ extension StatsReport {
 
     /// All figures as Prometheus text. Families (all prefixed `sluice_`): `uptime_seconds`,
     /// `requests_total{class}`, `requests_in_flight`, `rate_limit_requests_total{outcome}`,
-    /// `rate_limit_refusals_total{limit}`, `rate_limit_tracked_keys`, `rate_limit_evicted_total`, `rate_limit_store_info{store}`,
+    /// `rate_limit_refusals_total{limit}`, `rate_limit_top_limited{identity}`, `rate_limit_tracked_keys`,
+    /// `rate_limit_evicted_total`, `rate_limit_store_info{store}`,
     /// `normaliser_rewritten_total{shape}`, `upstream_requests_total{target}`, `upstream_failures_total{target}`,
     /// `upstream_healthy{target}`, `upstream_circuit_state{target,state}`, `upstream_tries_total`,
     /// `request_duration_seconds` and `upstream_duration_seconds` (histograms).
@@ -46,6 +47,11 @@ extension StatsReport {
         out.family("sluice_rate_limit_refusals_total", "Requests refused with 429, by the limit that refused.", "counter")
         for (limit, count) in snapshot.refusalsByLimit.sorted(by: { $0.key < $1.key }) {
             out.sample("sluice_rate_limit_refusals_total", [("limit", limit)], String(count))
+        }
+        out.family("sluice_rate_limit_top_limited",
+                   "Refusals of the identities refused most often (at most 10; a heavy-hitters estimate).", "gauge")
+        for entry in snapshot.limitedIdentities.top(Self.topLimitedCount) {
+            out.sample("sluice_rate_limit_top_limited", [("identity", entry.identity)], String(entry.count))
         }
         out.family("sluice_rate_limit_tracked_keys", "Keys the rate limiter currently tracks.", "gauge")
         out.sample("sluice_rate_limit_tracked_keys", [], String(gauges.rateLimitTrackedKeys))

@@ -6,6 +6,9 @@ public struct StatsReport: Sendable {
     /// The caller's gauges.
     public var gauges: StatsGauges
 
+    /// How many identities `rate_limit.top_limited` lists at most.
+    public static let topLimitedCount = 10
+
     /// A report of `snapshot` and `gauges`.
     public init(snapshot: StatsSnapshot, gauges: StatsGauges) {
         self.snapshot = snapshot
@@ -15,7 +18,8 @@ public struct StatsReport: Sendable {
     /// The `GET /stats` body (SPEC §8), one JSON object:
     ///
     /// `uptime_seconds`, `requests` {`total`, `in_flight`, `by_status` {`1xx`…`5xx`}},
-    /// `rate_limit` {`allowed`, `limited`, `tracked_keys`, `evicted`, `store`}, `normaliser` {`rewritten`, `by_shape`},
+    /// `rate_limit` {`allowed`, `limited`, `tracked_keys`, `evicted`, `store`, `top_limited` [{`identity`, `limited`}]},
+    /// `normaliser` {`rewritten`, `by_shape`},
     /// `upstreams` [{`target`, `healthy`, `circuit`, `requests`, `failures`}], `upstream_tries`,
     /// `latency_ms` and `upstream_latency_ms` {`p50`, `p90`, `p99`, `max`} (milliseconds, 3 decimals).
     public func statsJSON() -> String {
@@ -40,6 +44,15 @@ public struct StatsReport: Sendable {
         json.raw("tracked_keys", String(gauges.rateLimitTrackedKeys))
         json.raw("evicted", String(gauges.rateLimitEvicted))
         json.string("store", gauges.rateLimitStore)
+        json.key("top_limited")
+        json.beginArray()
+        for entry in snapshot.limitedIdentities.top(Self.topLimitedCount) {
+            json.begin()
+            json.string("identity", entry.identity)
+            json.raw("limited", String(entry.count))
+            json.end()
+        }
+        json.endArray()
         json.end()
 
         json.key("normaliser")

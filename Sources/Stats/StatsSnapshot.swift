@@ -33,6 +33,8 @@ public struct StatsSnapshot: Sendable {
     public var rateLimitLimited: UInt64 = 0
     /// Refusals by the name of the limit that refused, when the caller named it.
     public var refusalsByLimit: [String: UInt64] = [:]
+    /// The identities refused most often, when the caller named them.
+    public var limitedIdentities = HeavyHitters()
     /// Upstream error responses rewritten by the normaliser, indexed like `StatsNames.shapes`.
     public var rewrittenByShape: [UInt64] = [0, 0, 0, 0, 0]
     /// Per upstream target, in configuration order.
@@ -66,6 +68,7 @@ public struct StatsSnapshot: Sendable {
         rateLimitAllowed &+= other.rateLimitAllowed
         rateLimitLimited &+= other.rateLimitLimited
         refusalsByLimit.merge(other.refusalsByLimit, uniquingKeysWith: &+)
+        limitedIdentities.merge(other.limitedIdentities)
         for index in rewrittenByShape.indices { rewrittenByShape[index] &+= other.rewrittenByShape[index] }
         for counts in other.targets {
             if let index = targets.firstIndex(where: { $0.target == counts.target }) {

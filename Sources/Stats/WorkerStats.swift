@@ -3,8 +3,10 @@
 /// Not `Sendable` on purpose: create it on (or hand it once to) its worker and never touch it from another
 /// thread. Each `record…` call is a few plain integer additions; `recordRequest` adds one or two histogram
 /// records (release build, measured: `recordTry` 12 ns, `recordRateLimit` 6–8 ns, `requestStarted` +
-/// `requestFinished` 6 ns, `recordRequest` 50–60 ns of which ~23 ns per HdrHistogram record). Other threads see the figures only through `publish()`, which copies them into a `StatsSnapshot`
-/// on the `StatsBoard` (call it from a worker timer, e.g. every 100 ms, and once more when the worker stops).
+/// `requestFinished` 6 ns, `recordRequest` 50–60 ns of which ~23 ns per HdrHistogram record). Other threads see the
+/// figures only through `publish()`, which copies them into a `StatsSnapshot` on the `StatsBoard`: the worker calls
+/// it on its own thread when the admin endpoint asks (so a read reflects every request answered before it), and
+/// once more when it stops.
 public final class WorkerStats {
     /// This worker's slot on the board.
     public let workerIndex: Int
@@ -13,7 +15,6 @@ public final class WorkerStats {
     /// exclusivity checks Swift makes on class properties (measured with them: `recordTry` 65 ns instead of 12,
     /// `recordRequest` 142 ns instead of 58).
     private let current: UnsafeMutablePointer<StatsSnapshot>
-    private let changed: UnsafeMutablePointer<Bool>
 
     /// Figures for worker `workerIndex` that publish to `board`; `targets` are the upstream targets in
     /// configuration order (the index passed to `recordTry(target:failed:)`).
@@ -24,14 +25,11 @@ public final class WorkerStats {
         initial.targets = targets.map { TargetCounts(target: $0) }
         current = .allocate(capacity: 1)
         current.initialize(to: initial)
-        changed = .allocate(capacity: 1)
-        changed.initialize(to: true)
     }
 
     deinit {
         current.deinitialize(count: 1)
         current.deallocate()
-        changed.deallocate()
     }
 
     /// Counts one finished request on the public listener: its status class and its latency.
@@ -49,19 +47,20 @@ public final class WorkerStats {
         }
         current.pointee.latency.record(micros: durationMicros)
         if let upstreamMicros { current.pointee.upstreamLatency.record(micros: upstreamMicros) }
-        changed.pointee = true
     }
 
-    /// Counts one rate-limit decision; `limit` names the limit that refused (for `sluice_rate_limit_refusals_total`).
+    /// Counts one rate-limit decision. For a refusal, `limit` names the limit that refused (for
+    /// `sluice_rate_limit_refusals_total`) and `identity` who was refused (for `rate_limit.top_limited`: a consumer
+    /// id, a key hash or a client address, never a raw key); `identity` is evaluated only for a refusal.
     @inline(__always)
-    public func recordRateLimit(admitted: Bool, limit: String? = nil) {
+    public func recordRateLimit(admitted: Bool, limit: String? = nil, identity: @autoclosure () -> String? = nil) {
         if admitted {
             current.pointee.rateLimitAllowed &+= 1
         } else {
             current.pointee.rateLimitLimited &+= 1
             if let limit { current.pointee.refusalsByLimit[limit, default: 0] &+= 1 }
+            if let identity = identity() { current.pointee.limitedIdentities.record(identity) }
         }
-        changed.pointee = true
     }
 
     /// Counts one upstream error response rewritten by the normaliser; `shape` is one of `StatsNames.shapes`
@@ -69,7 +68,6 @@ public final class WorkerStats {
     @inline(__always)
     public func recordRewrite(shape: String) {
         current.pointee.rewrittenByShape[StatsNames.shapeIndex(shape)] &+= 1
-        changed.pointee = true
     }
 
     /// Counts one try sent to upstream target number `target` (an index into the targets given at init or to
@@ -81,21 +79,18 @@ public final class WorkerStats {
             current.pointee.targets[target].requests &+= 1
             if failed { current.pointee.targets[target].failures &+= 1 }
         }
-        changed.pointee = true
     }
 
     /// A request has been read and is being handled (the in-flight gauge goes up).
     @inline(__always)
     public func requestStarted() {
         current.pointee.inFlight += 1
-        changed.pointee = true
     }
 
     /// A request has been answered or abandoned (the in-flight gauge goes down).
     @inline(__always)
     public func requestFinished() {
         current.pointee.inFlight -= 1
-        changed.pointee = true
     }
 
     /// Replaces the target list after a reload. Counts of targets that keep their name are kept (whatever their
@@ -103,7 +98,6 @@ public final class WorkerStats {
     public func setTargets(_ targets: [String]) {
         let old = current.pointee.targets
         current.pointee.targets = targets.map { name in old.first { $0.target == name } ?? TargetCounts(target: name) }
-        changed.pointee = true
     }
 
     /// A copy of the current figures, with histograms that own their storage.
@@ -114,16 +108,10 @@ public final class WorkerStats {
         return copy
     }
 
-    /// Copies the figures to the board if anything changed since the last publish. Call from this worker's
-    /// thread only (a timer); cost when something changed: copying two histograms (2 × 17,408 buckets of 8 bytes)
-    /// and one uncontended lock, about 140 µs measured, so 0.14 % of a core at one publish per 100 ms. Readers see
-    /// figures up to one publish interval old.
-    /// - Returns: whether a snapshot was published.
-    @discardableResult
-    public func publish() -> Bool {
-        guard changed.pointee else { return false }
+    /// Copies the figures to the board. Call from this worker's thread only, between requests (the admin
+    /// endpoint asks through the worker's loop); cost: copying two histograms (2 × 17,408 buckets of 8 bytes) and
+    /// one uncontended lock, about 140 µs measured — nothing per request.
+    public func publish() {
         board.store(snapshot(), worker: workerIndex)
-        changed.pointee = false
-        return true
     }
 }

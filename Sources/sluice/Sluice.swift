@@ -13,14 +13,60 @@ struct Sluice: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "A resilient reverse proxy for HTTP JSON APIs: rate limits, canonical errors, retries.",
+        usage: usage,
+        discussion: discussion,
         version: version,
+        // A new subcommand joins here and in `commandLines`.
         subcommands: [Serve.self, Check.self, Keys.self],
         defaultSubcommand: Serve.self)
+
+    /// Every way to run sluice, as `sluice --help` lists them: the command line and what it does (kept under 80
+    /// columns: ArgumentParser prints usage lines as they are).
+    static let commandLines: [(command: String, effect: String)] = [
+        ("sluice [--config <path>]", "run the proxy"),
+        ("sluice check [--config <path>]", "validate the file (exit 0, or 2)"),
+        ("sluice keys new --id <id> [...]", "issue an API key: its keys-file line"),
+        ("sluice keys hash [<key>]", "print the SHA-256 the keys file stores"),
+        ("sluice --version", "print the version"),
+        ("sluice --help", "show this help"),
+    ]
+
+    /// The signals a running sluice answers, each effect in lines of at most 60 columns.
+    static let signals: [(signal: String, effect: [String])] = [
+        ("SIGHUP", ["re-read the file; if valid, switch to it between requests",
+                    "(rate-limit state kept), else log every problem and keep",
+                    "the running configuration"]),
+        ("SIGTERM, SIGINT", ["stop accepting, let requests in flight finish for up to",
+                             "server.shutdown_grace, exit 0"]),
+        ("SIGUSR1", ["reopen the access-log file (after log rotation)"]),
+    ]
+
+    static var usage: String {
+        let width = commandLines.map(\.command.count).max() ?? 0
+        return commandLines.map { $0.command.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.effect }
+            .joined(separator: "\n")
+    }
+
+    static var discussion: String {
+        let width = signals.map(\.signal.count).max() ?? 0
+        var lines = ["--config <path> names the YAML configuration file (default \(SluiceConfig.defaultPath);",
+                     "reference: docs/configuration.md). Exit status: 0 after a clean stop, 1 when",
+                     "sluice cannot start, 2 for an invalid configuration.", "", "SIGNALS:"]
+        for (signal, effect) in signals {
+            for (index, text) in effect.enumerated() {
+                let label = index == 0 ? signal : ""
+                lines.append("  " + label.padding(toLength: width + 2, withPad: " ", startingAt: 0) + text)
+            }
+        }
+        lines += ["", "ADMIN LISTENER (admin.listen): / (the dashboard), /stats, /metrics, /healthz,",
+                  "/readyz; see docs/operations.md."]
+        return lines.joined(separator: "\n")
+    }
 }
 
 /// Options shared by every subcommand.
 struct ConfigOption: ParsableArguments {
-    @Option(name: .long, help: "The YAML configuration file.")
+    @Option(name: .long, help: ArgumentHelp("The YAML configuration file.", valueName: "path"))
     var config: String = SluiceConfig.defaultPath
 }
 

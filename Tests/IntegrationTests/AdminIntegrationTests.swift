@@ -75,7 +75,8 @@ final class AdminIntegrationTests: IntegrationTestCase {
     func testStatsCountExactlyTheTrafficSent() throws {
         let sluice = try startSluiceWithTwoTargets()
         try sendMixedTraffic()
-        let figures = try sluice.waitForStats(until: Self.matchesMixedTraffic)
+        // Live figures: one read right after the last response, no waiting.
+        let figures = try sluice.stats()
         for (path, value) in Self.mixedTrafficFigures {
             XCTAssertEqual(figures.jsonInt(at: path), value, "/stats \(path.joined(separator: ".")): \(figures)")
         }
@@ -109,7 +110,8 @@ final class AdminIntegrationTests: IntegrationTestCase {
         XCTAssertEqual(during.jsonInt(at: "requests", "total"), 0, "a request still in flight was counted as answered: \(during)")
         XCTAssertEqual(try slow.readResponse()?.status, 200)
 
-        let after = try sluice.waitForStats { $0.jsonInt(at: "requests", "total") == 1 }
+        let after = try sluice.stats()
+        XCTAssertEqual(after.jsonInt(at: "requests", "total"), 1, "\(after)")
         XCTAssertEqual(after.jsonInt(at: "requests", "in_flight"), 0, "\(after)")
         XCTAssertGreaterThanOrEqual(after.jsonValue(at: "latency_ms", "max") as? Double ?? 0, 600, "whole-request latency: \(after)")
         XCTAssertGreaterThanOrEqual(after.jsonValue(at: "upstream_latency_ms", "max") as? Double ?? 0, 590, "upstream latency: \(after)")
@@ -124,8 +126,8 @@ final class AdminIntegrationTests: IntegrationTestCase {
     func testMetricsAreStrictExpositionTextAgreeingWithStats() throws {
         let sluice = try startSluiceWithTwoTargets()
         try sendMixedTraffic()
-        let figures = try sluice.waitForStats(until: Self.matchesMixedTraffic)
-        XCTAssertTrue(Self.matchesMixedTraffic(figures), "/stats never matched the traffic: \(figures)")
+        let figures = try sluice.stats()
+        XCTAssertTrue(Self.matchesMixedTraffic(figures), "/stats does not match the traffic: \(figures)")
         let response = try sluice.adminRequest("/metrics")
         XCTAssertEqual(response.status, 200)
         XCTAssertTrue(response.header("content-type")?.hasPrefix("text/plain; version=0.0.4") ?? false,
@@ -172,11 +174,8 @@ final class AdminIntegrationTests: IntegrationTestCase {
         XCTAssertEqual(try send(try upstream.connect(), "GET", "/admin/fail-next?n=3&status=503").status, 200)
         let client = try connectToSluice()
         for i in 0..<3 { XCTAssertEqual(try send(client, "GET", "/v1/failing/\(i)").status, 503) }
-        // The circuit state is read live; the counts come with the workers' next publication (every 100 ms).
-        let figures = try sluice.waitForStats {
-            let target = ($0["upstreams"] as? [[String: Any]])?.first
-            return target?["circuit"] as? String == "open" && target?.jsonInt(at: "failures") == 3
-        }
+        // One read, right after the third failure: the open circuit comes with the failures that opened it.
+        let figures = try sluice.stats()
         let target = try XCTUnwrap((figures["upstreams"] as? [[String: Any]])?.first, "\(figures)")
         XCTAssertEqual(target["circuit"] as? String, "open", "3 failed tries with failures: 3: \(target)")
         XCTAssertEqual(target.jsonInt(at: "requests"), 3, "\(target)")
@@ -238,7 +237,7 @@ final class AdminIntegrationTests: IntegrationTestCase {
         let onAdmin = try sluice.adminRequest("/v1/not-proxied")
         XCTAssertEqual(onAdmin.status, 404, "the admin listener answers only its own paths")
         XCTAssertEqual(try upstream.hits(), 4, "the admin listener forwarded a request upstream")
-        let figures = try sluice.waitForStats { $0.jsonInt(at: "requests", "total") == 4 }
+        let figures = try sluice.stats()
         XCTAssertEqual(figures.jsonInt(at: "requests", "total"), 4, "admin requests must not be counted: \(figures)")
     }
 

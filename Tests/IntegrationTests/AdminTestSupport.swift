@@ -32,8 +32,9 @@ extension SluiceProcess {
         return json
     }
 
-    /// Reads `/stats` until `condition` holds or `timeout` passes (workers publish their figures every 100 ms),
-    /// and returns the last figures read either way, so that the caller's assertions show what differed.
+    /// Reads `/stats` until `condition` holds or `timeout` passes, and returns the last figures read either way, so
+    /// that the caller's assertions show what differed. Only for what changes on its own (a request sluice has yet
+    /// to read, a health check): figures are live, so a request already answered is counted by the next read.
     func waitForStats(token: String? = nil, timeout: TimeInterval = 5, until condition: ([String: Any]) -> Bool) throws -> [String: Any] {
         let deadline = Date().addingTimeInterval(timeout)
         var figures = try stats(token: token)

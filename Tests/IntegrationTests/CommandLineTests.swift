@@ -123,6 +123,24 @@ final class CommandLineTests: IntegrationTestCase {
         XCTAssertEqual(status, 0, output)
     }
 
+    func testHelpShowsTheWholeUsageAndTheSignals() throws {
+        for flag in ["--help", "-h"] {
+            let (status, output) = try SluiceProcess.run([flag])
+            XCTAssertEqual(status, 0, output)
+            for expected in ["USAGE: sluice [--config <path>]", "sluice check [--config <path>]", "sluice keys new",
+                             "sluice keys hash", "sluice --version",
+                             "default config/sluice.yaml", "SIGHUP", "SIGTERM, SIGINT", "server.shutdown_grace", "SIGUSR1",
+                             "access-log", "/stats", "/metrics", "dashboard"] {
+                XCTAssertTrue(output.contains(expected), "\(flag) does not mention \(expected):\n\(output)")
+            }
+            let tooWide = output.split(separator: "\n").filter { $0.count > 80 }
+            XCTAssertEqual(tooWide, [], "lines wider than 80 columns")
+        }
+        let (status, output) = try SluiceProcess.run(["--version"])
+        XCTAssertEqual(status, 0)
+        XCTAssertEqual(output.trimmingCharacters(in: .whitespacesAndNewlines), "0.1.0")
+    }
+
     func testSigtermStopsSluiceWithExitZero() throws {
         let sluice = try startSluice()
         XCTAssertEqual(try send(try connectToSluice(), "GET", "/v1/before-term").status, 200)

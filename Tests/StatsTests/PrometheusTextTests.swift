@@ -44,6 +44,15 @@ final class PrometheusTextTests: XCTestCase {
         XCTAssertEqual(metrics.value("sluice_upstream_duration_seconds_count"), 4)
     }
 
+    func testTopLimitedIsAGaugePerIdentityAgreeingWithStats() throws {
+        let metrics = try PrometheusExposition(parsing: StatsJSONTests.topLimitedReport().prometheusText())
+        XCTAssertEqual(metrics.family(named: "sluice_rate_limit_top_limited")?.type, "gauge")
+        XCTAssertEqual(metrics.family(named: "sluice_rate_limit_top_limited")?.samples.count, 10)
+        XCTAssertEqual(metrics.value("sluice_rate_limit_top_limited", ["identity": "id-11"]), 12)
+        XCTAssertEqual(metrics.value("sluice_rate_limit_top_limited", ["identity": "id-2"]), 3)
+        XCTAssertNil(metrics.value("sluice_rate_limit_top_limited", ["identity": "id-1"]), "only the top ten")
+    }
+
     func testLabelValuesAreEscaped() throws {
         let hostile = "evil\"target\\with\nnewline"
         let report = StatsReport(snapshot: StatsSnapshot(), gauges: StatsFixture.gauges(target0: hostile))

@@ -72,6 +72,36 @@ final class StatsJSONTests: XCTestCase {
         XCTAssertEqual(latency.mapValues { double($0) }, ["p50": 0, "p90": 0, "p99": 0, "max": 0])
     }
 
+    /// Two workers refuse twelve identities: `id-k` k+1 times in all, split between the workers.
+    static func topLimitedReport() -> StatsReport {
+        let board = StatsBoard(workerCount: 2)
+        let workers = [0, 1].map { WorkerStats(workerIndex: $0, board: board, targets: []) }
+        for k in 0..<12 {
+            for time in 0...k {
+                workers[time % 2].recordRateLimit(admitted: false, limit: "minute", identity: "id-\(k)")
+            }
+        }
+        workers[0].recordRateLimit(admitted: false, limit: "minute", identity: nil)
+        workers.forEach { $0.publish() }
+        return StatsReport(snapshot: board.merged(), gauges: StatsFixture.gauges())
+    }
+
+    func testTopLimitedListsTheTenMostRefusedIdentitiesMergedAcrossWorkers() throws {
+        let json = try parsed(Self.topLimitedReport())
+        let rateLimit = try XCTUnwrap(json["rate_limit"] as? [String: Any])
+        XCTAssertEqual(int(rateLimit["limited"]), 79)
+        let top = try XCTUnwrap(rateLimit["top_limited"] as? [[String: Any]], "\(rateLimit)")
+        XCTAssertEqual(top.map { $0["identity"] as? String }, (2..<12).reversed().map { "id-\($0)" })
+        XCTAssertEqual(top.map { int($0["limited"]) }, (2..<12).reversed().map { $0 + 1 })
+        XCTAssertEqual(top.first.map { Set($0.keys) }, ["identity", "limited"])
+    }
+
+    func testTopLimitedIsAnEmptyListWithoutRefusals() throws {
+        let json = try parsed(StatsReport(snapshot: StatsSnapshot(), gauges: StatsFixture.gauges()))
+        let top = (json["rate_limit"] as? [String: Any])?["top_limited"] as? [Any]
+        XCTAssertEqual(top?.count, 0, "\(json)")
+    }
+
     func testHostileTargetAndStoreNamesStayValidJSON() throws {
         var gauges = StatsFixture.gauges(target0: "a\"b\\c\nd\u{1}é")
         gauges.rateLimitStore = "mem\"ory"

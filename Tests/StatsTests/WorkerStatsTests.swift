@@ -20,8 +20,8 @@ final class WorkerStatsTests: XCTestCase {
 
     func testCountsRateLimitRewritesTriesAndInFlight() {
         let worker = WorkerStats(workerIndex: 0, board: StatsBoard(workerCount: 1), targets: targets)
-        worker.recordRateLimit(admitted: true)
-        worker.recordRateLimit(admitted: false, limit: "hour")
+        worker.recordRateLimit(admitted: true, identity: "never-evaluated-for-an-admission")
+        worker.recordRateLimit(admitted: false, limit: "hour", identity: "4f2a9c01b3de")
         worker.recordRateLimit(admitted: false)
         for shape in ["nestjs", "error_string", "error_object", "problem_json", "other", "something-else"] {
             worker.recordRewrite(shape: shape)
@@ -36,6 +36,8 @@ final class WorkerStatsTests: XCTestCase {
         XCTAssertEqual(snapshot.rateLimitAllowed, 1)
         XCTAssertEqual(snapshot.rateLimitLimited, 2)
         XCTAssertEqual(snapshot.refusalsByLimit, ["hour": 1])
+        XCTAssertEqual(snapshot.limitedIdentities.top(10), [HeavyHitters.Entry(identity: "4f2a9c01b3de", count: 1)],
+                       "only refusals count, and only those that name who was refused")
         XCTAssertEqual(snapshot.rewrittenByShape, [1, 1, 1, 1, 2])
         XCTAssertEqual(snapshot.targets, [TargetCounts(target: targets[0]),
                                           TargetCounts(target: targets[1], requests: 2, failures: 1)])
@@ -66,10 +68,10 @@ final class WorkerStatsTests: XCTestCase {
         worker.recordRequest(status: 200, durationMicros: 5, upstreamMicros: 3)
         XCTAssertNil(board.latest(worker: 1))
         XCTAssertEqual(board.merged().requestsTotal, 0)
-        XCTAssertTrue(worker.publish())
+        worker.publish()
         worker.recordRequest(status: 200, durationMicros: 5, upstreamMicros: 3)
         XCTAssertEqual(board.merged().requestsTotal, 1, "the second request is not published yet")
-        XCTAssertTrue(worker.publish())
+        worker.publish()
         XCTAssertEqual(board.merged().requestsTotal, 2)
         XCTAssertNil(board.latest(worker: 0))
     }
@@ -100,16 +102,6 @@ final class WorkerStatsTests: XCTestCase {
         XCTAssertEqual(merged.requestsTotal, UInt64(2 * perWorker))
         XCTAssertEqual(merged.latency.count, UInt64(2 * perWorker))
         XCTAssertEqual(merged.counts(forTarget: "127.0.0.1:3000").requests, UInt64(2 * perWorker))
-    }
-
-    func testPublishSkipsWhenNothingChanged() {
-        let board = StatsBoard(workerCount: 1)
-        let worker = WorkerStats(workerIndex: 0, board: board, targets: [])
-        XCTAssertTrue(worker.publish(), "the first publish makes the worker visible")
-        XCTAssertFalse(worker.publish())
-        worker.requestStarted()
-        XCTAssertTrue(worker.publish())
-        XCTAssertEqual(board.latest(worker: 0)?.inFlight, 1)
     }
 
     func testPublishedSnapshotDoesNotChangeWhenTheWorkerGoesOn() {

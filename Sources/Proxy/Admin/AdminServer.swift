@@ -11,16 +11,29 @@ struct AdminResponse {
     var status: Int
     var contentType: String
     var body: [UInt8]
+    /// Header lines sent besides the standard ones, each ending in CRLF.
+    var extraHeaders: StaticString = ""
 }
 
-/// The admin listener (`admin.listen`): `/stats`, `/metrics`, `/healthz`, `/readyz`, on the
+/// The admin listener (`admin.listen`): the dashboard (`/`), `/stats`, `/metrics`, `/healthz`, `/readyz`, on the
 /// control loop, never on the public port. One request per connection (answers carry
 /// `Connection: close`); a small fixed budget per connection keeps it cheap to probe.
 final class AdminServer: IOHandler {
-    /// Route handlers, by exact path (query ignored). Each runs on the control loop.
+    /// Route handlers, by exact path (query ignored). Each runs on the control loop and answers through its
+    /// argument, at once or later (live figures wait for the workers), on the control loop.
     struct Route {
         var requiresToken: Bool
-        var handler: () -> AdminResponse
+        var handler: (_ answer: @escaping (AdminResponse) -> Void) -> Void
+
+        /// A route answered later, through `answer`.
+        static func deferred(requiresToken: Bool, _ handler: @escaping (_ answer: @escaping (AdminResponse) -> Void) -> Void) -> Route {
+            Route(requiresToken: requiresToken, handler: handler)
+        }
+
+        /// A route answered at once.
+        static func immediate(requiresToken: Bool, _ response: @escaping () -> AdminResponse) -> Route {
+            Route(requiresToken: requiresToken) { answer in answer(response()) }
+        }
     }
 
     let fd: Int32
@@ -57,19 +70,22 @@ final class AdminServer: IOHandler {
         for connection in Array(connections.values) { connection.close() }
     }
 
-    /// Answers one parsed request.
-    func respond(method: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer, authorization: UnsafeRawBufferPointer?) -> AdminResponse {
+    /// Answers one parsed request through `answer`, at once or later on the control loop.
+    func respond(method: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer, authorization: UnsafeRawBufferPointer?,
+                 answer: @escaping (AdminResponse) -> Void) {
         let pathText = String(decoding: path.prefix { $0 != UInt8(ascii: "?") }, as: UTF8.self)
         guard let route = routes[pathText] else {
-            return envelope(404, code: "RESOURCE_NOT_FOUND", message: "No such admin resource: try /stats, /metrics, /healthz or /readyz")
+            return answer(envelope(404, code: "RESOURCE_NOT_FOUND",
+                                   message: "No such admin resource: try / (the dashboard), /stats, /metrics, /healthz or /readyz"))
         }
         guard method.equalsLowercase("get") || method.equalsLowercase("head") else {
-            return envelope(405, code: "METHOD_NOT_ALLOWED", message: "The admin endpoint answers GET only")
+            return answer(envelope(405, code: "METHOD_NOT_ALLOWED", message: "The admin endpoint answers GET only"))
         }
         if route.requiresToken && !token.isEmpty && !authorized(authorization) {
-            return envelope(401, code: ProxyError.missingAuthorization.code, message: "The admin endpoint needs Authorization: Bearer <admin token>")
+            return answer(envelope(401, code: ProxyError.missingAuthorization.code,
+                                   message: "The admin endpoint needs Authorization: Bearer <admin token>"))
         }
-        return route.handler()
+        route.handler(answer)
     }
 
     /// Constant-time comparison of `Bearer <token>` with the configured token.
@@ -101,6 +117,9 @@ final class AdminConnection: IOHandler {
     private let inbound = ByteBuffer()
     private let outbound = ByteBuffer()
     private var parser = RequestHeadParser(maxHeaderBytes: 8192, maxBodyBytes: 0)
+    /// A request was read: nothing more is read (its answer may come later).
+    private var requestTaken = false
+    /// The answer is queued: the connection closes once it is written.
     private var answered = false
 
     init(fd: Int32, loop: EventLoop, server: AdminServer) {
@@ -113,7 +132,7 @@ final class AdminConnection: IOHandler {
 
     func ioReady(_ flags: EventFlags) {
         guard watcher != nil else { return }
-        if flags.contains(.read) && !answered {
+        if flags.contains(.read) && !requestTaken {
             let (result, _) = inbound.read(from: fd, limit: 8193)
             if result == .endOfFile { return close() }
             if case .failed = result { return close() }
@@ -127,21 +146,27 @@ final class AdminConnection: IOHandler {
         case .incomplete:
             return
         case .failed:
+            requestTaken = true
             send(server.envelope(400, code: ProxyError.badRequest.code, message: "Malformed request"), headersOnly: false)
         case .complete(let head):
+            requestTaken = true
             let buffer = inbound.readable
             var authorization: UnsafeRawBufferPointer? = nil
             for field in head.headers where HeaderName.classify(buffer, field.name) == .authorization {
                 authorization = UnsafeRawBufferPointer(rebasing: buffer[field.value])
             }
-            let response = server.respond(
+            let headersOnly = head.isHEAD
+            server.respond(
                 method: UnsafeRawBufferPointer(rebasing: buffer[head.method]),
-                path: UnsafeRawBufferPointer(rebasing: buffer[head.target]), authorization: authorization)
-            send(response, headersOnly: head.isHEAD)
+                path: UnsafeRawBufferPointer(rebasing: buffer[head.target]), authorization: authorization
+            ) { [weak self] response in
+                self?.send(response, headersOnly: headersOnly)
+            }
         }
     }
 
     private func send(_ response: AdminResponse, headersOnly: Bool) {
+        guard watcher != nil, !answered else { return }
         answered = true
         OwnResponse.appendStatusLine(response.status, to: outbound)
         outbound.append("Date: ")
@@ -150,7 +175,9 @@ final class AdminConnection: IOHandler {
         outbound.append(response.contentType)
         outbound.append("\r\nContent-Length: ")
         outbound.append(decimal: response.body.count)
-        outbound.append("\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n")
+        outbound.append("\r\nCache-Control: no-store\r\nConnection: close\r\n")
+        outbound.append(response.extraHeaders)
+        outbound.append("\r\n")
         if !headersOnly { outbound.append(response.body) }
         flush()
     }

@@ -31,7 +31,11 @@ extension ClientConnection: RateLimitWaiter {
     /// refuses it). A late answer for an earlier request, or after the client left, changes nothing.
     func rateLimitDecided(_ decision: RateLimitDecision?, ticket: UInt64) {
         guard state != .closed, requestGeneration == ticket else { return }
-        if let decision { return resumeAdmission(RateLimiting.record(decision, on: self)) }
+        if let decision {
+            guard let request = exchange.pendingAdmission?.request else { return }
+            let (identity, isAPIKey) = RateLimiting.identity(of: request, byAPIKey: context.config.rateLimit.key == .apiKey, on: self)
+            return resumeAdmission(RateLimiting.record(decision, identity: identity, isAPIKey: isAPIKey, on: self))
+        }
         exchange.refusal = PendingRefusal(error: .serviceUnavailable, message: "Rate limiting is unavailable; try again later")
         resumeAdmission(.refused)
     }

@@ -28,6 +28,7 @@ public final class ProxyServer {
     private var oneShotTimers: [LoopTimer] = []
     private var healthChecks: HealthCheckScheduler?
     private let board: StatsBoard
+    private var liveStats: LiveStats?
     private let startedAt = EventLoop.monotonicNanoseconds()
     private(set) var isDraining = false
 
@@ -69,6 +70,10 @@ public final class ProxyServer {
         signal(SIGPIPE, SIG_IGN)
         warnIfUnverified(context.config)
         raiseDescriptorLimit()
+        let workers = self.workers
+        liveStats = LiveStats(loop: control, board: board, sources: {
+            workers.list.withLock { $0.map { LiveStats.Source(handle: $0.handle, worker: $0.worker) } }
+        }, gauges: { [unowned self] in self.gauges() })
         let listenerFDs: [Int32]
         do {
             listenerFDs = try bindPublic(context.config.server.listen)
@@ -91,6 +96,7 @@ public final class ProxyServer {
         control.run()
         healthChecks?.stop()
         admin?.close()
+        liveStats?.close()
         for thread in threads { thread.join() }
         context.accessLog?.close()
         logger.info("stopped")
@@ -139,7 +145,9 @@ public final class ProxyServer {
                 worker.onDrained = { loop.stop() }
                 workers.list.withLock { $0.append(WorkerReference(index: index, handle: loop.handle, worker: LoopBound(worker))) }
                 loop.run()
+                // Its final figures are on the board; live reads no longer ask it.
                 worker.closeEverything()
+                workers.list.withLock { $0.removeAll { $0.index == index } }
                 // The last worker to finish ends the control loop.
                 if running.withLock({ $0 -= 1; return $0 }) == 0 {
                     controlHandle.execute { controlBound.unwrapped.stop() }
@@ -272,17 +280,22 @@ public final class ProxyServer {
         }
         let json = ErrorEnvelope.contentType  // the envelope's media type serves every JSON answer
         let routes: [String: AdminServer.Route] = [
-            "/healthz": .init(requiresToken: false) {
+            "/": .immediate(requiresToken: false) { DashboardPage.response },
+            "/healthz": .immediate(requiresToken: false) {
                 AdminResponse(status: 200, contentType: json, body: Array(#"{"status":"ok"}"#.utf8))
             },
-            "/stats": .init(requiresToken: true) { [unowned self] in
-                AdminResponse(status: 200, contentType: json, body: Array(self.report().statsJSON().utf8))
+            "/stats": .deferred(requiresToken: true) { [unowned self] answer in
+                self.liveStats?.read { report in
+                    answer(AdminResponse(status: 200, contentType: json, body: Array(report.statsJSON().utf8)))
+                }
             },
-            "/metrics": .init(requiresToken: true) { [unowned self] in
-                AdminResponse(status: 200, contentType: StatsReport.prometheusContentType,
-                              body: Array(self.report().prometheusText().utf8))
+            "/metrics": .deferred(requiresToken: true) { [unowned self] answer in
+                self.liveStats?.read { report in
+                    answer(AdminResponse(status: 200, contentType: StatsReport.prometheusContentType,
+                                         body: Array(report.prometheusText().utf8)))
+                }
             },
-            "/readyz": .init(requiresToken: false) { [unowned self] in
+            "/readyz": .immediate(requiresToken: false) { [unowned self] in
                 if self.isDraining {
                     return AdminResponse(status: 503, contentType: json, body: Array(#"{"status":"draining"}"#.utf8))
                 }
@@ -295,20 +308,19 @@ public final class ProxyServer {
         return AdminServer(fd: fd, loop: control, token: context.config.admin.token, routes: routes)
     }
 
-    /// The merged figures of every worker plus the gauges only the control loop knows.
-    private func report() -> StatsReport {
+    /// What only the control loop knows, for a live read of the figures (``LiveStats``).
+    private func gauges() -> StatsGauges {
         let states = context.health.snapshot()
         let upstreams = states.map { state in
             UpstreamGauge(target: context.targetNames[state.index], healthy: state.healthy,
                           circuit: state.circuit)
         }
-        let gauges = StatsGauges(
+        return StatsGauges(
             uptimeSeconds: Double(EventLoop.monotonicNanoseconds() - startedAt) / 1e9,
             rateLimitTrackedKeys: limiter.trackedKeys,
             rateLimitEvicted: limiter.evictedKeys,
             rateLimitStore: context.config.rateLimit.enabled ? context.config.rateLimit.store.rawValue : "off",
             upstreams: upstreams)
-        return board.report(gauges: gauges)
     }
 
     /// How long a replaced access log stays open for the lines of requests still in flight.

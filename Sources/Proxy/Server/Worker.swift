@@ -23,9 +23,9 @@ final class Worker {
     private(set) var isDraining = false
     /// This worker's connection to the shared rate-limit store, when `rate_limit.store` is redis.
     private(set) var redis: RedisRateLimitClient?
-    /// This worker's figures, published to the shared board by ``publishTimer``.
+    /// This worker's figures, published to the shared board when the admin endpoint asks (``LiveStats``) and when
+    /// the worker stops.
     let stats: WorkerStats
-    private var publishTimer: RepeatingTimer?
     /// Called once the worker has drained (no connection left) after ``beginDrain()``.
     var onDrained: (() -> Void)?
 
@@ -38,8 +38,6 @@ final class Worker {
         self.listener = nil
         self.listener = Listener(fd: listenerFD, worker: self)
         self.redis = Worker.redisClient(for: context, loop: loop)
-        // /stats and /metrics are at most this old.
-        self.publishTimer = RepeatingTimer(loop: loop, every: 100_000_000) { [unowned self] in self.stats.publish() }
     }
 
     var logger: Logger { context.logger }
@@ -129,7 +127,6 @@ final class Worker {
     /// Closes every connection at once (grace period over, or the loop ended).
     func closeEverything() {
         redis = nil
-        publishTimer?.cancel()
         stats.publish()
         listener?.close()
         listener = nil
