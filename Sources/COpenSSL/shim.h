@@ -35,9 +35,11 @@ static inline int sluice_ssl_ctx_set_min_version(SSL_CTX *context, int version) 
 
 /// The modes every sluice session runs in: `SSL_write` may write part of the buffer, the buffer may move
 /// between a write that wanted more and its retry (the connection's buffer compacts), and buffers are
-/// released while a connection is idle.
+/// released while a connection is idle. Read-ahead: one `read` takes whatever the socket holds instead of a
+/// record header and then its body (two reads per record, plus the one that meets `EAGAIN`).
 static inline void sluice_ssl_ctx_set_modes(SSL_CTX *context) {
     SSL_CTX_set_mode(context, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+    SSL_CTX_set_read_ahead(context, 1);
 }
 
 /// Options of every sluice context: no renegotiation; an abrupt close without close_notify reads as end of
