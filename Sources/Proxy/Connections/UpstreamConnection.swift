@@ -178,6 +178,8 @@ final class UpstreamConnection: IOHandler {
 
     private func processInbound() {
         if state == .idle {
+            // A readable idle TLS connection may have received only TLS records (a TLS 1.3 session ticket): no bytes.
+            if inbound.isEmpty { return }
             // Bytes on an idle connection: the upstream broke the protocol; drop the connection.
             return close(removeFromPool: true)
         }
