@@ -6,7 +6,7 @@ extension ExchangeMachine {
     /// A final (non-1xx) response head arrived for the running try. `normalise` is `errors.normalise`.
     public mutating func upstreamHeadReceived(status: Int, normalise: Bool, random: inout FastRandom) -> ExchangeStep {
         guard case .trying(let current) = state else { return ExchangeStep(.none) }
-        let statusFailure = failure(forStatus: status)
+        let statusFailure = policy.failure(forStatus: status)
         if let statusFailure, let backoff = retryBackoff(after: current, statusFailure, random: &random) {
             // Tries left: read it to the end (the connection stays usable) and keep it in case no further
             // try can start.
@@ -48,7 +48,7 @@ extension ExchangeMachine {
     ) -> ExchangeStep {
         switch state {
         case .trying(var current):
-            if onStaleConnection && !current.replacedStaleConnection && methodIsIdempotent {
+            if onStaleConnection && !current.replacedStaleConnection && isIdempotent {
                 current.replacedStaleConnection = true
                 return startTry(current, fresh: true)
             }
@@ -79,7 +79,7 @@ extension ExchangeMachine {
     /// last try did when none is healthy.
     public mutating func backoffElapsed() -> ExchangeStep {
         guard case .backingOff(let nextAttempt, let failedTarget, let fallback) = state else { return ExchangeStep(.none) }
-        switch chooseRetryTarget(after: failedTarget) {
+        switch health.choose(startingAt: failedTarget + 1) {
         case .target(let index, let isTrial):
             return startTry(Try(attempt: nextAttempt, target: index, isTrial: isTrial))
         case .noneHealthy(let retryAfter):

@@ -22,10 +22,11 @@ public struct ExchangeMachine {
     /// Monotonic time the tries began (the request was admitted whole), 0 before.
     public private(set) var triesStartedAt: Int64 = 0
 
-    private var isIdempotent = false
-    private var policy: RetryPolicy
-    private var health: TargetHealth
-    private var clock: any ResilienceClock
+    // Module-internal: the tries' extension (ExchangeMachine+Tries.swift) decides with them too.
+    var isIdempotent = false
+    var policy: RetryPolicy
+    var health: TargetHealth
+    var clock: any ResilienceClock
 
     /// Creates a machine deciding by `policy` over the breakers and health checks of `health`, timed by
     /// `clock` (monotonic, as the retry deadline needs).
@@ -176,16 +177,7 @@ public struct ExchangeMachine {
             deadline: triesDeadline, random: &random)
     }
 
-    /// Internal: the policy's verdict on a response status (`retry_on`).
-    func failure(forStatus status: Int) -> TryFailure? { policy.failure(forStatus: status) }
-
-    /// Internal: whether the request's method may be retried once it may have reached the upstream.
-    var methodIsIdempotent: Bool { isIdempotent }
-
-    /// Internal: the target choice for a retry after `failedTarget`.
-    func chooseRetryTarget(after failedTarget: Int) -> TargetChoice { health.choose(startingAt: failedTarget + 1) }
-
-    /// Internal: sets the state (for the tries' extension).
+    /// Internal: moves to `next`; backing off, the next try's index is the one the access log shows.
     mutating func enter(_ next: ExchangeState) {
         state = next
         if case .backingOff(let nextAttempt, _, _) = next { attempt = nextAttempt }

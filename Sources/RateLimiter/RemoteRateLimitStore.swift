@@ -27,7 +27,8 @@ extension RateLimiter {
     /// The one limiting path, over one asynchronous interface: the memory store answers at once; with a
     /// `remote` store (Redis) the decision comes later, through `waiter`, computed with this limiter's plan.
     /// When the remote store fails, the local buckets decide if `localFallback` (`on_failure: allow`); else
-    /// the waiter hears nil.
+    /// the waiter hears nil. Inlinable: the memory path's decision is not copied through the answer.
+    @inlinable
     public func decide(
         identity: Substring, remote: (any RemoteRateLimitStore)?, localFallback: Bool, waiter: any RateLimitWaiter,
         ticket: UInt64

@@ -50,6 +50,14 @@ final class ExchangeMachineTests: XCTestCase {
         XCTAssertEqual(f.machine.bodyReceived(cursor: &f.cursor).action, .startTry(target: 0, fresh: false))
     }
 
+    func testBodyEndingBeforeTheDecisionWaitsForIt() {
+        var f = MachineFixture()
+        _ = f.machine.headReceived(isIdempotent: true, bodyFollows: true, expectsContinue: false, admission: .pending, cursor: &f.cursor)
+        XCTAssertEqual(f.unrecorded(f.machine.bodyReceived(cursor: &f.cursor)), ExchangeAction.none)
+        XCTAssertEqual(f.machine.state, .admitting)
+        XCTAssertEqual(f.machine.decisionArrived(.admitted, cursor: &f.cursor).action, .startTry(target: 0, fresh: false))
+    }
+
     func testDecisionArrivingAfterTheWholeRequestStartsTheTryOrRefuses() {
         var f = MachineFixture()
         _ = f.machine.headReceived(isIdempotent: true, bodyFollows: false, expectsContinue: false, admission: .pending, cursor: &f.cursor)

@@ -15,6 +15,8 @@ struct AdmissionRequest {
     var authorization: String?
     /// The bearer token of `authorization`, once a step has extracted it.
     var apiKey: Substring? = nil
+    /// What the rate limiter was asked about (an API key, or the client address), for the statistics.
+    var limited: (identity: Substring, isAPIKey: Bool)? = nil
 }
 
 /// The steps of one configuration, in order.

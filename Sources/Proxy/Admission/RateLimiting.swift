@@ -13,26 +13,21 @@ struct RateLimiting: AdmissionStep {
     let localFallback: Bool
 
     func admit(_ request: inout AdmissionRequest, on connection: ClientConnection) -> Admission {
-        let (identity, isAPIKey) = RateLimiting.identity(of: request, byAPIKey: byAPIKey, on: connection)
+        let keyed = byAPIKey && request.apiKey != nil
+        let identity = keyed ? request.apiKey! : connection.peerHost[...]
+        request.limited = (identity, keyed)
         switch limiter.decide(identity: identity, remote: connection.worker.redis, localFallback: localFallback,
                               waiter: connection, ticket: connection.requestGeneration) {
         case .decided(let decision):
-            return RateLimiting.record(decision, identity: identity, isAPIKey: isAPIKey, on: connection)
+            return RateLimiting.record(decision, identity: identity, isAPIKey: keyed, on: connection)
         case .pending:
             return .pending
         }
     }
 
-    /// What a request is limited by: its API key (`byAPIKey`, when it has one) or the client address.
-    static func identity(of request: AdmissionRequest, byAPIKey: Bool, on connection: ClientConnection) -> (Substring, isAPIKey: Bool) {
-        if byAPIKey, let key = request.apiKey { return (key, true) }
-        return (connection.peerHost[...], false)
-    }
-
-    /// Records a decision on the request: its headers, its statistics (a refused `identity` counts in `/stats`
-    /// `top_limited`, an API key only as its hash), and the 429 when refused.
-    static func record(_ decision: RateLimitDecision, identity: Substring, isAPIKey: Bool,
-                       on connection: ClientConnection) -> Admission {
+    /// Records a decision on the request: its headers, its statistics (a refused identity by its key's hash or
+    /// its client address, for `/stats` `top_limited`), and the 429 when refused.
+    static func record(_ decision: RateLimitDecision, identity: Substring, isAPIKey: Bool, on connection: ClientConnection) -> Admission {
         decision.appendHeaders(to: &connection.exchange.rateLimitHeaders)
         let refusedLimit = decision.refusingLimit.map { decision.plan.rules[$0].name }
         connection.worker.stats.recordRateLimit(

@@ -6,22 +6,23 @@ import RateLimiter
 extension ClientConnection: RateLimitWaiter {
     /// Runs the admission chain on the head. A refusal takes no token from any bucket.
     func admit(authorization: String?) -> Admission {
+        if case .some = pendingAdmission { pendingAdmission = nil }  // an earlier request's, never resumed
         var request = AdmissionRequest(authorization: authorization)
         let (admission, stoppedAt) = context.admission.run(&request, on: self)
-        if admission == .pending { exchange.pendingAdmission = (request, stoppedAt) }
+        if admission == .pending { pendingAdmission = (request, stoppedAt) }
         return admission
     }
 
     /// The step that made the chain wait decided `admission`: the chain goes on after it, and the request's
     /// machine hears the outcome.
     func resumeAdmission(_ admission: Admission) {
-        guard let (request, step) = exchange.pendingAdmission else { return }
-        exchange.pendingAdmission = nil
+        guard let (request, step) = pendingAdmission else { return }
+        pendingAdmission = nil
         var outcome = admission
         if outcome == .admitted {
             var rest = request
             let (next, stoppedAt) = context.admission.run(&rest, from: step + 1, on: self)
-            if next == .pending { return exchange.pendingAdmission = (rest, stoppedAt) }
+            if next == .pending { return pendingAdmission = (rest, stoppedAt) }
             outcome = next
         }
         perform(machine.decisionArrived(outcome, cursor: &worker.nextTarget))
@@ -32,9 +33,9 @@ extension ClientConnection: RateLimitWaiter {
     func rateLimitDecided(_ decision: RateLimitDecision?, ticket: UInt64) {
         guard state != .closed, requestGeneration == ticket else { return }
         if let decision {
-            guard let request = exchange.pendingAdmission?.request else { return }
-            let (identity, isAPIKey) = RateLimiting.identity(of: request, byAPIKey: context.config.rateLimit.key == .apiKey, on: self)
-            return resumeAdmission(RateLimiting.record(decision, identity: identity, isAPIKey: isAPIKey, on: self))
+            let limited = pendingAdmission?.request.limited
+            return resumeAdmission(RateLimiting.record(
+                decision, identity: limited?.identity ?? peerHost[...], isAPIKey: limited?.isAPIKey ?? false, on: self))
         }
         exchange.refusal = PendingRefusal(error: .serviceUnavailable, message: "Rate limiting is unavailable; try again later")
         resumeAdmission(.refused)

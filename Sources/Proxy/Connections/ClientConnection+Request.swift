@@ -1,4 +1,3 @@
-import Config
 import Engine
 import Exchange
 import HTTP1
@@ -24,77 +23,25 @@ extension ClientConnection {
         exchange.clientIsHTTP10 = head.version.minor == 0
         exchange.closeAfterResponse = !head.keepAlive || worker.isDraining
 
-        // First pass: what the rewriting depends on.
-        var clientRequestID: Range<Int>? = nil
-        var authorization: Range<Int>? = nil
-        var duplicateAuthorization = false
-        for field in head.headers {
-            switch HeaderName.classify(buffer, field.name) {
-            case .authorization:
-                // A singleton field (RFC 9110 §11.6.2): two values could be limited by one and
-                // authenticated upstream by the other.
-                if authorization != nil { duplicateAuthorization = true }
-                authorization = field.value
-            case .xRequestID:
-                if RequestID.isValid(UnsafeRawBufferPointer(rebasing: buffer[field.value])) { clientRequestID = field.value }
-            default:
-                break
-            }
-        }
-        if let clientRequestID {
+        let facts = UpstreamRequestHead.Facts(head, in: buffer)
+        if let clientRequestID = facts.clientRequestID {
             exchange.requestID = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[clientRequestID]), as: UTF8.self)
         } else {
             exchange.requestID = RequestID.generate(using: &worker.random)
         }
-
-        // Second pass: the upstream head. Method and target go byte for byte.
         var out = exchange.upstreamRequest
         exchange.upstreamRequest = []
-        out.append(contentsOf: buffer[head.method])
-        out.append(UInt8(ascii: " "))
-        out.append(contentsOf: buffer[head.target])
-        out.append(contentsOf: " HTTP/1.1\r\n".utf8)
-        var forwardedFor: [Range<Int>] = []
-        let policy = context.requestHeaders
-        let nominations = ConnectionNominations(head.headers, in: buffer)
-        let fromTrustedPeer = policy.trusts(IPAddress(peer))
-        for field in head.headers {
-            switch policy.action(for: field, in: buffer, nominations: nominations, fromTrustedPeer: fromTrustedPeer) {
-            case .drop: continue
-            case .keepInForwardedFor:
-                forwardedFor.append(field.value)
-                continue
-            case .forward: break
-            }
-            out.append(contentsOf: buffer[field.name])
-            out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: buffer[field.value])
-            out.append(contentsOf: "\r\n".utf8)
-        }
-        if head.hostIndex == nil {
-            // HTTP/1.0 without Host: upstreams speak HTTP/1.1, which needs one (nginx sends its $proxy_host).
-            out.append(contentsOf: "Host: ".utf8)
-            out.append(contentsOf: context.targetHosts[0].utf8)
-            out.append(contentsOf: "\r\n".utf8)
-        }
-        out.append(contentsOf: "X-Forwarded-For: ".utf8)
-        for range in forwardedFor where !range.isEmpty {
-            out.append(contentsOf: buffer[range])
-            out.append(contentsOf: ", ".utf8)
-        }
-        out.append(contentsOf: peerHost.utf8)
-        out.append(contentsOf: transport.tls == nil
-            ? "\r\nX-Forwarded-Proto: http\r\nX-Request-Id: ".utf8 : "\r\nX-Forwarded-Proto: https\r\nX-Request-Id: ".utf8)
-        out.append(contentsOf: exchange.requestID.utf8)
-        out.append(contentsOf: "\r\n".utf8)
+        UpstreamRequestHead.write(
+            head, in: buffer, policy: context.requestHeaders, peer: peer, peerHost: peerHost,
+            defaultHost: context.targetHosts[0], overTLS: transport.tls != nil, requestID: exchange.requestID, to: &out)
         exchange.upstreamRequest = out
         let admission: Admission
-        if duplicateAuthorization {
+        if facts.repeatedAuthorization {
             // Answered once the body is read (the connection stays usable); never forwarded.
             exchange.refusal = PendingRefusal(error: .badRequest, message: "Multiple Authorization headers: send exactly one Authorization: Bearer <api key>")
             admission = .refused
         } else {
-            admission = admit(authorization: authorization.map { String(decoding: UnsafeRawBufferPointer(rebasing: buffer[$0]), as: UTF8.self) })
+            admission = admit(authorization: facts.authorization.map { String(decoding: UnsafeRawBufferPointer(rebasing: buffer[$0]), as: UTF8.self) })
         }
 
         inbound.consume(head.length)

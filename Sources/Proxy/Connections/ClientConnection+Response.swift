@@ -22,7 +22,7 @@ extension ClientConnection: UpstreamDelegate {
             markUpstreamDone()
             exchange.finalStatus = head.status
         }
-        guard step.action == .streamResponse else {
+        guard case .streamResponse = step.action else {
             // An error to normalise, or a response kept in case no retry can start.
             collect(head, buffer: buffer)
             return .decoded
@@ -43,7 +43,7 @@ extension ClientConnection: UpstreamDelegate {
         case .none, .contentLength:
             break
         }
-        appendStatusLine(of: buffer)
+        UpstreamResponseHead.writeStatusLine(of: buffer, to: outbound)
         appendEndToEndHeaders(head, buffer: buffer, dropBodyHeaders: false, to: outbound)
         if let framingHeader { outbound.append(framingHeader) }
         appendProxyHeaders(to: outbound)
@@ -56,19 +56,10 @@ extension ClientConnection: UpstreamDelegate {
     /// Forwards `103 Early Hints` (SPEC §4), except to an HTTP/1.0 client, which must get no 1xx (RFC 9110 §15.2).
     func upstreamDidReceiveEarlyHints(_ head: ResponseHead, buffer: UnsafeRawBufferPointer) {
         guard !exchange.clientIsHTTP10 else { return }
-        appendStatusLine(of: buffer)
+        UpstreamResponseHead.writeStatusLine(of: buffer, to: outbound)
         appendEndToEndHeaders(head, buffer: buffer, dropBodyHeaders: false, to: outbound)
         outbound.append("\r\n")
         flush()
-    }
-
-    /// The status line of the upstream head at the start of `buffer`: our version, its code and reason.
-    private func appendStatusLine(of buffer: UnsafeRawBufferPointer) {
-        var lineEnd = 0
-        while lineEnd + 1 < buffer.count && !(buffer[lineEnd] == 13 && buffer[lineEnd + 1] == 10) { lineEnd += 1 }
-        outbound.append("HTTP/1.1")
-        outbound.append(UnsafeRawBufferPointer(rebasing: buffer[min(8, lineEnd)..<lineEnd]))
-        outbound.append("\r\n")
     }
 
     /// Collects the response (head now, decoded body as it comes) to answer once it is complete:
@@ -123,33 +114,11 @@ extension ClientConnection: UpstreamDelegate {
         finishExchange()
     }
 
-    /// Copies the upstream's end-to-end headers (SPEC §4): hop-by-hop ones and those named in
-    /// `Connection` are dropped, and so are the ones sluice sets itself. A response without `Date`
-    /// gets sluice's (RFC 9110 §6.6.1); the upstream's own is kept.
+    /// The upstream's end-to-end fields, as ``UpstreamResponseHead`` keeps them.
     private func appendEndToEndHeaders(_ head: ResponseHead, buffer: UnsafeRawBufferPointer, dropBodyHeaders: Bool, to out: ByteBuffer) {
-        let nominations = ConnectionNominations(head.headers, in: buffer)
-        let ownRateLimit = !exchange.rateLimitHeaders.isEmpty
-        var hasDate = false
-        for field in head.headers {
-            let kind = HeaderName.classify(buffer, field.name)
-            if kind.isHopByHop || kind == .xRequestID { continue }
-            // sluice's own rate-limit headers win; an upstream's Retry-After is kept (an admitted
-            // request's rate-limit headers carry none).
-            if ownRateLimit && kind == .rateLimitFamily { continue }
-            if dropBodyHeaders && (kind == .contentLength || kind == .contentType || kind == .contentEncoding) { continue }
-            // Connection may nominate extension headers, never the message's own framing.
-            if kind == .other && !nominations.isEmpty && nominations.contains(field.name, in: buffer) { continue }
-            if kind == .date { hasDate = true }
-            out.append(UnsafeRawBufferPointer(rebasing: buffer[field.name]))
-            out.append(": ")
-            out.append(UnsafeRawBufferPointer(rebasing: buffer[field.value]))
-            out.append("\r\n")
-        }
-        if !hasDate {
-            out.append("Date: ")
-            out.append(worker.httpDate.current)
-            out.append("\r\n")
-        }
+        UpstreamResponseHead.writeFields(
+            of: head, in: buffer, ownRateLimit: !exchange.rateLimitHeaders.isEmpty, dropBodyHeaders: dropBodyHeaders,
+            date: worker.httpDate.current, to: out)
     }
 
     /// `X-Request-Id`, the rate-limit headers and the connection disposition.
@@ -174,7 +143,10 @@ extension ClientConnection: UpstreamDelegate {
         outbound.append(bytes)
         flush()
         guard state != .closed else { return false }
-        return machine.outputQueued(unwritten: outbound.count, highWater: ClientConnection.outputHighWater) != .pauseUpstream
+        if case .pauseUpstream = machine.outputQueued(unwritten: outbound.count, highWater: ClientConnection.outputHighWater) {
+            return false
+        }
+        return true
     }
 
     func upstreamDidFinish() {

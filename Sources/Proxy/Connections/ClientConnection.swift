@@ -29,8 +29,7 @@ final class ClientConnection: IOHandler {
     let peer: SocketAddress
     /// The client address as text, for `X-Forwarded-For`.
     let peerHost: String
-    /// Unowned and unchecked: a worker outlives every connection it owns (it closes them before
-    /// it goes), and the reference is read several times per request.
+    /// Unowned and unchecked: a worker outlives (and closes) every connection it owns; read often per request.
     unowned(unsafe) let worker: Worker
     private var watcher: IOWatcher?
     var timer: LoopTimer?
@@ -44,6 +43,8 @@ final class ClientConnection: IOHandler {
     var machine: ExchangeMachine
     /// The current request's data: what goes upstream, what comes back, what is accounted.
     var exchange = ExchangeRecord()
+    /// The admission chain waits for an asynchronous step (its index): what it knows of the request so far.
+    var pendingAdmission: (request: AdmissionRequest, step: Int)? = nil
     var upstream: UpstreamConnection?
     /// Close once everything queued has been written.
     var closeAfterFlush = false
@@ -51,8 +52,7 @@ final class ClientConnection: IOHandler {
     var readPending = false
     /// ``processInput()`` is running (further down the stack).
     private(set) var isProcessingInput = false
-    /// Counts requests on this connection, so that a late asynchronous answer (Redis) is
-    /// never applied to a later request.
+    /// Counts requests on this connection, so that a late asynchronous answer (Redis) never meets a later one.
     var requestGeneration: UInt64 = 0
     /// The client's FIN is queued (`EV_CLOSED`): read on to end of file.
     private var peerHalfClosed = false
@@ -251,7 +251,7 @@ final class ClientConnection: IOHandler {
             if worker.isDraining && state == .idle && inbound.isEmpty { return close() }
         }
         if outbound.count < ClientConnection.outputLowWater {
-            if machine.outputDrained(unwritten: outbound.count, lowWater: ClientConnection.outputLowWater) == .resumeUpstream {
+            if case .resumeUpstream = machine.outputDrained(unwritten: outbound.count, lowWater: ClientConnection.outputLowWater) {
                 upstream?.resume()
             }
             // Pipelined requests held back by unwritten output go on now.

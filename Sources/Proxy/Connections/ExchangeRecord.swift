@@ -20,8 +20,6 @@ struct ExchangeRecord {
     var chunked: ChunkedDecoder? = nil
     /// Why the admission chain refused the request: answered once the body is read, never forwarded.
     var refusal: PendingRefusal? = nil
-    /// The admission chain waits for an asynchronous step (its index): what it knows of the request so far.
-    var pendingAdmission: (request: AdmissionRequest, step: Int)? = nil
     /// Rate-limit headers for the response, already formatted.
     var rateLimitHeaders: [UInt8] = []
 
