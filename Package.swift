@@ -55,7 +55,7 @@ let package = Package(
 
         // The proxy: client and upstream connections, forwarding, pools.
         .target(name: "Proxy", dependencies: [
-            "Engine", "Essentials", "Exchange", "HTTP1", "Config", "Normaliser", "OpenSSLBinding", "RateLimiter",
+            "APIKeys", "Engine", "Essentials", "Exchange", "HTTP1", "Config", "Normaliser", "OpenSSLBinding", "RateLimiter",
             "RedisStore", "Resilience", "Stats",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),

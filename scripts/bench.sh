@@ -10,7 +10,12 @@
 #   sluice          release build: no API key required, rate limiting off, access log off, level warning
 #   sluice+limit    the same with API keys required and rate limiting on (memory store, two buckets far too
 #                   large to refuse anything): the cost of the limiter and its response headers
-# Every request carries the same `Authorization: Bearer` header. The table gives the median req/s of the
+#   sluice+keys     with BENCH_KEYS=N (e.g. 1000000): sluice+limit with a keys file of N keys
+#                   (scripts/make-keys-file.py), so every request also passes the SPEC §10 checks and is limited by
+#                   its consumer; then sluice+limit and sluice+keys both cycle through the first BENCH_KEY_SPREAD
+#                   (10000) keys of that file (a wrk Lua script), and their resident memory and sluice's logged
+#                   key-loading time are reported
+# Every other request carries the same `Authorization: Bearer` header. The table gives the median req/s of the
 # rounds, the median p50 and p99 of the rounds, the ratios to nginx, and the proxy's CPU time per request (user +
 # system, from /proc). Then `strace -c -f` counts the system calls per request of sluice and of the nginx workers
 # during a short run.
@@ -26,7 +31,7 @@
 #   scripts/bench.sh
 # Environment: BENCH_WORKERS ("1 2"), BENCH_ROUNDS (3), BENCH_DURATION (seconds per wrk run, 10),
 #   BENCH_CONNECTIONS (50), BENCH_THREADS (wrk threads, 1), BENCH_WARMUP (seconds per target, 2),
-#   BENCH_RATE_LIMIT (1: also measure sluice+limit), BENCH_STRACE_SECONDS (5; 0 skips strace),
+#   BENCH_RATE_LIMIT (1: also measure sluice+limit), BENCH_KEYS (0: no sluice+keys), BENCH_KEY_SPREAD (10000), BENCH_STRACE_SECONDS (5; 0 skips strace),
 #   BENCH_UPSTREAM_WORKERS (1), BENCH_PIN (auto), BENCH_SKIP_BUILD (0: build release first; 1: use the binary
 #   in SLUICE_BIN_DIR or the scratch folder), SLUICE_SCRATCH (SwiftPM scratch folder, default .build),
 #   BENCH_KEEP (1: keep the temporary folder with configs, logs and raw wrk output), BENCH_NICE (a niceness
@@ -61,6 +66,8 @@ if [ "${BENCH_NGINX_HEADERS:-1}" = 1 ]; then
             add_header X-Request-Id $request_id;'
 fi
 api_key="bench-key"
+keys_count="${BENCH_KEYS:-0}"
+key_spread="${BENCH_KEY_SPREAD:-10000}"
 body='{"id":1042,"name":"sluice benchmark","status":"active","tags":["proxy","bench"],"score":0.94,"ok":true}'
 
 ensure_packages "${SLUICE_BUILD_PACKAGES[@]}" "${SLUICE_BENCH_PACKAGES[@]}" curl
@@ -124,6 +131,7 @@ proxy_pids() {
     case "$1" in
         nginx*) pgrep -P "$nginx_pid" | paste -sd' ' ;;
         sluice+limit) echo "$limited_pid" ;;
+        sluice+keys) echo "$keyed_pid" ;;
         sluice*) echo "$sluice_pid" ;;
     esac
 }
@@ -214,10 +222,14 @@ EOF
     wait_for_port 127.0.0.1 "$nginx_port" "$nginx_pid" || die "nginx proxy did not start ($dir)"
 }
 
-# start_sluice NAME PORT WORKERS RATE_LIMITED: starts the release sluice; its PID goes to SLUICE_LAST_PID.
+# start_sluice NAME PORT WORKERS RATE_LIMITED [KEYS_FILE]: starts the release sluice; its PID goes to SLUICE_LAST_PID.
 start_sluice() {
-    local name="$1" port="$2" workers="$3" limited="$4" config="$workdir/$1.yaml"
-    local require_key=false enabled=false
+    local name="$1" port="$2" workers="$3" limited="$4" keys_file="${5:-}" config="$workdir/$1.yaml"
+    local require_key=false enabled=false level=warning
+    # With a keys file, level info for the start-up line with the key count and load time (nothing per request).
+    if [ -n "$keys_file" ]; then
+        level=info
+    fi
     if [ "$limited" = 1 ]; then
         require_key=true
         enabled=true
@@ -235,6 +247,7 @@ upstream:
   health_check: { path: "" }
 auth:
   require_api_key: $require_key
+  keys_file: "$keys_file"
 rate_limit:
   enabled: $enabled
   key: api_key
@@ -242,18 +255,19 @@ rate_limit:
     - { name: hour, requests: 1000000000, per: 1h }
     - { name: minute, requests: 1000000000, per: 1m }
 logging:
-  level: warning
+  level: $level
   access_log: "off"
 EOF
     "$bin/sluice" check --config "$config" >&2 || die "sluice rejected $config"
     start_background "$workdir/$name.log" "${proxy_pin[@]}" "$bin/sluice" --config "$config"
-    wait_for_port 127.0.0.1 "$port" "$SLUICE_LAST_PID" || { cat "$workdir/$name.log" >&2; die "$name did not start"; }
+    # A million keys take seconds to load before sluice listens.
+    wait_for_port 127.0.0.1 "$port" "$SLUICE_LAST_PID" 120 || { cat "$workdir/$name.log" >&2; die "$name did not start"; }
 }
 
 # expect_alive: fails with the logs' tails when a proxy or the upstream has exited.
 expect_alive() {
     local name pid
-    for name in upstream:"$upstream_pid" nginx:"$nginx_pid" sluice:"$sluice_pid" sluice-limit:"$limited_pid"; do
+    for name in upstream:"$upstream_pid" nginx:"$nginx_pid" sluice:"$sluice_pid" sluice-limit:"$limited_pid" sluice-keys:"$keyed_pid"; do
         pid="${name#*:}"
         if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
             local status=0
@@ -265,19 +279,43 @@ expect_alive() {
     done
 }
 
+# key_for TARGET: the API key a curl check sends to TARGET (a key of the keys file where wrk cycles through them).
+key_for() {
+    if [ -n "$(spread_for "$1")" ]; then echo "keva_bench_0000000"; else echo "$api_key"; fi
+}
+
+# spread_for TARGET: the key spread of run_wrk for TARGET (empty: one fixed key).
+spread_for() {
+    case "$1" in
+        sluice+keys | sluice+limit) if [ "$keys_count" -gt 0 ]; then echo "$key_spread"; fi ;;
+    esac
+    return 0
+}
+
+# rss_kib PID: the resident memory of a process in KiB.
+rss_kib() {
+    awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
+}
+
 # expect_ok NAME PORT: one request through curl must give 200 and the upstream's body.
 expect_ok() {
     local answer
-    answer="$(curl -sSk --max-time 5 -H "Authorization: Bearer $api_key" -w ' %{http_code}' "$(scheme_of "$1")://127.0.0.1:$2/v1/items")" \
+    answer="$(curl -sSk --max-time 5 -H "Authorization: Bearer $(key_for "$1")" -w ' %{http_code}' "$(scheme_of "$1")://127.0.0.1:$2/v1/items")" \
         || die "$1: request failed"
     [ "$answer" = "$body 200" ] || die "$1: unexpected answer: $answer"
 }
 
-# run_wrk SECONDS CONNECTIONS PORT OUTPUT [TARGET]: wrk on the client CPU; a -handshake target closes each connection.
+# run_wrk SECONDS CONNECTIONS PORT OUTPUT [TARGET]: wrk on the client CPU; a -handshake target closes each
+# connection; a target with a key spread (spread_for) cycles through the first keys of the benchmark keys file
+# (the same key stream for every target that gets it).
 run_wrk() {
-    local extra=()
+    local keys=(-H "Authorization: Bearer $api_key") extra=() spread
+    spread="$(spread_for "${5:-}")"
+    if [ -n "$spread" ]; then
+        keys=(-s "$workdir/keys.lua")
+    fi
     case "${5:-}" in *-handshake) extra=(-H "Connection: close") ;; esac
-    "${client_pin[@]}" wrk -t"$threads" -c"$2" -d"$1s" --latency -H "Authorization: Bearer $api_key" "${extra[@]}" \
+    BENCH_KEY_SPREAD="${spread:-1}" "${client_pin[@]}" wrk -t"$threads" -c"$2" -d"$1s" --latency "${keys[@]}" "${extra[@]}" \
         "$(scheme_of "${5:-sluice}")://127.0.0.1:$3/v1/items" >"$4" 2>&1 || { cat "$4" >&2; expect_alive; die "wrk failed"; }
 }
 
@@ -300,12 +338,28 @@ upstream_port="$(free_port 18600)"
 nginx_port="$(free_port $((upstream_port + 1)))"
 sluice_port="$(free_port $((nginx_port + 1)))"
 limited_port="$(free_port $((sluice_port + 1)))"
+keyed_port="$(free_port $((limited_port + 1)))"
 targets=(upstream nginx sluice)
-if [ "$with_rate_limit" = 1 ]; then
+if [ "$with_rate_limit" = 1 ] || [ "$keys_count" -gt 0 ]; then
     targets+=(sluice+limit)
 fi
 if [ "$with_tls" = 1 ]; then
     targets+=(nginx-handshake sluice-handshake)
+fi
+keyed_pid=""
+if [ "$keys_count" -gt 0 ]; then
+    targets+=(sluice+keys)
+    say "writing a keys file of $keys_count keys"
+    python3 "$SLUICE_ROOT/scripts/make-keys-file.py" "$keys_count" "$workdir/keys.jsonl"
+    cat >"$workdir/keys.lua" <<'EOF'
+-- Cycles through BENCH_KEY_SPREAD keys of scripts/make-keys-file.py: keva_bench_0000000, keva_bench_0000001, ...
+local spread = tonumber(os.getenv("BENCH_KEY_SPREAD")) or 1
+local next_key = 0
+request = function()
+    next_key = (next_key + 1) % spread
+    return wrk.format("GET", nil, { ["Authorization"] = string.format("Bearer keva_bench_%07d", next_key) })
+end
+EOF
 fi
 port_of() {
     case "$1" in
@@ -313,6 +367,7 @@ port_of() {
         nginx | nginx-handshake) echo "$nginx_port" ;;
         sluice | sluice-handshake) echo "$sluice_port" ;;
         sluice+limit) echo "$limited_port" ;;
+        sluice+keys) echo "$keyed_port" ;;
     esac
 }
 
@@ -327,9 +382,15 @@ for workers in $worker_counts; do
     start_sluice sluice "$sluice_port" "$workers" 0
     sluice_pid="$SLUICE_LAST_PID"
     limited_pid=""
-    if [ "$with_rate_limit" = 1 ]; then
+    if [ "$with_rate_limit" = 1 ] || [ "$keys_count" -gt 0 ]; then
         start_sluice sluice-limit "$limited_port" "$workers" 1
         limited_pid="$SLUICE_LAST_PID"
+    fi
+    keyed_pid=""
+    if [ "$keys_count" -gt 0 ]; then
+        start_sluice sluice-keys "$keyed_port" "$workers" 1 "$workdir/keys.jsonl"
+        keyed_pid="$SLUICE_LAST_PID"
+        say "sluice-keys: $(grep -m1 'keys loaded' "$workdir/sluice-keys.log" | cut -d' ' -f3-); RSS $(rss_kib "$keyed_pid") KiB (sluice-limit: $(rss_kib "$limited_pid") KiB)"
     fi
     for target in "${targets[@]}"; do
         expect_ok "$target" "$(port_of "$target")"
@@ -360,6 +421,9 @@ for workers in $worker_counts; do
             printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workers" "$target" "$round" "$rps" "$p50" "$p99" "$errors" "$cpu_us" >>"$results"
         done
     done
+    if [ -n "$keyed_pid" ]; then
+        echo "- workers=$workers: resident memory after the runs: sluice+keys $(rss_kib "$keyed_pid") KiB, sluice+limit $(rss_kib "$limited_pid") KiB" >>"$workdir/memory.md"
+    fi
     if [ "$strace_seconds" -gt 0 ] && [ ! -s "$workdir/syscalls.md" ]; then
         say "strace -c -f during a ${strace_seconds}s wrk run (workers=$workers)"
         count_syscalls "sluice-w$workers" "sluice ($workers worker(s))" "$sluice_port" "$sluice_pid"
@@ -404,6 +468,13 @@ echo
 echo "| workers | target | req/s (median) | p50 | p99 | req/s vs nginx | paired req/s vs nginx | p99 vs nginx | best round | best vs nginx | CPU/request | req/s per round | errors |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk -F'\t' -f "$SLUICE_ROOT/scripts/bench-table.awk" "$results"
+if [ -s "$workdir/memory.md" ]; then
+    echo
+    echo "sluice+keys: a keys file of $keys_count keys, $(grep -m1 'keys loaded' "$workdir/sluice-keys.log" | cut -d' ' -f3-);"
+    echo "sluice+limit and sluice+keys cycle through $key_spread keys of it (wrk Lua script)."
+    echo
+    cat "$workdir/memory.md"
+fi
 if [ -s "$workdir/syscalls.md" ]; then
     echo
     echo "System calls per request (strace -c -f, ${strace_seconds}s wrk run under strace, all threads; syscalls at >= 0.01 per request):"

@@ -8,8 +8,10 @@ import Darwin
 /// starting with `#` are ignored; every problem is reported at once, with its line.
 public enum KeyRegistry {
     /// Reads and checks the keys file at `path` (streamed in 1 MiB reads, so a file of a million keys never
-    /// sits in memory whole). `planNames` are the names of `rate_limit.plans`.
-    public static func load(path: String, planNames: Set<String>) -> Result<KeyTable, KeysFileError> {
+    /// sits in memory whole). `planNames` are the names of `rate_limit.plans`. `progress`, when given, hears
+    /// (lines read, lines in the file) after every `progressInterval` lines, for a log of a long load.
+    public static func load(path: String, planNames: Set<String>,
+                            progress: ((_ linesRead: Int, _ lines: Int) -> Void)? = nil) -> Result<KeyTable, KeysFileError> {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return .failure(unreadable(path, errno)) }
         defer { close(descriptor) }
@@ -32,6 +34,7 @@ public enum KeyRegistry {
                     pending.removeAll(keepingCapacity: true)
                 }
                 start = index + 1
+                if let progress, reader.lineNumber % progressInterval == 0 { progress(reader.lineNumber, lines) }
             }
             pending.append(contentsOf: chunk[start...])
         }
@@ -39,6 +42,9 @@ public enum KeyRegistry {
         if !pending.isEmpty { pending.withUnsafeBufferPointer { reader.add(line: $0) } }
         return reader.finish()
     }
+
+    /// How many lines pass between two `progress` calls of `load(path:planNames:progress:)`.
+    public static let progressInterval = 250_000
 
     /// Checks the keys-file text `contents`, naming it `file` in problems.
     public static func parse(_ contents: String, file: String, planNames: Set<String>) -> Result<KeyTable, KeysFileError> {

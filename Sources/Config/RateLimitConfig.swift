@@ -11,6 +11,9 @@ public struct RateLimitConfig: Sendable, Equatable {
     public var limits: [LimitRule]
     /// The most identities the memory store tracks; past it the least recently used are forgotten.
     public var maxTrackedKeys: Int
+    /// Named sets of limits for the consumers of the keys file (SPEC §10), by plan name, each validated as
+    /// `limits` is; a consumer without a plan uses `limits`.
+    public var plans: [String: [LimitRule]]
     /// Where bucket state lives.
     public var store: RateLimitStoreKind
     /// The Redis store, used when `store` is `.redis`.
@@ -25,6 +28,7 @@ public struct RateLimitConfig: Sendable, Equatable {
             LimitRule(name: "minute", requests: 10, per: .seconds(60)),
         ],
         maxTrackedKeys: Int = MemoryStore.defaultMaxTrackedKeys,
+        plans: [String: [LimitRule]] = [:],
         store: RateLimitStoreKind = .memory,
         redis: RedisConfig = .default
     ) {
@@ -32,6 +36,7 @@ public struct RateLimitConfig: Sendable, Equatable {
         self.key = key
         self.limits = limits
         self.maxTrackedKeys = maxTrackedKeys
+        self.plans = plans
         self.store = store
         self.redis = redis
     }

@@ -8,7 +8,6 @@ enum SchemaReader {
         "trusted_proxies", "underscores_in_headers", "tls",
     ]
     static let adminKeys = ["listen", "token"]
-    static let authKeys = ["require_api_key"]
     static let loggingKeys = ["level", "access_log"]
 
     /// The configuration in `root`; values with problems keep their defaults.
@@ -23,7 +22,7 @@ enum SchemaReader {
         let adminListenValid = admin.read("listen", adminListen, into: &config.admin.listen)
         admin.read("token", token, into: &config.admin.token)
         config.upstream = readUpstream(top.section("upstream", known: upstreamKeys), fileKeyLines: &config.fileKeyLines)
-        top.section("auth", known: authKeys).read("require_api_key", .boolean, into: &config.auth.requireAPIKey)
+        config.auth = readAuth(top.section("auth", known: authKeys))
         config.rateLimit = readRateLimit(top.section("rate_limit", known: rateLimitKeys))
         config.errors = readErrors(top.section("errors", known: errorsKeys))
         let logging = top.section("logging", known: loggingKeys)

@@ -2,6 +2,14 @@
 public enum ProxyError: Sendable, CaseIterable {
     /// 401: no `Authorization: Bearer <key>`.
     case missingAuthorization
+    /// 401: the key is not in the keys file, or lacks `auth.key_prefix` ("Invalid API key format").
+    case invalidAPIKey
+    /// 401: the key is marked revoked in the keys file.
+    case apiKeyRevoked
+    /// 401: the key is past its `expires`.
+    case apiKeyExpired
+    /// 403: the first matching `auth.scopes` rule names a scope the key lacks.
+    case insufficientScope
     /// 429: a rate-limit bucket is empty.
     case rateLimitExceeded
     /// 413: the request body is over `server.max_body_bytes`.
@@ -22,6 +30,10 @@ public enum ProxyError: Sendable, CaseIterable {
     private var row: (status: Int, code: String, message: String) {
         switch self {
         case .missingAuthorization: (401, "MISSING_AUTHORIZATION", "Authorization header with a Bearer API key is required")
+        case .invalidAPIKey: (401, "INVALID_API_KEY", "Invalid API key")
+        case .apiKeyRevoked: (401, "API_KEY_REVOKED", "API key has been revoked")
+        case .apiKeyExpired: (401, "API_KEY_EXPIRED", "API key has expired")
+        case .insufficientScope: (403, "INSUFFICIENT_SCOPE", "Insufficient scope")
         case .rateLimitExceeded: (429, "RATE_LIMIT_EXCEEDED", "Rate limit exceeded")
         case .payloadTooLarge: (413, "PAYLOAD_TOO_LARGE", "The request body is too large")
         case .headersTooLarge: (431, "HEADERS_TOO_LARGE", "The request headers are too large")

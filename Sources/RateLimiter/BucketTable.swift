@@ -22,7 +22,7 @@
 final class BucketTable {
     private(set) var plan: LimitPlan
     /// `plan.shapes`, copied so the hot path reads them without retaining an array.
-    private var shapes: UnsafeMutableBufferPointer<BucketShape>
+    private(set) var shapes: UnsafeMutableBufferPointer<BucketShape>
     /// Words per slot: 4 + limits.
     private(set) var slotWords: Int
     private(set) var capacity = 0
@@ -104,8 +104,21 @@ final class BucketTable {
         slots! + index * slotWords
     }
 
+    /// The row (`[last, deficit…]`) of the identity, or nil when it holds no state (its buckets are full).
+    /// Leaves its place in the recency list alone: reading is not using.
+    func existingRow(low: Int64, high: Int64) -> UnsafeMutablePointer<Int64>? {
+        guard slots != nil, capacity > 0 else { return nil }
+        var index = BucketTable.home(low, capacity)
+        while true {
+            let entry = slot(index)
+            if entry[BucketTable.highWord] == high && entry[BucketTable.lowWord] == low { return entry + BucketTable.rowWord }
+            if entry[BucketTable.highWord] == 0 { return nil }
+            index = index + 1 == capacity ? 0 : index + 1
+        }
+    }
+
     /// The slot of the identity, inserted full at `now` if absent, and made the most recent.
-    private func findOrInsert(low: Int64, high: Int64, now: Int64) -> UnsafeMutablePointer<Int64> {
+    func findOrInsert(low: Int64, high: Int64, now: Int64) -> UnsafeMutablePointer<Int64> {
         if capacity == 0 { rebuild(capacity: 16, plan: plan, now: now) }
         var index = BucketTable.home(low, capacity)
         while true {

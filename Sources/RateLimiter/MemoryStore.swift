@@ -62,6 +62,22 @@ public final class MemoryStore: RateLimitStore, @unchecked Sendable {
         }
     }
 
+    /// See `RateLimitStore.peek`.
+    public func peek(identity: UnsafeRawBufferPointer, nowNanoseconds: Int64) -> StoreReply {
+        let (low, high) = sip.hash128(identity, compressionRounds: 1, finalRounds: 3)
+        return shards[Int(truncatingIfNeeded: high >> 58)].table.withLock { table in
+            table.peek(low: low, high: high | 1, now: nowNanoseconds / 1_000_000)
+        }
+    }
+
+    /// See `RateLimitStore.adopt`.
+    public func adopt(identity: UnsafeRawBufferPointer, state: StoreReply) {
+        let (low, high) = sip.hash128(identity, compressionRounds: 1, finalRounds: 3)
+        shards[Int(truncatingIfNeeded: high >> 58)].table.withLock { table in
+            table.adopt(low: low, high: high | 1, state: state)
+        }
+    }
+
     /// See `RateLimitStore.setMaxTrackedKeys`: shards over their new share forget their least
     /// recently used identities at once.
     public func setMaxTrackedKeys(_ maximum: Int, nowNanoseconds: Int64) {

@@ -17,6 +17,13 @@ public protocol RateLimitStore: AnyObject, Sendable {
     /// from none when one of them is empty. `identity` is the raw key (API key or client address).
     func take(identity: UnsafeRawBufferPointer, nowNanoseconds: Int64) -> StoreReply
 
+    /// The identity's buckets refilled to `nowNanoseconds`, taking nothing (`admitted`: a take would pass).
+    func peek(identity: UnsafeRawBufferPointer, nowNanoseconds: Int64) -> StoreReply
+
+    /// Sets the identity's buckets from `state` (another store's `peek`), by limit name: limits of this
+    /// store's plan named as one of `state.plan` take its tokens (clamped), the others start full.
+    func adopt(identity: UnsafeRawBufferPointer, state: StoreReply)
+
     /// Number of identities that currently hold state.
     var trackedKeys: Int { get }
 

@@ -51,6 +51,27 @@ public final class RateLimiter: Sendable {
         return RateLimitDecision(reply ?? withUTF8Bytes(text) { store.take(identity: $0, nowNanoseconds: now) })
     }
 
+    /// The identity's buckets now, taking no token: what a take would decide, and what is left.
+    public func peek(identity: some StringProtocol) -> RateLimitDecision {
+        let now = clock.nowNanoseconds()
+        return RateLimitDecision(withUTF8Bytes(identity) { store.peek(identity: $0, nowNanoseconds: now) })
+    }
+
+    /// Each of the identity's buckets now, taking no token (what `GET /keys/<id>` shows).
+    public func levels(of identity: some StringProtocol) -> [BucketLevel] {
+        let now = clock.nowNanoseconds()
+        return BucketLevel.levels(of: withUTF8Bytes(identity) { store.peek(identity: $0, nowNanoseconds: now) })
+    }
+
+    /// Moves `identity`'s buckets from `other` (a limiter of another plan) into this one, by limit name
+    /// (clamped to this plan's capacities); limits without a namesake start full.
+    public func adopt(identity: some StringProtocol, from other: RateLimiter) {
+        let now = other.clock.nowNanoseconds()
+        withUTF8Bytes(identity) { bytes in
+            store.adopt(identity: bytes, state: other.store.peek(identity: bytes, nowNanoseconds: now))
+        }
+    }
+
     /// New limits from a reload: limits that keep their name keep their buckets (token counts
     /// clamped to a lowered capacity), removed limits lose theirs, new limits start full. A new
     /// `maxTrackedKeys` (nil: unchanged) applies at once.

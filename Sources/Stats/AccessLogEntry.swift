@@ -41,6 +41,8 @@ public struct AccessLogEntry: Sendable {
     public var bytesOut: UInt64
     /// The keyed hash of the API key, or `nil` when the request had none.
     public var keyHash: String?
+    /// The consumer (`id` of the keys file) whose key was accepted, or `nil`.
+    public var consumer: String?
     /// The rate-limit outcome.
     public var rateLimit: RateLimitOutcome
     /// The normaliser shape name when the response was rewritten, else `nil`.
@@ -49,7 +51,7 @@ public struct AccessLogEntry: Sendable {
     /// A record; optional fields default to `nil`.
     public init(timeMillis: Int64, requestID: String, client: String, method: String, path: String, status: Int,
                 upstream: String? = nil, upstreamStatus: Int? = nil, tries: Int = 0, durationMicros: UInt64,
-                bytesIn: UInt64, bytesOut: UInt64, keyHash: String? = nil, rateLimit: RateLimitOutcome = .off,
+                bytesIn: UInt64, bytesOut: UInt64, keyHash: String? = nil, consumer: String? = nil, rateLimit: RateLimitOutcome = .off,
                 shape: String? = nil) {
         self.timeMillis = timeMillis
         self.requestID = requestID
@@ -64,16 +66,18 @@ public struct AccessLogEntry: Sendable {
         self.bytesIn = bytesIn
         self.bytesOut = bytesOut
         self.keyHash = keyHash
+        self.consumer = consumer
         self.rateLimit = rateLimit
         self.shape = shape
     }
 
     /// The record as one JSON object followed by `\n`, fields in this order: `time`, `request_id`, `client`,
     /// `method`, `path`, `status`, `upstream`, `upstream_status`, `tries`, `duration_ms`, `bytes_in`,
-    /// `bytes_out`, `key_hash`, `rate_limit`, `shape`.
+    /// `bytes_out`, `key_hash`, `consumer`, `rate_limit`, `shape`.
     public func jsonLine() -> [UInt8] {
         let strings = JSONString.maxCount(requestID) + JSONString.maxCount(client) + JSONString.maxCount(method)
             + JSONString.maxCount(path) + JSONString.maxCount(upstream ?? "") + JSONString.maxCount(keyHash ?? "")
+            + JSONString.maxCount(consumer ?? "")
             + JSONString.maxCount(shape ?? "")
         let bound = 256 + RFC3339.maxMillisCount + 8 * FixedPoint.maxDecimalCount + 2 * 41 + strings
         return ByteCursor.bytes(capacity: bound) { out in
@@ -103,6 +107,8 @@ public struct AccessLogEntry: Sendable {
             FixedPoint.writeDecimal(bytesOut, to: &out)
             out.put(#","key_hash":"#)
             if let keyHash { out.put { JSONString.write(keyHash, at: $0) } } else { out.put("null") }
+            out.put(#","consumer":"#)
+            if let consumer { out.put { JSONString.write(consumer, at: $0) } } else { out.put("null") }
             out.put(#","rate_limit":""#)
             out.put(rateLimit.literal)
             out.put(#"","shape":"#)

@@ -29,14 +29,17 @@ public struct StatsGauges: Sendable {
     public var rateLimitStore: String
     /// The configured upstream targets, in configuration order: these are the ones `/stats` lists.
     public var upstreams: [UpstreamGauge]
+    /// Keys of the keys file in force (revoked and expired ones included); 0 without a keys file.
+    public var keysLoaded: Int
 
     /// The gauges for one report.
     public init(uptimeSeconds: Double, rateLimitTrackedKeys: Int, rateLimitEvicted: Int, rateLimitStore: String,
-                upstreams: [UpstreamGauge]) {
+                upstreams: [UpstreamGauge], keysLoaded: Int = 0) {
         self.uptimeSeconds = uptimeSeconds
         self.rateLimitTrackedKeys = rateLimitTrackedKeys
         self.rateLimitEvicted = rateLimitEvicted
         self.rateLimitStore = rateLimitStore
         self.upstreams = upstreams
+        self.keysLoaded = keysLoaded
     }
 }

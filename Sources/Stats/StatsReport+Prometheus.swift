@@ -25,7 +25,7 @@ extension StatsReport {
     /// All figures as Prometheus text. Families (all prefixed `sluice_`): `uptime_seconds`,
     /// `requests_total{class}`, `requests_in_flight`, `rate_limit_requests_total{outcome}`,
     /// `rate_limit_refusals_total{limit}`, `rate_limit_top_limited{identity}`, `rate_limit_tracked_keys`,
-    /// `rate_limit_evicted_total`, `rate_limit_store_info{store}`,
+    /// `rate_limit_evicted_total`, `rate_limit_store_info{store}`, `auth_requests_total{outcome}`, `auth_keys_loaded`,
     /// `normaliser_rewritten_total{shape}`, `upstream_requests_total{target}`, `upstream_failures_total{target}`,
     /// `upstream_healthy{target}`, `upstream_circuit_state{target,state}`, `upstream_tries_total`,
     /// `request_duration_seconds` and `upstream_duration_seconds` (histograms).
@@ -60,6 +60,13 @@ extension StatsReport {
         out.sample("sluice_rate_limit_evicted_total", [], String(gauges.rateLimitEvicted))
         out.family("sluice_rate_limit_store_info", "The rate-limit store in use (always 1).", "gauge")
         out.sample("sluice_rate_limit_store_info", [("store", gauges.rateLimitStore)], "1")
+
+        out.family("sluice_auth_requests_total", "Requests by how the API-key checks ended (SPEC 10).", "counter")
+        for outcome in AuthOutcome.allCases {
+            out.sample("sluice_auth_requests_total", [("outcome", outcome.name)], String(snapshot.auth[outcome]))
+        }
+        out.family("sluice_auth_keys_loaded", "Keys of the keys file in force.", "gauge")
+        out.sample("sluice_auth_keys_loaded", [], String(gauges.keysLoaded))
 
         out.family("sluice_normaliser_rewritten_total", "Upstream error responses rewritten, by shape.", "counter")
         for (name, count) in zip(StatsNames.shapes, snapshot.rewrittenByShape) {

@@ -19,6 +19,7 @@ public struct StatsReport: Sendable {
     ///
     /// `uptime_seconds`, `requests` {`total`, `in_flight`, `by_status` {`1xx`…`5xx`}},
     /// `rate_limit` {`allowed`, `limited`, `tracked_keys`, `evicted`, `store`, `top_limited` [{`identity`, `limited`}]},
+    /// `auth` {`accepted`, `missing`, `invalid`, `revoked`, `expired`, `forbidden`, `throttled`, `keys_loaded`},
     /// `normaliser` {`rewritten`, `by_shape`},
     /// `upstreams` [{`target`, `healthy`, `circuit`, `requests`, `failures`}], `upstream_tries`,
     /// `latency_ms` and `upstream_latency_ms` {`p50`, `p90`, `p99`, `max`} (milliseconds, 3 decimals).
@@ -53,6 +54,12 @@ public struct StatsReport: Sendable {
             json.end()
         }
         json.endArray()
+        json.end()
+
+        json.key("auth")
+        json.begin()
+        for outcome in AuthOutcome.allCases { json.raw(outcome.name, String(snapshot.auth[outcome])) }
+        json.raw("keys_loaded", String(gauges.keysLoaded))
         json.end()
 
         json.key("normaliser")

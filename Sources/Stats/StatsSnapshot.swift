@@ -33,6 +33,8 @@ public struct StatsSnapshot: Sendable {
     public var rateLimitLimited: UInt64 = 0
     /// Refusals by the name of the limit that refused, when the caller named it.
     public var refusalsByLimit: [String: UInt64] = [:]
+    /// Requests by how the API-key checks ended (SPEC §10).
+    public var auth = AuthCounts()
     /// The identities refused most often, when the caller named them.
     public var limitedIdentities = HeavyHitters()
     /// Upstream error responses rewritten by the normaliser, indexed like `StatsNames.shapes`.
@@ -68,6 +70,7 @@ public struct StatsSnapshot: Sendable {
         rateLimitAllowed &+= other.rateLimitAllowed
         rateLimitLimited &+= other.rateLimitLimited
         refusalsByLimit.merge(other.refusalsByLimit, uniquingKeysWith: &+)
+        auth.merge(other.auth)
         limitedIdentities.merge(other.limitedIdentities)
         for index in rewrittenByShape.indices { rewrittenByShape[index] &+= other.rewrittenByShape[index] }
         for counts in other.targets {

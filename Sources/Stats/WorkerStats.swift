@@ -63,6 +63,12 @@ public final class WorkerStats {
         }
     }
 
+    /// Counts how the API-key checks ended for one request.
+    @inline(__always)
+    public func recordAuth(_ outcome: AuthOutcome) {
+        current.pointee.auth[outcome] &+= 1
+    }
+
     /// Counts one upstream error response rewritten by the normaliser; `shape` is one of `StatsNames.shapes`
     /// (anything else counts as `other`).
     @inline(__always)

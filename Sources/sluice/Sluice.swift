@@ -1,3 +1,4 @@
+import APIKeys
 import ArgumentParser
 import Config
 import Engine
@@ -33,9 +34,9 @@ struct Sluice: ParsableCommand {
 
     /// The signals a running sluice answers, each effect in lines of at most 60 columns.
     static let signals: [(signal: String, effect: [String])] = [
-        ("SIGHUP", ["re-read the file; if valid, switch to it between requests",
-                    "(rate-limit state kept), else log every problem and keep",
-                    "the running configuration"]),
+        ("SIGHUP", ["re-read the file and auth.keys_file; if valid, switch to",
+                    "them between requests (rate-limit state kept), else log",
+                    "every problem and keep the running configuration"]),
         ("SIGTERM, SIGINT", ["stop accepting, let requests in flight finish for up to",
                              "server.shutdown_grace, exit 0"]),
         ("SIGUSR1", ["reopen the access-log file (after log rotation)"]),
@@ -58,8 +59,8 @@ struct Sluice: ParsableCommand {
                 lines.append("  " + label.padding(toLength: width + 2, withPad: " ", startingAt: 0) + text)
             }
         }
-        lines += ["", "ADMIN LISTENER (admin.listen): / (the dashboard), /stats, /metrics, /healthz,",
-                  "/readyz; see docs/operations.md."]
+        lines += ["", "ADMIN LISTENER (admin.listen): / (the dashboard), /stats, /metrics, /keys/<id>,",
+                  "/healthz, /readyz; see docs/operations.md."]
         return lines.joined(separator: "\n")
     }
 }
@@ -81,10 +82,11 @@ extension Sluice {
             let logLevel = SharedLogLevel(config.logging.level.swiftLogLevel)
             LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: logLevel) }
             let logger = Logger(label: "sluice")
+            let keys = try loadKeysOrExit(config, logger: logger)
             do {
                 let limiter = RateLimiter(limits: config.rateLimit.limits, maxTrackedKeys: config.rateLimit.maxTrackedKeys)
                 let path = options.config
-                let server = try ProxyServer(config: config, limiter: limiter, logger: logger) { () throws(ConfigError) in
+                let server = try ProxyServer(config: config, limiter: limiter, keys: keys, logger: logger) { () throws(ConfigError) in
                     let reloaded = try loadChecked(path)
                     logLevel.level = reloaded.logging.level.swiftLogLevel
                     return reloaded
@@ -104,7 +106,12 @@ extension Sluice {
         @OptionGroup var options: ConfigOption
 
         func run() throws {
-            _ = try loadOrExit(options.config)
+            let config = try loadOrExit(options.config)
+            if !config.auth.keysFile.isEmpty {
+                var quiet = Logger(label: "sluice")
+                quiet.logLevel = .critical
+                _ = try loadKeysOrExit(config, logger: quiet)
+            }
             print("\(options.config): OK")
         }
     }
@@ -123,6 +130,18 @@ func loadOrExit(_ path: String) throws -> SluiceConfig {
     do {
         return try loadChecked(path)
     } catch {
+        var standardError = StandardError()
+        print(error.description, to: &standardError)
+        throw ExitCode(2)
+    }
+}
+
+/// Loads `config`'s keys file (nil without one), or prints every problem to stderr as `FILE:LINE: …` and exits 2.
+func loadKeysOrExit(_ config: SluiceConfig, logger: Logger) throws -> KeyTable? {
+    switch ProxyServer.loadKeys(for: config, logger: logger) {
+    case .success(let keys):
+        return keys
+    case .failure(let error):
         var standardError = StandardError()
         print(error.description, to: &standardError)
         throw ExitCode(2)

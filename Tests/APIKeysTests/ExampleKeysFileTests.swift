@@ -7,7 +7,7 @@ final class ExampleKeysFileTests: XCTestCase {
     func testTheShippedExampleLoadsAndItsDemoKeysBehaveAsDocumented() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let path = root.appendingPathComponent("config/keys.example.jsonl").path
-        let table = try KeyRegistry.load(path: path, planNames: []).get()
+        let table = try KeyRegistry.load(path: path, planNames: ["pro"]).get()  // config/demo.yaml's plans
         XCTAssertEqual(table.keyCount, 4)
         let rules = AccessRules(keyPrefix: "keva_demo_", scopeRules: [
             ScopeRule(methods: ["POST", "PUT", "PATCH", "DELETE"], path: "/v1/tickets", scope: "tickets:write"),
@@ -22,5 +22,6 @@ final class ExampleKeysFileTests: XCTestCase {
         XCTAssertEqual(verdict("keva_demo_Expired00000000000000000"), .expired)
         XCTAssertEqual(verdict("keva_demo_invented000000000000000"), .unknown)
         XCTAssertEqual(verdict("demo-key"), .invalidFormat)
+        XCTAssertEqual(table.consumer(named: "demo").map(table.consumer)?.plan, "pro")
     }
 }

@@ -15,6 +15,18 @@ final class KeyRegistryLoadTests: XCTestCase {
         try FileManager.default.removeItem(at: directory)
     }
 
+    func testALongLoadReportsItsProgressEveryIntervalOfLines() throws {
+        let interval = KeyRegistry.progressInterval
+        let text = String(repeating: "#\n", count: 2 * interval) + #"{"id": "last", "sha256": "\#(sha("last"))"}"#
+        let path = directory.appendingPathComponent("long.jsonl").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        var heard: [(Int, Int)] = []
+        let table = try KeyRegistry.load(path: path, planNames: []) { heard.append(($0, $1)) }.get()
+        XCTAssertEqual(table.keyCount, 1)
+        XCTAssertEqual(heard.map(\.0), [interval, 2 * interval])
+        XCTAssertTrue(heard.allSatisfy { $0.1 >= 2 * interval + 1 }, "\(heard)")
+    }
+
     func testAFileLargerThanOneReadLoadsEveryLineWithItsNumber() throws {
         // ~3.5 MiB: lines straddle the 1 MiB reads; the last line has no newline and carries a problem.
         var lines: [String] = []

@@ -8,7 +8,7 @@ import Glibc
 /// request ids matching what the client got, key hashes instead of keys, and reopening on SIGUSR1.
 final class AccessLogIntegrationTests: IntegrationTestCase {
     static let fields = ["time", "request_id", "client", "method", "path", "status", "upstream", "upstream_status", "tries",
-                         "duration_ms", "bytes_in", "bytes_out", "key_hash", "rate_limit", "shape"]
+                         "duration_ms", "bytes_in", "bytes_out", "key_hash", "consumer", "rate_limit", "shape"]
 
     /// The complete lines of `text`, each parsed as a JSON object; fails the test for a line that is not one.
     private func jsonLines(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> [[String: Any]] {

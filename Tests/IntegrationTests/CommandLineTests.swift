@@ -130,7 +130,7 @@ final class CommandLineTests: IntegrationTestCase {
             for expected in ["USAGE: sluice [--config <path>]", "sluice check [--config <path>]", "sluice keys new",
                              "sluice keys hash", "sluice --version",
                              "default config/sluice.yaml", "SIGHUP", "SIGTERM, SIGINT", "server.shutdown_grace", "SIGUSR1",
-                             "access-log", "/stats", "/metrics", "dashboard"] {
+                             "access-log", "/stats", "/metrics", "dashboard", "auth.keys_file", "/keys/<id>"] {
                 XCTAssertTrue(output.contains(expected), "\(flag) does not mention \(expected):\n\(output)")
             }
             let tooWide = output.split(separator: "\n").filter { $0.count > 80 }

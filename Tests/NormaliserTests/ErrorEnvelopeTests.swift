@@ -40,6 +40,10 @@ final class ErrorEnvelopeTests: XCTestCase {
     func testProxyErrorTableGivesStatusCodeAndDefaultMessage() {
         let expected: [(ProxyError, Int, String)] = [
             (.missingAuthorization, 401, "MISSING_AUTHORIZATION"),
+            (.invalidAPIKey, 401, "INVALID_API_KEY"),
+            (.apiKeyRevoked, 401, "API_KEY_REVOKED"),
+            (.apiKeyExpired, 401, "API_KEY_EXPIRED"),
+            (.insufficientScope, 403, "INSUFFICIENT_SCOPE"),
             (.rateLimitExceeded, 429, "RATE_LIMIT_EXCEEDED"),
             (.payloadTooLarge, 413, "PAYLOAD_TOO_LARGE"),
             (.headersTooLarge, 431, "HEADERS_TOO_LARGE"),

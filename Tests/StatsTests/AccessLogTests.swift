@@ -5,7 +5,7 @@ import XCTest
 final class AccessLogTests: XCTestCase {
     private static let fields: Set<String> = [
         "time", "request_id", "client", "method", "path", "status", "upstream", "upstream_status", "tries",
-        "duration_ms", "bytes_in", "bytes_out", "key_hash", "rate_limit", "shape",
+        "duration_ms", "bytes_in", "bytes_out", "key_hash", "consumer", "rate_limit", "shape",
     ]
     private var directory: URL!
 

@@ -36,19 +36,30 @@ final class AdminServer: IOHandler {
         }
     }
 
+    /// A handler of the paths below a prefix, e.g. `/keys/<id>`: nil for a rest that names nothing (404 in
+    /// the envelope, with `notFound` as its message).
+    struct SubpathRoute {
+        var requiresToken: Bool
+        var notFound: String
+        var handler: (_ rest: String) -> AdminResponse?
+    }
+
     let fd: Int32
     private let loop: EventLoop
     private var watcher: IOWatcher?
     private var connections: [Int32: AdminConnection] = [:]
     let routes: [String: Route]
+    /// Handlers of every path below a prefix ending in `/` (e.g. `/keys/`), given the rest of the path.
+    let subpathRoutes: [String: SubpathRoute]
     let token: [UInt8]
     let httpDate = CurrentHTTPDate()
 
-    init(fd: Int32, loop: EventLoop, token: String, routes: [String: Route]) {
+    init(fd: Int32, loop: EventLoop, token: String, routes: [String: Route], subpathRoutes: [String: SubpathRoute] = [:]) {
         self.fd = fd
         self.loop = loop
         self.token = Array(token.utf8)
         self.routes = routes
+        self.subpathRoutes = subpathRoutes
         watcher = IOWatcher(loop: loop, fd: fd, handler: self, flags: [.read, .persist, .edgeTriggered])
     }
 
@@ -74,18 +85,29 @@ final class AdminServer: IOHandler {
     func respond(method: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer, authorization: UnsafeRawBufferPointer?,
                  answer: @escaping (AdminResponse) -> Void) {
         let pathText = String(decoding: path.prefix { $0 != UInt8(ascii: "?") }, as: UTF8.self)
-        guard let route = routes[pathText] else {
+        let handler: (_ answer: @escaping (AdminResponse) -> Void) -> Void
+        let requiresToken: Bool
+        if let route = routes[pathText] {
+            (handler, requiresToken) = (route.handler, route.requiresToken)
+        } else if let slash = pathText.dropFirst().firstIndex(of: "/"),
+                  let route = subpathRoutes[String(pathText[...slash])] {
+            let rest = String(pathText[pathText.index(after: slash)...])
+            handler = { [unowned self] answer in
+                answer(route.handler(rest) ?? self.envelope(404, code: "RESOURCE_NOT_FOUND", message: route.notFound))
+            }
+            requiresToken = route.requiresToken
+        } else {
             return answer(envelope(404, code: "RESOURCE_NOT_FOUND",
                                    message: "No such admin resource: try / (the dashboard), /stats, /metrics, /healthz or /readyz"))
         }
         guard method.equalsLowercase("get") || method.equalsLowercase("head") else {
             return answer(envelope(405, code: "METHOD_NOT_ALLOWED", message: "The admin endpoint answers GET only"))
         }
-        if route.requiresToken && !token.isEmpty && !authorized(authorization) {
+        if requiresToken && !token.isEmpty && !authorized(authorization) {
             return answer(envelope(401, code: ProxyError.missingAuthorization.code,
                                    message: "The admin endpoint needs Authorization: Bearer <admin token>"))
         }
-        route.handler(answer)
+        handler(answer)
     }
 
     /// Constant-time comparison of `Bearer <token>` with the configured token.

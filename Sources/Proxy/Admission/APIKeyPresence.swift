@@ -1,4 +1,5 @@
 import Exchange
+import Stats
 import RateLimiter
 
 /// SPEC §3 `auth`: the request's `Authorization: Bearer <api key>` is read (for the limiter and the access log's
@@ -6,6 +7,8 @@ import RateLimiter
 struct APIKeyPresence: AdmissionStep {
     /// `auth.require_api_key`.
     let required: Bool
+    /// A keys file is in force: a missing key counts in `/stats` `auth.missing`.
+    let countsOutcome: Bool
 
     func admit(_ request: inout AdmissionRequest, on connection: ClientConnection) -> Admission {
         switch APIKeyExtraction.bearerToken(fromAuthorization: request.authorization?[...]) {
@@ -15,6 +18,7 @@ struct APIKeyPresence: AdmissionStep {
             return .admitted
         case .failure(let problem):
             guard required else { return .admitted }
+            if countsOutcome { connection.worker.stats.recordAuth(.missing) }
             connection.exchange.refusal = PendingRefusal(error: .missingAuthorization, message: problem.message)
             return .refused
         }

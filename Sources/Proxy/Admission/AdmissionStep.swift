@@ -1,7 +1,7 @@
 import Exchange
 
-/// One step a request passes before it is forwarded (SPEC §3 `auth`, §5 rate limiting; the API-key lookup and
-/// scopes of §10 are further steps). Every step has this one signature; ``AdmissionChain`` runs them in order on
+/// One step a request passes before it is forwarded (SPEC §3 `auth`, the API-key checks of §10, §5 rate
+/// limiting). Every step has this one signature; ``AdmissionChain`` runs them in order on
 /// the request head. A step that refuses sets the connection's refusal (answered once the body is read, never
 /// forwarded); a step that answers later returns ``Admission/pending`` and resumes the chain with
 /// ``ClientConnection/resumeAdmission(_:)``.
@@ -13,17 +13,21 @@ protocol AdmissionStep: Sendable {
 struct AdmissionRequest {
     /// The request's `Authorization` value, when it has exactly one.
     var authorization: String?
+    /// The method and the target in the connection's input buffer (valid while the chain runs on the head).
+    var method: Range<Int> = 0..<0
+    var target: Range<Int> = 0..<0
     /// The bearer token of `authorization`, once a step has extracted it.
     var apiKey: Substring? = nil
-    /// What the rate limiter was asked about (an API key, or the client address), for the statistics.
-    var limited: (identity: Substring, isAPIKey: Bool)? = nil
+    /// The consumer whose key the keys file accepted (SPEC §10): its `id` and plan name.
+    var consumer: (id: String, plan: String?)? = nil
 }
 
 /// The steps of one configuration, in order.
 struct AdmissionChain: Sendable {
     private let steps: [any AdmissionStep]
 
-    /// A chain of `steps`, run in this order (``ProxyContext`` builds it: API key, then rate limit).
+    /// A chain of `steps`, run in this order (``ProxyContext`` builds it: API key present, address not
+    /// throttled, key looked up, then rate limit).
     init(_ steps: [any AdmissionStep]) {
         self.steps = steps
     }

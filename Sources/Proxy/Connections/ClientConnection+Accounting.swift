@@ -33,7 +33,7 @@ extension ClientConnection {
             upstreamStatus: exchange.upstreamStatus, tries: usedUpstream ? machine.attempt + 1 : 0,
             durationMicros: duration, bytesIn: UInt64(exchange.bytesIn),
             bytesOut: UInt64(max(0, outbound.totalWritten - exchange.outboundMark)),
-            keyHash: exchange.keyHash, rateLimit: exchange.rateLimitOutcome, shape: exchange.shape))
+            keyHash: exchange.keyHash, consumer: exchange.consumer, rateLimit: exchange.rateLimitOutcome, shape: exchange.shape))
     }
 
     /// The upstream's share of the request ends (a final response was read, or the tries ended).

@@ -1,13 +1,13 @@
 import Exchange
 import RateLimiter
 
-/// Who may pass: the configuration's ``AdmissionChain`` (API key, then rate limit), run on the request head;
+/// Who may pass: the configuration's ``AdmissionChain`` (API key, key checks, rate limit), run on the request head;
 /// a refusal is answered once the body is read and is never forwarded.
 extension ClientConnection: RateLimitWaiter {
     /// Runs the admission chain on the head. A refusal takes no token from any bucket.
-    func admit(authorization: String?) -> Admission {
+    func admit(authorization: String?, method: Range<Int>, target: Range<Int>) -> Admission {
         if case .some = pendingAdmission { pendingAdmission = nil }  // an earlier request's, never resumed
-        var request = AdmissionRequest(authorization: authorization)
+        var request = AdmissionRequest(authorization: authorization, method: method, target: target)
         let (admission, stoppedAt) = context.admission.run(&request, on: self)
         if admission == .pending { pendingAdmission = (request, stoppedAt) }
         return admission
@@ -33,9 +33,7 @@ extension ClientConnection: RateLimitWaiter {
     func rateLimitDecided(_ decision: RateLimitDecision?, ticket: UInt64) {
         guard state != .closed, requestGeneration == ticket else { return }
         if let decision {
-            let limited = pendingAdmission?.request.limited
-            return resumeAdmission(RateLimiting.record(
-                decision, identity: limited?.identity ?? peerHost[...], isAPIKey: limited?.isAPIKey ?? false, on: self))
+            return resumeAdmission(RateLimiting.record(decision, on: self))
         }
         exchange.refusal = PendingRefusal(error: .serviceUnavailable, message: "Rate limiting is unavailable; try again later")
         resumeAdmission(.refused)

@@ -41,7 +41,9 @@ extension ClientConnection {
             exchange.refusal = PendingRefusal(error: .badRequest, message: "Multiple Authorization headers: send exactly one Authorization: Bearer <api key>")
             admission = .refused
         } else {
-            admission = admit(authorization: facts.authorization.map { String(decoding: UnsafeRawBufferPointer(rebasing: buffer[$0]), as: UTF8.self) })
+            admission = admit(
+                authorization: facts.authorization.map { String(decoding: UnsafeRawBufferPointer(rebasing: buffer[$0]), as: UTF8.self) },
+                method: head.method, target: head.target)
         }
 
         inbound.consume(head.length)

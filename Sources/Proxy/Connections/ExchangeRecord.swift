@@ -37,6 +37,10 @@ struct ExchangeRecord {
     var method = ""
     var path = ""
     var keyHash: String? = nil
+    /// The consumer whose key the keys file accepted.
+    var consumer: String? = nil
+    /// Who the rate limit applies to (for `/stats` `rate_limit.top_limited`).
+    var limitedIdentity = RateLimiting.LimitedIdentity.address
     var rateLimitOutcome = AccessLogEntry.RateLimitOutcome.off
     var shape: String? = nil
 

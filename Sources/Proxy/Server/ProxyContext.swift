@@ -1,3 +1,4 @@
+import APIKeys
 import Config
 import Engine
 import Essentials
@@ -23,8 +24,10 @@ public final class ProxyContext: Sendable {
     let targetServerNames: [String?]
     let normaliser: Normaliser
     /// Shared by every worker and kept across reloads; nil when `rate_limit.enabled` is false.
-    let limiter: RateLimiter?
-    /// The steps a request passes before it is forwarded (API key, rate limit), in order.
+    let limiters: PlanLimiters?
+    /// The keys file in force (SPEC §10); nil when `auth.keys_file` is empty (any key is accepted).
+    public let keys: KeyTable?
+    /// The steps a request passes before it is forwarded (API key, key checks, rate limit), in order.
     let admission: AdmissionChain
     /// Circuit breakers and health-check state of the targets, shared by every worker; kept by a
     /// reload that leaves the targets and the breaker settings unchanged.
@@ -51,21 +54,28 @@ public final class ProxyContext: Sendable {
     let responseTimeout: Int64
     let keepalive: Int
 
-    /// Resolves the targets; throws when one cannot be resolved.
-    public init(config: SluiceConfig, limiter: RateLimiter?, accessLog: AccessLogWriter?, tls: TLSContexts = .none,
-                previous: ProxyContext? = nil, logger: Logger) throws(SocketError) {
+    /// Resolves the targets; throws when one cannot be resolved. `keys` is the loaded `auth.keys_file` (nil
+    /// without one); `guesses` holds the `auth.failed_auth_limit` buckets; `tls` the contexts made from the
+    /// configuration's certificates and keys.
+    init(config: SluiceConfig, limiters: PlanLimiters, keys: KeyTable?, guesses: RateLimiter, accessLog: AccessLogWriter?,
+         tls: TLSContexts = .none, previous: ProxyContext? = nil, logger: Logger) throws(SocketError) {
         self.config = config
         self.tls = tls
         handshakeTimeout = config.server.tls?.handshakeTimeout.wholeNanoseconds ?? 0
         self.accessLog = accessLog
         self.keyHasher = previous?.keyHasher ?? KeyHasher()
-        self.limiter = config.rateLimit.enabled ? limiter : nil
+        self.limiters = config.rateLimit.enabled ? limiters : nil
+        self.keys = keys
         var steps: [any AdmissionStep] = []
-        if config.auth.requireAPIKey || config.rateLimit.key == .apiKey {
-            steps.append(APIKeyPresence(required: config.auth.requireAPIKey))
+        if config.auth.requireAPIKey || config.rateLimit.key == .apiKey || keys != nil {
+            steps.append(APIKeyPresence(required: config.auth.requireAPIKey, countsOutcome: keys != nil))
         }
-        if let limiter = self.limiter {
-            steps.append(RateLimiting(limiter: limiter, byAPIKey: config.rateLimit.key == .apiKey,
+        if let keys {
+            steps.append(FailedAuthThrottle(guesses: guesses))
+            steps.append(APIKeyLookup(keys: keys, rules: config.auth.accessRules, guesses: guesses))
+        }
+        if let limiters = self.limiters {
+            steps.append(RateLimiting(limiters: limiters, byAPIKey: config.rateLimit.key == .apiKey,
                                       localFallback: config.rateLimit.redis.onFailure == .allow))
         }
         self.admission = AdmissionChain(steps)
@@ -104,5 +114,12 @@ public final class ProxyContext: Sendable {
         connectTimeout = config.upstream.connectTimeout.wholeNanoseconds
         responseTimeout = config.upstream.responseTimeout.wholeNanoseconds
         keepalive = config.upstream.keepalive
+    }
+}
+
+extension AuthConfig {
+    /// `key_prefix` and `scopes` as the key verdict takes them.
+    var accessRules: AccessRules {
+        AccessRules(keyPrefix: keyPrefix, scopeRules: scopes.map { ScopeRule(methods: $0.methods, path: $0.path, scope: $0.scope) })
     }
 }

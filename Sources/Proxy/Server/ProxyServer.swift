@@ -1,3 +1,4 @@
+import APIKeys
 import Config
 import Engine
 import Essentials
@@ -14,7 +15,8 @@ import Synchronization
 /// listener and the periodic jobs.
 public final class ProxyServer {
     private var context: ProxyContext
-    private let limiter: RateLimiter
+    /// The keys in force and the limiters kept across reloads.
+    private let authority: KeyAuthority
     private let reloadConfiguration: () throws(ConfigError) -> SluiceConfig
     private let workerCount: Int
     private var logger: Logger { context.logger }
@@ -24,6 +26,8 @@ public final class ProxyServer {
     private var admin: AdminServer?
     private var signalWatchers: [SignalWatcher] = []
     private var sweepTimer: RepeatingTimer?
+    /// Checks the keys file for a change every `auth.keys_reload`.
+    private var keysWatch: RepeatingTimer?
     /// One-shot timers of the control loop that may still be pending (see ``runOnce(after:_:)``).
     private var oneShotTimers: [LoopTimer] = []
     private var healthChecks: HealthCheckScheduler?
@@ -45,24 +49,34 @@ public final class ProxyServer {
     }
 
     /// - Parameters:
-    ///   - limiter: kept for the life of the process, across reloads.
+    ///   - limiter: the limiter of `rate_limit.limits`, kept for the life of the process, across reloads.
+    ///   - keys: the keys file of `config` (``loadKeys(for:logger:)``), nil without one.
     ///   - reload: reads and validates the configuration file again (SIGHUP).
-    public init(config: SluiceConfig, limiter: RateLimiter, logger: Logger,
+    public init(config: SluiceConfig, limiter: RateLimiter, keys: KeyTable? = nil, logger: Logger,
                 reload: @escaping () throws(ConfigError) -> SluiceConfig) throws(StartupError) {
         let accessLog: AccessLogWriter?
         do { accessLog = try ProxyServer.openAccessLog(config.logging.accessLog) } catch { throw StartupError(error) }
         let tls: TLSContexts
         do { tls = try TLSContexts.load(config, file: "configuration") } catch { throw StartupError(error) }
+        let authority = KeyAuthority(config: config, standard: limiter, keys: keys)
         do {
-            self.context = try ProxyContext(config: config, limiter: limiter, accessLog: accessLog, tls: tls, logger: logger)
+            self.context = try ProxyContext(
+                config: config, limiters: authority.limiters, keys: keys, guesses: authority.guesses, accessLog: accessLog,
+                tls: tls, logger: logger)
         } catch {
             throw StartupError(error)
         }
-        self.limiter = limiter
+        self.authority = authority
         self.reloadConfiguration = reload
         let configured = config.server.workers
         self.workerCount = configured > 0 ? configured : LoopThread.coreCount
         self.board = StatsBoard(workerCount: workerCount)
+    }
+
+    /// Reads `config`'s keys file (`auth.keys_file`; nil without one), logging the start, the key count and the
+    /// time it took; the problems of a bad file, each with its line.
+    public static func loadKeys(for config: SluiceConfig, logger: Logger) -> Result<KeyTable?, KeysFileError> {
+        KeyAuthority.loadKeys(for: config, logger: logger)
     }
 
     /// Binds, serves until SIGTERM/SIGINT and the drain that follows, and returns the exit code.
@@ -90,9 +104,11 @@ public final class ProxyServer {
         ]
         let threads = startWorkers(listenerFDs: listenerFDs)
         // Idle keys cost no memory: full buckets are dropped lazily and by this sweep.
-        let limiter = self.limiter
-        sweepTimer = RepeatingTimer(loop: control, every: 10_000_000_000) { limiter.sweep() }
+        sweepTimer = RepeatingTimer(loop: control, every: 10_000_000_000) { [unowned self] in
+            for limiter in self.authority.allLimiters { limiter.sweep() }
+        }
         startHealthChecks()
+        watchKeysFile()
         control.run()
         healthChecks?.stop()
         admin?.close()
@@ -210,11 +226,14 @@ public final class ProxyServer {
             }
             return
         }
+        guard let keys = authority.prepare(for: config, logger: logger) else { return }
         let next: ProxyContext
         do {
             let accessLog = config.logging.accessLog == context.config.logging.accessLog
                 ? context.accessLog : try ProxyServer.openAccessLog(config.logging.accessLog)
-            next = try ProxyContext(config: config, limiter: limiter, accessLog: accessLog, tls: tls, previous: context, logger: logger)
+            next = try ProxyContext(
+                config: config, limiters: keys.limiters, keys: keys.keys, guesses: authority.guesses, accessLog: accessLog,
+                tls: tls, previous: context, logger: logger)
         } catch {
             logger.error("reload rejected; keeping the running configuration", metadata: ["problem": "\(error)"])
             return
@@ -231,7 +250,7 @@ public final class ProxyServer {
                 logger.error("reload: cannot bind the new listen address; keeping the old one", metadata: ["error": "\(error)"])
             }
         }
-        limiter.reconfigure(limits: config.rateLimit.limits, maxTrackedKeys: config.rateLimit.maxTrackedKeys)
+        authority.commit(keys, config: config)
         let previous = context
         context = next
         if previous.accessLog !== next.accessLog, let retired = previous.accessLog {
@@ -252,6 +271,9 @@ public final class ProxyServer {
                 logger.error("reload: cannot bind the admin listener", metadata: ["error": "\(error)"])
             }
         }
+        if config.auth.keysFile != previous.config.auth.keysFile || config.auth.keysReload != previous.config.auth.keysReload {
+            watchKeysFile()
+        }
         warnIfUnverified(config)
         logger.info("reloaded", metadata: ["limits": "\(config.rateLimit.limits.map { "\($0.name)=\($0.requests)" })"])
     }
@@ -261,6 +283,33 @@ public final class ProxyServer {
         if TLSContexts.skipsVerification(config) {
             logger.warning("upstream.tls.verify is false: the certificates of https targets are not checked (for tests only)")
         }
+    }
+
+    /// (Re)starts the check of the keys file for changes, every `auth.keys_reload`, when there is one.
+    private func watchKeysFile() {
+        keysWatch = nil
+        guard !context.config.auth.keysFile.isEmpty else { return }
+        keysWatch = RepeatingTimer(loop: control, every: context.config.auth.keysReload.wholeNanoseconds) { [unowned self] in
+            self.reloadKeysIfChanged()
+        }
+    }
+
+    /// The keys file changed: if it reads without problems, every worker switches to its keys between requests
+    /// (a context like the running one with the new keys); if not, its problems are logged and the keys stay.
+    private func reloadKeysIfChanged() {
+        guard !isDraining, let keys = authority.prepareIfChanged(config: context.config, logger: logger) else { return }
+        let next: ProxyContext
+        do {
+            next = try ProxyContext(
+                config: context.config, limiters: keys.limiters, keys: keys.keys, guesses: authority.guesses,
+                accessLog: context.accessLog, tls: context.tls, previous: context, logger: logger)
+        } catch {
+            logger.error("keys reload rejected", metadata: ["problem": "\(error)"])
+            return
+        }
+        authority.commit(keys, config: context.config)
+        context = next
+        forEachWorker { worker, _ in worker.apply(next, listenerFD: nil) }
     }
 
     /// (Re)starts active health checks for the current targets, when `health_check.path` is set.
@@ -305,7 +354,13 @@ public final class ProxyServer {
                 return AdminResponse(status: 200, contentType: json, body: Array(#"{"status":"ready"}"#.utf8))
             },
         ]
-        return AdminServer(fd: fd, loop: control, token: context.config.admin.token, routes: routes)
+        let subpathRoutes: [String: AdminServer.SubpathRoute] = [
+            "/keys/": .init(requiresToken: true, notFound: "No consumer with this id in the keys file") { [unowned self] id in
+                ConsumerReport.json(id: id, keys: self.context.keys, limiters: self.context.limiters)
+                    .map { AdminResponse(status: 200, contentType: json, body: $0) }
+            },
+        ]
+        return AdminServer(fd: fd, loop: control, token: context.config.admin.token, routes: routes, subpathRoutes: subpathRoutes)
     }
 
     /// What only the control loop knows, for a live read of the figures (``LiveStats``).
@@ -317,10 +372,10 @@ public final class ProxyServer {
         }
         return StatsGauges(
             uptimeSeconds: Double(EventLoop.monotonicNanoseconds() - startedAt) / 1e9,
-            rateLimitTrackedKeys: limiter.trackedKeys,
-            rateLimitEvicted: limiter.evictedKeys,
+            rateLimitTrackedKeys: authority.limiters.all.reduce(0) { $0 + $1.trackedKeys },
+            rateLimitEvicted: authority.limiters.all.reduce(0) { $0 + $1.evictedKeys },
             rateLimitStore: context.config.rateLimit.enabled ? context.config.rateLimit.store.rawValue : "off",
-            upstreams: upstreams)
+            upstreams: upstreams, keysLoaded: context.keys?.keyCount ?? 0)
     }
 
     /// How long a replaced access log stays open for the lines of requests still in flight.
