@@ -10,6 +10,9 @@
 #   sluice          release build: no API key required, rate limiting off, access log off, level warning
 #   sluice+limit    the same with API keys required and rate limiting on (memory store, two buckets far too
 #                   large to refuse anything): the cost of the limiter and its response headers
+#   sluice+redis    with BENCH_REDIS=1: sluice+limit with `store: redis` against one redis-server started here
+#                   (no persistence, pinned with the proxy): one script per request; the table adds the
+#                   scripts per second Redis ran (its commandstats) and the CPU time it used
 #   sluice+keys     with BENCH_KEYS=N (e.g. 1000000): sluice+limit with a keys file of N keys
 #                   (scripts/make-keys-file.py), so every request also passes the SPEC §10 checks and is limited by
 #                   its consumer; then sluice+limit and sluice+keys both cycle through the first BENCH_KEY_SPREAD
@@ -31,7 +34,8 @@
 #   scripts/bench.sh
 # Environment: BENCH_WORKERS ("1 2"), BENCH_ROUNDS (3), BENCH_DURATION (seconds per wrk run, 10),
 #   BENCH_CONNECTIONS (50), BENCH_THREADS (wrk threads, 1), BENCH_WARMUP (seconds per target, 2),
-#   BENCH_RATE_LIMIT (1: also measure sluice+limit), BENCH_KEYS (0: no sluice+keys), BENCH_KEY_SPREAD (10000), BENCH_STRACE_SECONDS (5; 0 skips strace),
+#   BENCH_RATE_LIMIT (1: also measure sluice+limit), BENCH_REDIS (0; 1: also measure sluice+redis),
+#   BENCH_KEYS (0: no sluice+keys), BENCH_KEY_SPREAD (10000), BENCH_STRACE_SECONDS (5; 0 skips strace),
 #   BENCH_UPSTREAM_WORKERS (1), BENCH_PIN (auto), BENCH_SKIP_BUILD (0: build release first; 1: use the binary
 #   in SLUICE_BIN_DIR or the scratch folder), SLUICE_SCRATCH (SwiftPM scratch folder, default .build),
 #   BENCH_KEEP (1: keep the temporary folder with configs, logs and raw wrk output), BENCH_NICE (a niceness
@@ -53,6 +57,7 @@ threads="${BENCH_THREADS:-1}"
 warmup="${BENCH_WARMUP:-2}"
 with_rate_limit="${BENCH_RATE_LIMIT:-1}"
 with_tls="${BENCH_TLS:-0}"
+with_redis="${BENCH_REDIS:-0}"
 strace_seconds="${BENCH_STRACE_SECONDS:-5}"
 upstream_workers="${BENCH_UPSTREAM_WORKERS:-1}"
 pin="${BENCH_PIN:-auto}"
@@ -70,7 +75,11 @@ keys_count="${BENCH_KEYS:-0}"
 key_spread="${BENCH_KEY_SPREAD:-10000}"
 body='{"id":1042,"name":"sluice benchmark","status":"active","tags":["proxy","bench"],"score":0.94,"ok":true}'
 
-ensure_packages "${SLUICE_BUILD_PACKAGES[@]}" "${SLUICE_BENCH_PACKAGES[@]}" curl
+redis_packages=()
+if [ "$with_redis" = 1 ]; then
+    redis_packages=("${SLUICE_TEST_PACKAGES[@]}")
+fi
+ensure_packages "${SLUICE_BUILD_PACKAGES[@]}" "${SLUICE_BENCH_PACKAGES[@]}" "${redis_packages[@]}" curl
 if [ -n "${BENCH_NICE:-}" ]; then
     renice -n "$BENCH_NICE" -p $$ >/dev/null || die "cannot set niceness $BENCH_NICE"
 fi
@@ -132,6 +141,7 @@ proxy_pids() {
         nginx*) pgrep -P "$nginx_pid" | paste -sd' ' ;;
         sluice+limit) echo "$limited_pid" ;;
         sluice+keys) echo "$keyed_pid" ;;
+        sluice+redis) echo "$redis_sluice_pid" ;;
         sluice*) echo "$sluice_pid" ;;
     esac
 }
@@ -224,7 +234,7 @@ EOF
 
 # start_sluice NAME PORT WORKERS RATE_LIMITED [KEYS_FILE]: starts the release sluice; its PID goes to SLUICE_LAST_PID.
 start_sluice() {
-    local name="$1" port="$2" workers="$3" limited="$4" keys_file="${5:-}" config="$workdir/$1.yaml"
+    local name="$1" port="$2" workers="$3" limited="$4" keys_file="${5:-}" store="${6:-memory}" config="$workdir/$1.yaml"
     local require_key=false enabled=false level=warning
     # With a keys file, level info for the start-up line with the key count and load time (nothing per request).
     if [ -n "$keys_file" ]; then
@@ -254,6 +264,8 @@ rate_limit:
   limits:
     - { name: hour, requests: 1000000000, per: 1h }
     - { name: minute, requests: 1000000000, per: 1m }
+  store: $store
+  redis: { address: "127.0.0.1:${redis_port:-6379}", timeout: 50ms, on_failure: deny }
 logging:
   level: $level
   access_log: "off"
@@ -264,10 +276,29 @@ EOF
     wait_for_port 127.0.0.1 "$port" "$SLUICE_LAST_PID" 120 || { cat "$workdir/$name.log" >&2; die "$name did not start"; }
 }
 
+# start_redis: one redis-server for sluice+redis, pinned with the proxies (their core pays for it too).
+start_redis() {
+    start_background "$workdir/redis.log" "${proxy_pin[@]}" redis-server --port "$redis_port" --bind 127.0.0.1 \
+        --save "" --appendonly no --loglevel warning
+    redis_pid="$SLUICE_LAST_PID"
+    wait_for_port 127.0.0.1 "$redis_port" "$redis_pid" || { cat "$workdir/redis.log" >&2; die "redis-server did not start"; }
+}
+
+# redis_scripts: the scripts Redis has run (EVALSHA + EVAL calls) and its CPU seconds, "calls cpu".
+redis_scripts() {
+    local calls cpu
+    calls="$(redis-cli -p "$redis_port" INFO commandstats | tr -d '\r' \
+        | awk -F'[:=,]' '/^cmdstat_(evalsha|eval):/ { n += $3 } END { print n + 0 }')"
+    cpu="$(redis-cli -p "$redis_port" INFO cpu | tr -d '\r' \
+        | awk -F: '/^used_cpu_(sys|user):/ { s += $2 } END { printf "%.2f", s }')"
+    echo "$calls $cpu"
+}
+
 # expect_alive: fails with the logs' tails when a proxy or the upstream has exited.
 expect_alive() {
     local name pid
-    for name in upstream:"$upstream_pid" nginx:"$nginx_pid" sluice:"$sluice_pid" sluice-limit:"$limited_pid" sluice-keys:"$keyed_pid"; do
+    for name in upstream:"$upstream_pid" nginx:"$nginx_pid" sluice:"$sluice_pid" sluice-limit:"$limited_pid" \
+        sluice-keys:"$keyed_pid" sluice-redis:"$redis_sluice_pid" redis:"$redis_pid"; do
         pid="${name#*:}"
         if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
             local status=0
@@ -339,6 +370,10 @@ nginx_port="$(free_port $((upstream_port + 1)))"
 sluice_port="$(free_port $((nginx_port + 1)))"
 limited_port="$(free_port $((sluice_port + 1)))"
 keyed_port="$(free_port $((limited_port + 1)))"
+redis_sluice_port="$(free_port $((keyed_port + 1)))"
+redis_port="$(free_port $((redis_sluice_port + 1)))"
+redis_pid=""
+redis_sluice_pid=""
 targets=(upstream nginx sluice)
 if [ "$with_rate_limit" = 1 ] || [ "$keys_count" -gt 0 ]; then
     targets+=(sluice+limit)
@@ -346,6 +381,10 @@ fi
 if [ "$with_tls" = 1 ]; then
     targets+=(nginx-handshake sluice-handshake)
 fi
+if [ "$with_redis" = 1 ]; then
+    targets+=(sluice+redis)
+fi
+: >"$workdir/redis.tsv"
 keyed_pid=""
 if [ "$keys_count" -gt 0 ]; then
     targets+=(sluice+keys)
@@ -367,6 +406,7 @@ port_of() {
         nginx | nginx-handshake) echo "$nginx_port" ;;
         sluice | sluice-handshake) echo "$sluice_port" ;;
         sluice+limit) echo "$limited_port" ;;
+        sluice+redis) echo "$redis_sluice_port" ;;
         sluice+keys) echo "$keyed_port" ;;
     esac
 }
@@ -392,6 +432,11 @@ for workers in $worker_counts; do
         keyed_pid="$SLUICE_LAST_PID"
         say "sluice-keys: $(grep -m1 'keys loaded' "$workdir/sluice-keys.log" | cut -d' ' -f3-); RSS $(rss_kib "$keyed_pid") KiB (sluice-limit: $(rss_kib "$limited_pid") KiB)"
     fi
+    if [ "$with_redis" = 1 ]; then
+        start_redis
+        start_sluice sluice-redis "$redis_sluice_port" "$workers" 1 "" redis
+        redis_sluice_pid="$SLUICE_LAST_PID"
+    fi
     for target in "${targets[@]}"; do
         expect_ok "$target" "$(port_of "$target")"
         if [ "$warmup" -gt 0 ]; then
@@ -403,9 +448,15 @@ for workers in $worker_counts; do
             out="$workdir/w$workers-$target-$round.txt"
             read -ra pids <<<"$(proxy_pids "$target")"
             ticks_before="$(cpu_ticks "${pids[@]}")"
+            if [ "$target" = sluice+redis ]; then read -r calls_before cpu_before < <(redis_scripts); fi
             run_wrk "$duration" "$connections" "$(port_of "$target")" "$out" "$target"
             ticks="$(($(cpu_ticks "${pids[@]}") - ticks_before))"
             read -r rps p50 p99 errors requests < <(wrk_figures "$out")
+            if [ "$target" = sluice+redis ]; then
+                read -r calls_after cpu_after < <(redis_scripts)
+                printf '%s\t%s\t%s\t%s\n' "$workers" "$round" "$((calls_after - calls_before))" \
+                    "$(awk -v a="$cpu_after" -v b="$cpu_before" 'BEGIN { printf "%.2f", a - b }')" >>"$workdir/redis.tsv"
+            fi
             cpu_us=0
             if [ "${#pids[@]}" -gt 0 ] && [ "${requests:-0}" -gt 0 ]; then
                 cpu_us="$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }')"
@@ -431,6 +482,8 @@ for workers in $worker_counts; do
         count_syscalls "nginx-w$workers" "nginx ($workers worker process(es))" "$nginx_port" "${nginx_workers[@]}"
     fi
     stop_started
+    redis_pid=""
+    redis_sluice_pid=""
 done
 
 echo
@@ -468,6 +521,15 @@ echo
 echo "| workers | target | req/s (median) | p50 | p99 | req/s vs nginx | paired req/s vs nginx | p99 vs nginx | best round | best vs nginx | CPU/request | req/s per round | errors |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk -F'\t' -f "$SLUICE_ROOT/scripts/bench-table.awk" "$results"
+if [ -s "$workdir/redis.tsv" ]; then
+    echo
+    echo "Redis (one redis-server, pinned with the proxies) during the sluice+redis runs: scripts it ran per second"
+    echo "(EVALSHA + EVAL from INFO commandstats over the ${duration}s run) and the share of one core it used:"
+    echo
+    echo "| workers | round | scripts/s | Redis CPU (of one core) |"
+    echo "|---|---|---|---|"
+    awk -F'\t' -v d="$duration" '{ printf "| %s | %s | %.0f | %.0f%% |\n", $1, $2, $3 / d, 100 * $4 / d }' "$workdir/redis.tsv"
+fi
 if [ -s "$workdir/memory.md" ]; then
     echo
     echo "sluice+keys: a keys file of $keys_count keys, $(grep -m1 'keys loaded' "$workdir/sluice-keys.log" | cut -d' ' -f3-);"

@@ -5,7 +5,7 @@ import Yams
 extension SchemaReader {
     static let rateLimitKeys = ["enabled", "key", "limits", "plans", "max_tracked_keys", "store", "redis"]
     static let limitKeys = ["name", "requests", "per"]
-    static let redisKeys = ["address", "timeout", "on_failure"]
+    static let redisKeys = ["address", "cluster", "username", "password", "database", "timeout", "on_failure"]
 
     static func readRateLimit(_ section: MappingReader) -> RateLimitConfig {
         var config = RateLimitConfig.default
@@ -22,9 +22,34 @@ extension SchemaReader {
         section.read("max_tracked_keys", .integer(MemoryStore.trackedKeysRange), into: &config.maxTrackedKeys)
         section.read("store", .choice, into: &config.store)
         let redis = section.section("redis", known: redisKeys)
-        redis.read("address", .address(allowPortZero: false), into: &config.redis.address)
-        redis.read("timeout", .duration(.milliseconds(1)...(.seconds(10))), into: &config.redis.timeout)
-        redis.read("on_failure", .choice, into: &config.redis.onFailure)
+        config.redis = readRedis(redis)
+        return config
+    }
+
+    /// `rate_limit.redis`: one server (`address`, `database`) or a cluster's seed nodes, and the credentials.
+    private static func readRedis(_ redis: MappingReader) -> RedisConfig {
+        var config = RedisConfig.default
+        redis.read("address", .address(allowPortZero: false), into: &config.address)
+        let node = ValueParser<HostPort>.address(allowPortZero: false)
+        if let items = redis.list("cluster", of: "a list of seed nodes host:port, e.g. [\"10.0.0.1:7000\"]") {
+            config.cluster = items.compactMap { redis.log.value(of: $0.node, path: $0.path, line: $0.line, node) }
+        }
+        let credential = ValueParser<String>.text(allowed: "text without spaces or control characters") { text in
+            text.unicodeScalars.contains { $0.value <= 0x20 || $0.value == 0x7f } ? "has a space or a control character" : nil
+        }
+        redis.read("username", credential, into: &config.username)
+        redis.read("password", credential, into: &config.password)
+        let databaseValid = redis.read("database", .integer(0...Int(Int32.max)), into: &config.database)
+        if !config.username.isEmpty && config.password.isEmpty {
+            redis.log.report(line: redis.line(of: "username"), path: redis.child("username"),
+                             "is set without a password (an ACL user authenticates with AUTH username password)")
+        }
+        if databaseValid && config.database != 0 && !config.cluster.isEmpty {
+            redis.log.report(line: redis.line(of: "database"), path: redis.child("database"),
+                             "is \(config.database) with a cluster (a Redis Cluster has only database 0)")
+        }
+        redis.read("timeout", .duration(.milliseconds(1)...(.seconds(10))), into: &config.timeout)
+        redis.read("on_failure", .choice, into: &config.onFailure)
         return config
     }
 

@@ -6,7 +6,9 @@ enum ScriptReply: Equatable {
     case values([Int64])
     /// `NOSCRIPT`: the server does not know the script's SHA-1 (restarted, or `SCRIPT FLUSH`).
     case unknownScript
-    /// Anything else: an error reply, or a reply of the wrong shape.
+    /// Another error reply (a cluster's `MOVED`/`ASK`, `NOAUTH`, `CLUSTERDOWN`…), its text.
+    case error(String)
+    /// A reply of the wrong shape.
     case malformed
 
     /// Reads `reply` (borrowed: hiredis frees it after the callback).
@@ -29,15 +31,12 @@ enum ScriptReply: Equatable {
             }
             self = .values(values)
         case REDIS_REPLY_ERROR:
-            let prefix = Array("NOSCRIPT".utf8)
-            guard let text = top.str, top.len >= prefix.count else {
+            guard let text = top.str else {
                 self = .malformed
                 return
             }
-            let matches = text.withMemoryRebound(to: UInt8.self, capacity: prefix.count) { bytes in
-                (0..<prefix.count).allSatisfy { bytes[$0] == prefix[$0] }
-            }
-            self = matches ? .unknownScript : .malformed
+            let message = String(decoding: UnsafeRawBufferPointer(start: text, count: top.len), as: UTF8.self)
+            self = message.hasPrefix("NOSCRIPT") ? .unknownScript : .error(message)
         default:
             self = .malformed
         }
@@ -46,10 +45,9 @@ enum ScriptReply: Equatable {
 
 extension ScriptReply {
     /// The digest in a `SCRIPT LOAD` reply (40 lowercase hex digits), or nil for any other reply.
-    static func digest(_ reply: UnsafePointer<redisReply>) -> String? {
-        let top = reply.pointee
-        guard top.type == REDIS_REPLY_STRING, top.len == 40, let text = top.str else { return nil }
-        let digest = String(cString: text)
-        return digest.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) ? digest : nil
+    static func digest(_ reply: RedisValue) -> String? {
+        guard case .bulk(let bytes?) = reply, bytes.count == 40,
+              bytes.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

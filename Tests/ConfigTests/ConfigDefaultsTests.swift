@@ -83,7 +83,7 @@ final class ConfigDefaultsTests: XCTestCase {
           limits: []
           max_tracked_keys: 5000
           store: redis
-          redis: { address: "redis:6380", timeout: 10ms, on_failure: deny }
+          redis: { address: "redis:6380", username: sluice, password: s3cret, database: 3, timeout: 10ms, on_failure: deny }
         errors:
           normalise: false
           expose_upstream_5xx_messages: yes
@@ -112,7 +112,8 @@ final class ConfigDefaultsTests: XCTestCase {
         XCTAssertEqual(config.auth, AuthConfig(requireAPIKey: false))
         XCTAssertEqual(config.rateLimit, RateLimitConfig(
             enabled: false, key: .clientIP, limits: [], maxTrackedKeys: 5000, store: .redis,
-            redis: RedisConfig(address: HostPort(host: "redis", port: 6380), timeout: .milliseconds(10), onFailure: .deny)))
+            redis: RedisConfig(address: HostPort(host: "redis", port: 6380), username: "sluice", password: "s3cret",
+                               database: 3, timeout: .milliseconds(10), onFailure: .deny)))
         XCTAssertEqual(config.errors, ErrorsConfig(normalise: false, exposeUpstream5xxMessages: true, rules: [
             CodeRule(status: 422, messageContains: "credit limit", code: "INSUFFICIENT_CREDIT_LIMIT"),
             CodeRule(status: 404, messageContains: nil, code: "NO_SUCH_THING"),

@@ -61,6 +61,12 @@ final class ConfigProblemTests: XCTestCase {
             Case(yaml: "\(targets)rate_limit:\n  key: user\n", line: 3, keyPath: "rate_limit.key", says: "\"user\" is not a choice (one of: api_key, client_ip)"),
             Case(yaml: "\(targets)rate_limit:\n  store: postgres\n", line: 3, keyPath: "rate_limit.store", says: "(one of: memory, redis)"),
             Case(yaml: "\(targets)rate_limit:\n  redis:\n    on_failure: retry\n", line: 4, keyPath: "rate_limit.redis.on_failure", says: "(one of: allow, deny)"),
+            Case(yaml: "\(targets)rate_limit:\n  redis:\n    database: -1\n", line: 4, keyPath: "rate_limit.redis.database", says: "-1 is too small"),
+            Case(yaml: "\(targets)rate_limit:\n  redis:\n    cluster: [\"127.0.0.1:7000\"]\n    database: 3\n", line: 5, keyPath: "rate_limit.redis.database", says: "is 3 with a cluster (a Redis Cluster has only database 0)"),
+            Case(yaml: "\(targets)rate_limit:\n  redis:\n    cluster: [\"127.0.0.1:7000\", \"127.0.0.1:0\"]\n", line: 4, keyPath: "rate_limit.redis.cluster[1]", says: "port 0 is not a port to connect to"),
+            Case(yaml: "\(targets)rate_limit:\n  redis:\n    cluster: \"127.0.0.1:7000\"\n", line: 4, keyPath: "rate_limit.redis.cluster", says: "expected a list (a list of seed nodes"),
+            Case(yaml: "\(targets)rate_limit:\n  redis:\n    username: sluice\n", line: 4, keyPath: "rate_limit.redis.username", says: "is set without a password"),
+            Case(yaml: "\(targets)rate_limit:\n  redis:\n    password: \"two words\"\n", line: 4, keyPath: "rate_limit.redis.password", says: "has a space or a control character"),
             Case(yaml: "\(targets)logging:\n  level: verbose\n", line: 3, keyPath: "logging.level", says: "(one of: trace, debug, info, warning, error)"),
             Case(yaml: "\(targets)logging:\n  access_log: \"\"\n", line: 3, keyPath: "logging.access_log", says: "the path is empty (stdout, off, or a file path)"),
             // limits

@@ -29,6 +29,12 @@ final class EnvironmentReferenceTests: XCTestCase {
         XCTAssertEqual(config.admin.listen?.port, 9191)
     }
 
+    func testTheRedisPasswordComesFromTheEnvironment() throws {
+        let config = try parse("rate_limit:\n  redis: { username: limiter, password: \"${SECRET}\" }\n")
+        XCTAssertEqual(config.rateLimit.redis.password, "hunter2")
+        XCTAssertEqual(config.rateLimit.redis.username, "limiter")
+    }
+
     func testDollarDollarBraceIsALiteralAndALoneDollarStays() throws {
         XCTAssertEqual(try parse("admin:\n  token: \"a$${ADMIN_TOKEN}$b$\"\n").admin.token, "a${ADMIN_TOKEN}$b$")
     }

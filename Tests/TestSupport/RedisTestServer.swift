@@ -14,14 +14,18 @@ public final class RedisTestServer {
     public let port: UInt16
     private let extraArguments: [String]
     private var child: ChildProcess?
+    /// Commands sent on every connection `command` opens before its own (`AUTH`, `SELECT`); their replies are
+    /// read and dropped.
+    public var prelude: [[String]]
 
-    /// Starts a server on a free port (with `extraArguments`, e.g. `--rename-command`) and waits until it
-    /// answers PING; skips the test when redis-server is not installed.
-    public init(extraArguments: [String] = []) throws {
+    /// Starts a server on a free port (with `extraArguments`, e.g. `--rename-command` or `--requirepass`) and
+    /// waits until it answers PING (after `prelude`); skips the test when redis-server is not installed.
+    public init(extraArguments: [String] = [], prelude: [[String]] = []) throws {
         guard FileManager.default.isExecutableFile(atPath: RedisTestServer.serverPath) else {
             throw XCTSkip("redis-server is not installed")
         }
         self.extraArguments = extraArguments
+        self.prelude = prelude
         port = try LoopbackSocket.unusedPort()
         try start()
     }
@@ -103,8 +107,11 @@ public final class RedisTestServer {
     public func command(_ arguments: [String]) throws -> Reply {
         let fd = try LoopbackSocket.connect(port: port, timeout: 2)
         defer { Glibc.close(fd) }
-        var request = "*\(arguments.count)\r\n"
-        for argument in arguments { request += "$\(argument.utf8.count)\r\n\(argument)\r\n" }
+        var request = ""
+        for command in prelude + [arguments] {
+            request += "*\(command.count)\r\n"
+            for argument in command { request += "$\(argument.utf8.count)\r\n\(argument)\r\n" }
+        }
         let bytes = Array(request.utf8)
         var sent = 0
         while sent < bytes.count {
@@ -113,6 +120,7 @@ public final class RedisTestServer {
             sent += n
         }
         var reader = RESPReader(fd: fd)
+        for _ in prelude { _ = try reader.reply() }
         return try reader.reply()
     }
 

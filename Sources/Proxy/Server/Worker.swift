@@ -2,6 +2,7 @@ import Engine
 import Essentials
 import Glibc
 import Logging
+import RateLimiter
 import RedisStore
 import Resilience
 import Stats
@@ -22,7 +23,7 @@ final class Worker {
     let httpDate = CurrentHTTPDate()
     private(set) var isDraining = false
     /// This worker's connection to the shared rate-limit store, when `rate_limit.store` is redis.
-    private(set) var redis: RedisRateLimitClient?
+    private(set) var redis: (any RemoteRateLimitStore)?
     /// This worker's figures, published to the shared board when the admin endpoint asks (``LiveStats``) and when
     /// the worker stops.
     let stats: WorkerStats
@@ -117,11 +118,22 @@ final class Worker {
     }
 
     /// A connection to the shared rate-limit store, when the configuration asks for Redis.
-    private static func redisClient(for context: ProxyContext, loop: EventLoop) -> RedisRateLimitClient? {
+    private static func redisClient(for context: ProxyContext, loop: EventLoop) -> (any RemoteRateLimitStore)? {
         let settings = context.config.rateLimit
         guard settings.enabled, settings.store == .redis else { return nil }
-        return RedisRateLimitClient(loop: loop, host: settings.redis.address.host,
-                                    port: settings.redis.address.port, timeout: settings.redis.timeout)
+        let redis = settings.redis
+        let logger = context.logger
+        let report = { (event: RedisStoreEvent) in
+            logger.warning("\(event.message)", metadata: event.details.mapValues { .string($0) })
+        }
+        let session = RedisSession(username: redis.username, password: redis.password, database: redis.database)
+        if !redis.cluster.isEmpty {
+            return RedisClusterClient(loop: loop, seeds: redis.cluster.map { RedisAddress(host: $0.host, port: $0.port) },
+                                      timeout: redis.timeout, session: session, report: report)
+        }
+        return RedisRateLimitClient(loop: loop, host: redis.address.host, port: redis.address.port,
+                                    timeout: redis.timeout, reconnectInterval: .seconds(1), session: session,
+                                    report: report)
     }
 
     /// Closes every connection at once (grace period over, or the loop ended).

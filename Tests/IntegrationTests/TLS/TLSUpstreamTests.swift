@@ -69,7 +69,8 @@ final class TLSUpstreamTests: TLSIntegrationTestCase {
         for (pair, ca, reason) in cases {
             let sluice = try startBehindHTTPS(pair, tls: [caFile(ca)])
             assertEnvelope(try get(), status: 502, code: "UPSTREAM_UNAVAILABLE")
-            let logged = sluice.output.split(separator: "\n").filter { $0.contains("upstream TLS handshake failed") }
+            // The log line is written before the answer, but read from sluice's stderr by another thread: wait for it.
+            let logged = (try? sluice.waitForLogLines(containing: "upstream TLS handshake failed", moreThan: 0, timeout: 10)) ?? []
             XCTAssertTrue(logged.contains { $0.contains(reason) }, "no \"\(reason)\" in: \(logged) \(sluice.output)")
             sluice.stop()
             https?.stop()
