@@ -25,7 +25,7 @@ let package = Package(
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
-        // The one Swift layer over OpenSSL: SHA-256 and secure random bytes (TLS will live here too).
+        // The one Swift layer over OpenSSL: SHA-256, secure random bytes, TLS contexts and sessions.
         .target(name: "OpenSSLBinding", dependencies: ["COpenSSL"]),
 
         // What several modules share, depending on nothing: the system clocks, Duration → integers, RFC 3339
@@ -50,12 +50,13 @@ let package = Package(
         .target(name: "APIKeys", dependencies: ["OpenSSLBinding", "Normaliser", "Essentials"], swiftSettings: hotPath),
 
         // The event engine: libevent loops, sockets, timers, signals.
-        .target(name: "Engine", dependencies: ["CLibevent", "Essentials"], swiftSettings: hotPath),
+        // TLS connections are a transport of Engine's, over OpenSSLBinding's sessions (which know no event loop).
+        .target(name: "Engine", dependencies: ["CLibevent", "Essentials", "OpenSSLBinding"], swiftSettings: hotPath),
 
         // The proxy: client and upstream connections, forwarding, pools.
         .target(name: "Proxy", dependencies: [
-            "APIKeys", "Engine", "Essentials", "Exchange", "HTTP1", "Config", "Normaliser", "RateLimiter", "RedisStore",
-            "Resilience", "Stats",
+            "APIKeys", "Engine", "Essentials", "Exchange", "HTTP1", "Config", "Normaliser", "OpenSSLBinding", "RateLimiter",
+            "RedisStore", "Resilience", "Stats",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
 

@@ -19,8 +19,13 @@
 #                   (10000) keys of that file (a wrk Lua script), and their resident memory and sluice's logged
 #                   key-loading time are reported
 # Every other request carries the same `Authorization: Bearer` header. The table gives the median req/s of the
-# rounds, the median p50 and p99 of the rounds, and the ratios to nginx. Then `strace -c -f` counts the system
-# calls per request of sluice and of the nginx workers during a short run.
+# rounds, the median p50 and p99 of the rounds, the ratios to nginx, and the proxy's CPU time per request (user +
+# system, from /proc). Then `strace -c -f` counts the system calls per request of sluice and of the nginx workers
+# during a short run.
+#
+# BENCH_TLS=1: nginx and sluice terminate TLS (the same ECDSA P-256 certificate, made here; TLS 1.3, wrk over
+# https keep-alive) in front of the same plain upstream, and two more targets make a new TLS connection per
+# request (wrk -H 'Connection: close'): nginx-handshake and sluice-handshake, compared with each other.
 #
 # CPU placement (2 cores shared by wrk, proxy and upstream): with 1 worker the proxy is pinned to CPU 0 and
 # wrk and the upstream to CPU 1 (taskset), so the proxy has a core to itself; with 2 or more workers nothing
@@ -40,6 +45,8 @@ set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 cd "$SLUICE_ROOT"
 
 worker_counts="${BENCH_WORKERS:-1 2}"
@@ -49,6 +56,7 @@ connections="${BENCH_CONNECTIONS:-50}"
 threads="${BENCH_THREADS:-1}"
 warmup="${BENCH_WARMUP:-2}"
 with_rate_limit="${BENCH_RATE_LIMIT:-1}"
+with_tls="${BENCH_TLS:-0}"
 with_redis="${BENCH_REDIS:-0}"
 strace_seconds="${BENCH_STRACE_SECONDS:-5}"
 upstream_workers="${BENCH_UPSTREAM_WORKERS:-1}"
@@ -110,6 +118,33 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# TLS mode: one certificate for both proxies; the listeners' extra settings; the scheme wrk and curl use.
+scheme=http
+nginx_tls=""
+sluice_tls=""
+if [ "$with_tls" = 1 ]; then
+    scheme=https
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -keyout "$workdir/key.pem" \
+        -out "$workdir/cert.pem" -subj /CN=localhost -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null \
+        || die "openssl could not make the benchmark certificate"
+    nginx_tls="        ssl_certificate $workdir/cert.pem;
+        ssl_certificate_key $workdir/key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_session_cache shared:bench:10m;"
+    sluice_tls="  tls: { certificate: \"$workdir/cert.pem\", private_key: \"$workdir/key.pem\" }"
+fi
+
+# proxy_pids TARGET: the processes whose CPU a target's requests cost (nginx: its workers); none for the upstream.
+proxy_pids() {
+    case "$1" in
+        nginx*) pgrep -P "$nginx_pid" | paste -sd' ' ;;
+        sluice+limit) echo "$limited_pid" ;;
+        sluice+keys) echo "$keyed_pid" ;;
+        sluice+redis) echo "$redis_sluice_pid" ;;
+        sluice*) echo "$sluice_pid" ;;
+    esac
+}
 
 cpus="$(nproc)"
 # Command prefixes that pin the proxies and the client side (wrk, upstream); empty when unpinned.
@@ -180,7 +215,8 @@ start_nginx_proxy() {
         keepalive_timeout 300s;
     }
     server {
-        listen 127.0.0.1:$nginx_port reuseport backlog=4096;
+        listen 127.0.0.1:$nginx_port${nginx_tls:+ ssl} reuseport backlog=4096;
+$nginx_tls
         location / {
             proxy_pass http://backend;
             proxy_http_version 1.1;
@@ -212,6 +248,7 @@ start_sluice() {
 server:
   listen: "127.0.0.1:$port"
   workers: $workers
+$sluice_tls
 admin:
   listen: ""
 upstream:
@@ -294,60 +331,28 @@ rss_kib() {
 # expect_ok NAME PORT: one request through curl must give 200 and the upstream's body.
 expect_ok() {
     local answer
-    answer="$(curl -sS --max-time 5 -H "Authorization: Bearer $(key_for "$1")" -w ' %{http_code}' "http://127.0.0.1:$2/v1/items")" \
+    answer="$(curl -sSk --max-time 5 -H "Authorization: Bearer $(key_for "$1")" -w ' %{http_code}' "$(scheme_of "$1")://127.0.0.1:$2/v1/items")" \
         || die "$1: request failed"
     [ "$answer" = "$body 200" ] || die "$1: unexpected answer: $answer"
 }
 
-# run_wrk SECONDS CONNECTIONS PORT OUTPUT [SPREAD]: wrk on the client CPU; with SPREAD, cycling through the
-# first SPREAD keys of the benchmark keys file (the same key stream for every target that gets it).
+# run_wrk SECONDS CONNECTIONS PORT OUTPUT [TARGET]: wrk on the client CPU; a -handshake target closes each
+# connection; a target with a key spread (spread_for) cycles through the first keys of the benchmark keys file
+# (the same key stream for every target that gets it).
 run_wrk() {
-    local keys=(-H "Authorization: Bearer $api_key")
-    if [ -n "${5:-}" ]; then
+    local keys=(-H "Authorization: Bearer $api_key") extra=() spread
+    spread="$(spread_for "${5:-}")"
+    if [ -n "$spread" ]; then
         keys=(-s "$workdir/keys.lua")
     fi
-    BENCH_KEY_SPREAD="${5:-1}" "${client_pin[@]}" wrk -t"$threads" -c"$2" -d"$1s" --latency "${keys[@]}" \
-        "http://127.0.0.1:$3/v1/items" >"$4" 2>&1 || { cat "$4" >&2; expect_alive; die "wrk failed"; }
+    case "${5:-}" in *-handshake) extra=(-H "Connection: close") ;; esac
+    BENCH_KEY_SPREAD="${spread:-1}" "${client_pin[@]}" wrk -t"$threads" -c"$2" -d"$1s" --latency "${keys[@]}" "${extra[@]}" \
+        "$(scheme_of "${5:-sluice}")://127.0.0.1:$3/v1/items" >"$4" 2>&1 || { cat "$4" >&2; expect_alive; die "wrk failed"; }
 }
 
-# wrk_figures FILE: prints "req/s p50_us p99_us errors requests" from wrk --latency output.
-wrk_figures() {
-    awk '
-        function us(v) {
-            if (v ~ /us$/) return v + 0
-            if (v ~ /ms$/) return (v + 0) * 1000
-            if (v ~ /m$/) return (v + 0) * 60000000
-            if (v ~ /s$/) return (v + 0) * 1000000
-            return v + 0
-        }
-        /^Requests\/sec:/ { rps = $2 }
-        / requests in / { requests = $1 }
-        /^ +50%/ { p50 = us($2) }
-        /^ +99%/ { p99 = us($2) }
-        /Non-2xx or 3xx responses:/ { errors += $NF }
-        /Socket errors:/ { for (i = 3; i <= NF; i++) { gsub(",", "", $i); if ($i ~ /^[0-9]+$/) errors += $i } }
-        END { printf "%s %s %s %d %s\n", rps, p50, p99, errors, requests }
-    ' "$1"
-}
-
-# count_syscalls NAME LABEL PORT PID...: syscalls per request of the processes (all threads) during a short
-# wrk run; appends a line to syscalls.md.
-count_syscalls() {
-    local name="$1" label="$2" port="$3" out="$workdir/strace-$1.txt" wrk_out="$workdir/strace-$1-wrk.txt" args=() pid
-    shift 3
-    for pid in "$@"; do
-        args+=(-p "$pid")
-    done
-    strace -c -f -o "$out" "${args[@]}" 2>"$workdir/strace-$name.log" &
-    local strace_pid=$!
-    SLUICE_STARTED_PIDS+=("$strace_pid")
-    sleep 1
-    run_wrk "$strace_seconds" "$connections" "$port" "$wrk_out"
-    kill -INT "$strace_pid" 2>/dev/null || true
-    wait "$strace_pid" 2>/dev/null || true
-    local requests
-    requests="$(wrk_figures "$wrk_out" | awk '{ print $5 }')"
-    awk -v name="$label" -v requests="$requests" -f "$SLUICE_ROOT/scripts/bench-syscalls.awk" "$out" >>"$workdir/syscalls.md"
+# scheme_of TARGET: the upstream is always plain; the proxies speak TLS with BENCH_TLS=1.
+scheme_of() {
+    if [ "$1" = upstream ]; then echo http; else echo "$scheme"; fi
 }
 
 # pin_for WORKERS: 1 worker on 2+ CPUs: proxies on CPU 0, wrk and upstream on CPU 1; otherwise unpinned.
@@ -373,6 +378,9 @@ targets=(upstream nginx sluice)
 if [ "$with_rate_limit" = 1 ] || [ "$keys_count" -gt 0 ]; then
     targets+=(sluice+limit)
 fi
+if [ "$with_tls" = 1 ]; then
+    targets+=(nginx-handshake sluice-handshake)
+fi
 if [ "$with_redis" = 1 ]; then
     targets+=(sluice+redis)
 fi
@@ -395,8 +403,8 @@ fi
 port_of() {
     case "$1" in
         upstream) echo "$upstream_port" ;;
-        nginx) echo "$nginx_port" ;;
-        sluice) echo "$sluice_port" ;;
+        nginx | nginx-handshake) echo "$nginx_port" ;;
+        sluice | sluice-handshake) echo "$sluice_port" ;;
         sluice+limit) echo "$limited_port" ;;
         sluice+redis) echo "$redis_sluice_port" ;;
         sluice+keys) echo "$keyed_port" ;;
@@ -432,19 +440,26 @@ for workers in $worker_counts; do
     for target in "${targets[@]}"; do
         expect_ok "$target" "$(port_of "$target")"
         if [ "$warmup" -gt 0 ]; then
-            run_wrk "$warmup" "$connections" "$(port_of "$target")" "$workdir/warmup.txt" "$(spread_for "$target")"
+            run_wrk "$warmup" "$connections" "$(port_of "$target")" "$workdir/warmup.txt" "$target"
         fi
     done
     for ((round = 1; round <= rounds; round++)); do
         for target in "${targets[@]}"; do
             out="$workdir/w$workers-$target-$round.txt"
+            read -ra pids <<<"$(proxy_pids "$target")"
+            ticks_before="$(cpu_ticks "${pids[@]}")"
             if [ "$target" = sluice+redis ]; then read -r calls_before cpu_before < <(redis_scripts); fi
-            run_wrk "$duration" "$connections" "$(port_of "$target")" "$out" "$(spread_for "$target")"
-            read -r rps p50 p99 errors _ < <(wrk_figures "$out")
+            run_wrk "$duration" "$connections" "$(port_of "$target")" "$out" "$target"
+            ticks="$(($(cpu_ticks "${pids[@]}") - ticks_before))"
+            read -r rps p50 p99 errors requests < <(wrk_figures "$out")
             if [ "$target" = sluice+redis ]; then
                 read -r calls_after cpu_after < <(redis_scripts)
                 printf '%s\t%s\t%s\t%s\n' "$workers" "$round" "$((calls_after - calls_before))" \
                     "$(awk -v a="$cpu_after" -v b="$cpu_before" 'BEGIN { printf "%.2f", a - b }')" >>"$workdir/redis.tsv"
+            fi
+            cpu_us=0
+            if [ "${#pids[@]}" -gt 0 ] && [ "${requests:-0}" -gt 0 ]; then
+                cpu_us="$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }')"
             fi
             say "workers=$workers round $round/$rounds $target: $rps req/s, p50 ${p50}us, p99 ${p99}us, errors $errors"
             expect_alive
@@ -454,7 +469,7 @@ for workers in $worker_counts; do
                     >"$out.sample" 2>&1 || true
                 say "a request to $target now: $(head -c 600 "$out.sample" | tr '\r\n' '  ')"
             fi
-            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workers" "$target" "$round" "$rps" "$p50" "$p99" "$errors" >>"$results"
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workers" "$target" "$round" "$rps" "$p50" "$p99" "$errors" "$cpu_us" >>"$results"
         done
     done
     if [ -n "$keyed_pid" ]; then
@@ -497,8 +512,14 @@ if [ -n "${BENCH_NICE:-}" ]; then
     echo "Everything benchmarked ran at niceness $BENCH_NICE (BENCH_NICE)."
 fi
 echo
-echo "| workers | target | req/s (median) | p50 | p99 | req/s vs nginx | paired req/s vs nginx | p99 vs nginx | best round | best vs nginx | req/s per round | errors |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+if [ "$with_tls" = 1 ]; then
+    echo "TLS (BENCH_TLS=1): nginx and sluice terminate TLS with one ECDSA P-256 certificate; wrk over https keep-alive;"
+    echo "the -handshake rows open a new TLS connection per request (Connection: close) and compare with nginx-handshake."
+fi
+echo "CPU/request: user + system time of the proxy's processes (nginx: its workers) over the run, per request."
+echo
+echo "| workers | target | req/s (median) | p50 | p99 | req/s vs nginx | paired req/s vs nginx | p99 vs nginx | best round | best vs nginx | CPU/request | req/s per round | errors |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk -F'\t' -f "$SLUICE_ROOT/scripts/bench-table.awk" "$results"
 if [ -s "$workdir/redis.tsv" ]; then
     echo

@@ -16,8 +16,10 @@ SLUICE_SCRATCH="${SLUICE_SCRATCH:-$SLUICE_ROOT/.build}"
     # What building sluice needs (libevent and zlib through pkg-config; hiredis for the Redis store; OpenSSL
     # for SHA-256 and random bytes).
     SLUICE_BUILD_PACKAGES=(pkg-config libevent-dev zlib1g-dev libhiredis-dev libssl-dev)
-    # What the tests need besides (they start their own redis-server and prometheus, and drive headless chromium).
-    SLUICE_TEST_PACKAGES=(redis-server prometheus chromium)
+    # What the tests need besides (they start their own redis-server and prometheus, and drive headless chromium;
+    # the TLS tests make certificates with openssl, talk to sluice with curl and Python's ssl, and run an HTTPS
+    # upstream in Python).
+    SLUICE_TEST_PACKAGES=(redis-server prometheus chromium openssl curl python3)
     # What scripts/bench.sh needs besides.
     SLUICE_BENCH_PACKAGES=(nginx-light wrk strace)
 }

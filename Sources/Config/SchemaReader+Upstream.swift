@@ -2,12 +2,12 @@
 extension SchemaReader {
     static let upstreamKeys = [
         "targets", "connect_timeout", "response_timeout", "keepalive", "retries", "retry_backoff", "retry_on",
-        "health_check", "circuit_breaker",
+        "health_check", "circuit_breaker", "tls",
     ]
     static let healthCheckKeys = ["path", "interval", "timeout"]
     static let circuitBreakerKeys = ["failures", "open_for"]
 
-    static func readUpstream(_ upstream: MappingReader) -> UpstreamConfig {
+    static func readUpstream(_ upstream: MappingReader, fileKeyLines: inout FileKeyLines) -> UpstreamConfig {
         var config = UpstreamConfig.default
         config.targets = readTargets(upstream)
         upstream.read("connect_timeout", .duration(.milliseconds(1)...(.seconds(600))), into: &config.connectTimeout)
@@ -23,13 +23,14 @@ extension SchemaReader {
         let breaker = upstream.section("circuit_breaker", known: circuitBreakerKeys)
         breaker.read("failures", .integer(1...10_000), into: &config.circuitBreaker.failures)
         breaker.read("open_for", .duration(.milliseconds(1)...(.seconds(3600))), into: &config.circuitBreaker.openFor)
+        config.tls = readUpstreamTLS(upstream.section("tls", known: upstreamTLSKeys), fileKeyLines: &fileKeyLines)
         return config
     }
 
     /// `upstream.targets`: required, at least one, no repeats.
-    private static func readTargets(_ upstream: MappingReader) -> [HostPort] {
-        let parser = ValueParser<HostPort>.address(allowPortZero: false)
-        let allowed = "a list of one or more host:port, e.g. [\"127.0.0.1:3000\"]"
+    private static func readTargets(_ upstream: MappingReader) -> [UpstreamTarget] {
+        let parser = UpstreamTarget.parser
+        let allowed = "a list of one or more host:port or https://host:port, e.g. [\"127.0.0.1:3000\"]"
         guard upstream.node("targets") != nil else {
             guard upstream.isValid else { return [] }
             upstream.log.report(line: upstream.line, path: upstream.child("targets"), "is missing (\(allowed))")
@@ -39,16 +40,16 @@ extension SchemaReader {
         if items.isEmpty {
             upstream.log.report(line: upstream.line(of: "targets"), path: upstream.child("targets"), "is empty (\(allowed))")
         }
-        var targets: [HostPort] = []
-        for item in items {
+        var targets: [(index: Int, target: UpstreamTarget)] = []
+        for (index, item) in items.enumerated() {
             guard let target = upstream.log.value(of: item.node, path: item.path, line: item.line, parser) else { continue }
-            if let first = targets.firstIndex(of: target) {
+            if let first = targets.first(where: { $0.target.address == target.address }) {
                 upstream.log.report(line: item.line, path: item.path,
-                                    "\(target) is listed twice (each target once; it is targets[\(first)] already)")
+                                    "\(target) is listed twice (each target once; it is targets[\(first.index)] already)")
             }
-            targets.append(target)
+            targets.append((index, target))
         }
-        return targets
+        return targets.map(\.target)
     }
 
     private static func readHealthCheck(_ section: MappingReader) -> HealthCheckConfig {

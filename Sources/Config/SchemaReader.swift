@@ -5,7 +5,7 @@ enum SchemaReader {
     static let rootKeys = ["server", "admin", "upstream", "auth", "rate_limit", "errors", "logging"]
     static let serverKeys = [
         "listen", "workers", "max_header_bytes", "max_header_fields", "max_body_bytes", "client_timeout", "shutdown_grace",
-        "trusted_proxies", "underscores_in_headers",
+        "trusted_proxies", "underscores_in_headers", "tls",
     ]
     static let adminKeys = ["listen", "token"]
     static let loggingKeys = ["level", "access_log"]
@@ -18,9 +18,10 @@ enum SchemaReader {
         var config = SluiceConfig.default
         let serverListenValid = server.read("listen", .address(allowPortZero: true), into: &config.server.listen)
         readServer(server, into: &config.server)
+        config.server.tls = readListenerTLS(server, fileKeyLines: &config.fileKeyLines)
         let adminListenValid = admin.read("listen", adminListen, into: &config.admin.listen)
         admin.read("token", token, into: &config.admin.token)
-        config.upstream = readUpstream(top.section("upstream", known: upstreamKeys))
+        config.upstream = readUpstream(top.section("upstream", known: upstreamKeys), fileKeyLines: &config.fileKeyLines)
         config.auth = readAuth(top.section("auth", known: authKeys))
         config.rateLimit = readRateLimit(top.section("rate_limit", known: rateLimitKeys))
         config.errors = readErrors(top.section("errors", known: errorsKeys))

@@ -19,6 +19,8 @@ public struct ServerConfig: Sendable, Equatable {
     public var trustedProxies: TrustedProxies
     /// Whether request headers whose name contains `_` are forwarded; false drops them (SPEC §4).
     public var underscoresInHeaders: Bool
+    /// TLS on the listener (SPEC §11); nil serves plain HTTP.
+    public var tls: ListenerTLSConfig?
 
     /// Creates a server section; every argument defaults to SPEC §3.
     public init(
@@ -30,7 +32,8 @@ public struct ServerConfig: Sendable, Equatable {
         clientTimeout: Duration = .seconds(30),
         shutdownGrace: Duration = .seconds(10),
         trustedProxies: TrustedProxies = TrustedProxies(),
-        underscoresInHeaders: Bool = false
+        underscoresInHeaders: Bool = false,
+        tls: ListenerTLSConfig? = nil
     ) {
         self.listen = listen
         self.workers = workers
@@ -41,6 +44,7 @@ public struct ServerConfig: Sendable, Equatable {
         self.shutdownGrace = shutdownGrace
         self.trustedProxies = trustedProxies
         self.underscoresInHeaders = underscoresInHeaders
+        self.tls = tls
     }
 
     /// The defaults of SPEC §3.

@@ -20,6 +20,8 @@ public struct SluiceConfig: Sendable, Equatable {
     public var errors: ErrorsConfig
     /// Logging.
     public var logging: LoggingConfig
+    /// Where the keys naming files (TLS certificates and keys) were written, for problems found in the files.
+    public var fileKeyLines = FileKeyLines()
 
     /// The file read when no `--config` is given.
     public static let defaultPath = "config/sluice.yaml"

@@ -1,7 +1,8 @@
 /// The API servers sluice forwards to and how it treats them (`upstream:`).
 public struct UpstreamConfig: Sendable, Equatable {
-    /// One or more `host:port`, balanced round-robin over the healthy ones. The only key without a default.
-    public var targets: [HostPort]
+    /// One or more `host:port` or `https://host:port`, balanced round-robin over the healthy ones. The only key
+    /// without a default.
+    public var targets: [UpstreamTarget]
     /// Limit for establishing a connection to a target.
     public var connectTimeout: Duration
     /// Limit per try until the whole response head has arrived.
@@ -18,10 +19,12 @@ public struct UpstreamConfig: Sendable, Equatable {
     public var healthCheck: HealthCheckConfig
     /// The per-target circuit breaker.
     public var circuitBreaker: CircuitBreakerConfig
+    /// TLS to `https://` targets.
+    public var tls: UpstreamTLSConfig
 
     /// Creates an upstream section; every argument but `targets` defaults to SPEC §3.
     public init(
-        targets: [HostPort],
+        targets: [UpstreamTarget],
         connectTimeout: Duration = .seconds(2),
         responseTimeout: Duration = .seconds(30),
         keepalive: Int = 64,
@@ -29,7 +32,8 @@ public struct UpstreamConfig: Sendable, Equatable {
         retryBackoff: Duration = .milliseconds(50),
         retryOn: [Int] = [502, 503, 504],
         healthCheck: HealthCheckConfig = .default,
-        circuitBreaker: CircuitBreakerConfig = .default
+        circuitBreaker: CircuitBreakerConfig = .default,
+        tls: UpstreamTLSConfig = .default
     ) {
         self.targets = targets
         self.connectTimeout = connectTimeout
@@ -40,6 +44,7 @@ public struct UpstreamConfig: Sendable, Equatable {
         self.retryOn = retryOn
         self.healthCheck = healthCheck
         self.circuitBreaker = circuitBreaker
+        self.tls = tls
     }
 
     /// The defaults of SPEC §3 with no targets (a file must name at least one).

@@ -103,16 +103,29 @@ public final class ByteBuffer {
     public func read(from fd: Int32, limit: Int, peerClosed: Bool = false) -> (result: IOResult, drained: Bool) {
         var last = IOResult.wouldBlock
         while count < limit {
-            let space = writableSpace(minimum: min(16384, max(1, limit - count)))
-            let window = UnsafeMutableRawBufferPointer(rebasing: space[..<min(space.count, limit - count)])
+            let window = readingWindow(limit: limit)
             last = Socket.read(fd, into: window)
             guard case .bytes(let n) = last else { return (last, true) }
-            writerIndex += n
-            totalWritten += n
+            commit(n)
             // A short read on a stream socket empties its receive queue: the next byte brings a new edge.
             if n < window.count && !peerClosed { return (last, true) }
         }
         return (last, false)
+    }
+
+    /// Space to read into while fewer than `limit` bytes are buffered (at most 16 KiB is made room for at
+    /// once); ``commit(_:)`` then keeps what was read. Valid until the next mutation.
+    @inline(__always)
+    public func readingWindow(limit: Int) -> UnsafeMutableRawBufferPointer {
+        let space = writableSpace(minimum: min(16384, max(1, limit - count)))
+        return UnsafeMutableRawBufferPointer(rebasing: space[..<min(space.count, max(0, limit - count))])
+    }
+
+    /// Keeps `n` bytes just read into ``readingWindow(limit:)``.
+    @inline(__always)
+    public func commit(_ n: Int) {
+        writerIndex += n
+        totalWritten += n
     }
 
     /// Writes as much as the socket takes. Returns the last result.

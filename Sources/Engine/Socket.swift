@@ -104,6 +104,20 @@ public enum Socket {
         }
     }
 
+    /// The next byte waiting on a socket, left there (`MSG_PEEK`): what a TLS listener looks at to tell a
+    /// ClientHello from plain HTTP.
+    public static func peekByte(_ fd: Int32) -> (result: IOResult, byte: UInt8) {
+        var byte: UInt8 = 0
+        while true {
+            let n = recv(fd, &byte, 1, Int32(MSG_PEEK))
+            if n > 0 { return (.bytes(1), byte) }
+            if n == 0 { return (.endOfFile, 0) }
+            let code = errno
+            if code == EINTR { continue }
+            return (code == EAGAIN || code == EWOULDBLOCK ? .wouldBlock : .failed(code), 0)
+        }
+    }
+
     /// Writes from `buffer` (never raises SIGPIPE).
     @inline(__always)
     public static func write(_ fd: Int32, from buffer: UnsafeRawBufferPointer) -> IOResult {

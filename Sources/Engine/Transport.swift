@@ -1,7 +1,8 @@
-/// How a connection moves its bytes: a plain TCP socket now; a TLS session (SPEC §11) would be another
-/// conformer, mapping `SSL_ERROR_WANT_READ` / `WANT_WRITE` to ``IOResult/wouldBlock``, so that connections and
-/// their request state machines stay as they are. Connections hold a concrete conformer, so every call is
-/// direct (no existential in the hot loop).
+/// How a connection moves its bytes: a plain TCP socket (``SocketTransport``) or a TLS session over one
+/// (``TLSTransport``, SPEC §11), which maps `SSL_ERROR_WANT_READ` / `WANT_WRITE` to ``IOResult/wouldBlock``
+/// and to the two `waits` flags, so that connections and their request state machines stay as they are.
+/// Connections hold a ``ConnectionTransport`` (an enum of the two), so every call is direct (no existential
+/// in the hot loop).
 public protocol Transport {
     /// The descriptor whose readiness the event loop watches.
     var fd: Int32 { get }
@@ -14,6 +15,11 @@ public protocol Transport {
     func shutdownWrite()
     /// Closes the connection; `reset` aborts it (RST) instead of ending it cleanly.
     func close(reset: Bool)
+    /// The last read stopped because the transport must send first (a TLS handshake or key update): read
+    /// again once the socket is writable.
+    var readWaitsForWritable: Bool { get }
+    /// The last write stopped because the transport must receive first: write again once readable.
+    var writeWaitsForReadable: Bool { get }
 }
 
 /// A plain, non-blocking TCP socket.
@@ -42,5 +48,67 @@ public struct SocketTransport: Transport {
 
     public func close(reset: Bool) {
         if reset { Socket.closeWithReset(fd) } else { Socket.close(fd) }
+    }
+
+    public var readWaitsForWritable: Bool { false }
+    public var writeWaitsForReadable: Bool { false }
+}
+
+/// The transport a connection holds: plain or TLS, chosen when it is accepted or connected.
+public enum ConnectionTransport: Transport {
+    case plain(SocketTransport)
+    case tls(TLSTransport)
+
+    public var fd: Int32 {
+        switch self {
+        case .plain(let socket): return socket.fd
+        case .tls(let tls): return tls.fd
+        }
+    }
+
+    @inline(__always)
+    public func read(into buffer: ByteBuffer, limit: Int, peerClosed: Bool) -> (result: IOResult, drained: Bool) {
+        switch self {
+        case .plain(let socket): return socket.read(into: buffer, limit: limit, peerClosed: peerClosed)
+        case .tls(let tls): return tls.read(into: buffer, limit: limit, peerClosed: peerClosed)
+        }
+    }
+
+    @inline(__always)
+    public func write(from buffer: ByteBuffer) -> IOResult {
+        switch self {
+        case .plain(let socket): return socket.write(from: buffer)
+        case .tls(let tls): return tls.write(from: buffer)
+        }
+    }
+
+    public func shutdownWrite() {
+        switch self {
+        case .plain(let socket): socket.shutdownWrite()
+        case .tls(let tls): tls.shutdownWrite()
+        }
+    }
+
+    public func close(reset: Bool) {
+        switch self {
+        case .plain(let socket): socket.close(reset: reset)
+        case .tls(let tls): tls.close(reset: reset)
+        }
+    }
+
+    public var readWaitsForWritable: Bool {
+        if case .tls(let tls) = self { return tls.readWaitsForWritable }
+        return false
+    }
+
+    public var writeWaitsForReadable: Bool {
+        if case .tls(let tls) = self { return tls.writeWaitsForReadable }
+        return false
+    }
+
+    /// The TLS session, when there is one.
+    public var tls: TLSTransport? {
+        if case .tls(let tls) = self { return tls }
+        return nil
     }
 }

@@ -87,7 +87,7 @@ extension Sluice {
                 let limiter = RateLimiter(limits: config.rateLimit.limits, maxTrackedKeys: config.rateLimit.maxTrackedKeys)
                 let path = options.config
                 let server = try ProxyServer(config: config, limiter: limiter, keys: keys, logger: logger) { () throws(ConfigError) in
-                    let reloaded = try SluiceConfig.load(path: path)
+                    let reloaded = try loadChecked(path)
                     logLevel.level = reloaded.logging.level.swiftLogLevel
                     return reloaded
                 }
@@ -117,10 +117,18 @@ extension Sluice {
     }
 }
 
+/// Reads and validates the configuration, then loads the files it names (TLS certificates and keys): every
+/// problem is reported at its line.
+func loadChecked(_ path: String) throws(ConfigError) -> SluiceConfig {
+    let config = try SluiceConfig.load(path: path)
+    _ = try TLSContexts.load(config, file: path)
+    return config
+}
+
 /// Loads the configuration, or prints every problem to stderr and exits 2.
 func loadOrExit(_ path: String) throws -> SluiceConfig {
     do {
-        return try SluiceConfig.load(path: path)
+        return try loadChecked(path)
     } catch {
         var standardError = StandardError()
         print(error.description, to: &standardError)

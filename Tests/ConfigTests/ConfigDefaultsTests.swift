@@ -7,7 +7,7 @@ final class ConfigDefaultsTests: XCTestCase {
     func testOnlyTargetsGivesEveryDefaultOfTheSpec() throws {
         let config = try SluiceConfig.parse(yaml: "upstream:\n  targets: [\"127.0.0.1:3000\"]\n", file: "t.yaml")
 
-        let expected = SluiceConfig(upstream: UpstreamConfig(targets: [HostPort(host: "127.0.0.1", port: 3000)]))
+        let expected = SluiceConfig(upstream: UpstreamConfig(targets: [UpstreamTarget(HostPort(host: "127.0.0.1", port: 3000))]))
         XCTAssertEqual(config, expected)
         XCTAssertEqual(config.server.listen, HostPort(host: "127.0.0.1", port: 8080))
         XCTAssertEqual(config.server.workers, 0)
@@ -48,7 +48,7 @@ final class ConfigDefaultsTests: XCTestCase {
 
         let config = try SluiceConfig.load(path: path)
 
-        XCTAssertEqual(config, SluiceConfig(upstream: UpstreamConfig(targets: [HostPort(host: "127.0.0.1", port: 3000)])))
+        XCTAssertEqual(config, SluiceConfig(upstream: UpstreamConfig(targets: [UpstreamTarget(HostPort(host: "127.0.0.1", port: 3000))])))
     }
 
     func testEveryKeyCanBeSet() throws {
@@ -103,7 +103,7 @@ final class ConfigDefaultsTests: XCTestCase {
                                                    shutdownGrace: .zero))
         XCTAssertEqual(config.admin, AdminConfig(listen: HostPort(host: "0.0.0.0", port: 9191), token: "s3cret"))
         XCTAssertEqual(config.upstream, UpstreamConfig(
-            targets: [HostPort(host: "10.0.0.1", port: 80), HostPort(host: "api.internal", port: 8443)],
+            targets: [UpstreamTarget(HostPort(host: "10.0.0.1", port: 80)), UpstreamTarget(HostPort(host: "api.internal", port: 8443))],
             connectTimeout: .milliseconds(250), responseTimeout: .seconds(60), keepalive: 0, retries: 0,
             retryBackoff: .milliseconds(100), retryOn: [500],
             healthCheck: HealthCheckConfig(path: "", interval: .seconds(5), timeout: .seconds(1)),

@@ -54,7 +54,7 @@ final class ConfigProblemTests: XCTestCase {
             Case(yaml: "\(targets)server:\n  listen: 8080\n", line: 3, keyPath: "server.listen", says: "\"8080\" has no port (host:port such as 127.0.0.1:8080 or [::1]:8080, port 0 to 65535"),
             Case(yaml: "\(targets)server:\n  listen: \"::1:8080\"\n", line: 3, keyPath: "server.listen", says: "IPv6 address without brackets"),
             Case(yaml: "\(targets)server:\n  listen: \"127.0.0.1:70000\"\n", line: 3, keyPath: "server.listen", says: "\"70000\" is not a port"),
-            Case(yaml: "upstream:\n  targets:\n    - \"127.0.0.1:3000\"\n    - \"127.0.0.1:0\"\n", line: 4, keyPath: "upstream.targets[1]", says: "port 0 is not a port to connect to (host:port such as 127.0.0.1:8080 or [::1]:8080, port 1 to 65535)"),
+            Case(yaml: "upstream:\n  targets:\n    - \"127.0.0.1:3000\"\n    - \"127.0.0.1:0\"\n", line: 4, keyPath: "upstream.targets[1]", says: "port 0 is not a port to connect to (host:port or https://host:port such as 127.0.0.1:3000 or https://api.internal:443, port 1 to 65535)"),
             Case(yaml: "upstream:\n  targets: [\"a:1\", \"a:1\"]\n", line: 2, keyPath: "upstream.targets[1]", says: "a:1 is listed twice"),
             Case(yaml: "\(targets)rate_limit:\n  redis: { address: \"300.1.1.1:6379\" }\n", line: 3, keyPath: "rate_limit.redis.address", says: "is not an IPv4 address"),
             // enums

@@ -33,7 +33,7 @@ extension ClientConnection {
         exchange.upstreamRequest = []
         UpstreamRequestHead.write(
             head, in: buffer, policy: context.requestHeaders, peer: peer, peerHost: peerHost,
-            defaultHost: context.targetNames[0], requestID: exchange.requestID, to: &out)
+            defaultHost: context.targetHosts[0], overTLS: transport.tls != nil, requestID: exchange.requestID, to: &out)
         exchange.upstreamRequest = out
         let admission: Admission
         if facts.repeatedAuthorization {

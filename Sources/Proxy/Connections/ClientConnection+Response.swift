@@ -158,7 +158,7 @@ extension ClientConnection: UpstreamDelegate {
         upstream = nil
         let tryFailure: TryFailure
         switch failure {
-        case .connectFailed: tryFailure = .connectFailed
+        case .connectFailed, .tlsFailed: tryFailure = .connectFailed
         case .connectTimeout: tryFailure = .connectTimeout
         case .responseTimeout: tryFailure = .responseTimeout
         case .brokenBeforeResponse, .brokenMidBody, .invalidResponse: tryFailure = .broken

@@ -21,8 +21,10 @@ final class ClientConnection: IOHandler {
         case closed
     }
 
-    /// The client's byte stream (a plain socket; TLS would slot in here).
-    let transport: SocketTransport
+    /// The client's byte stream: a plain socket, or a TLS session when `server.tls` is set.
+    let transport: ConnectionTransport
+    /// A TLS connection whose handshake has not finished: the deadline is `handshake_timeout`.
+    private var awaitingHandshake = false
     var fd: Int32 { transport.fd }
     let peer: SocketAddress
     /// The client address as text, for `X-Forwarded-For`.
@@ -63,8 +65,8 @@ final class ClientConnection: IOHandler {
     static let outputHighWater = 256 * 1024
     static let outputLowWater = 64 * 1024
 
-    init(fd: Int32, peer: SocketAddress, worker: Worker) {
-        self.transport = SocketTransport(fd: fd)
+    init(transport: ConnectionTransport, peer: SocketAddress, worker: Worker) {
+        self.transport = transport
         self.peer = peer
         self.peerHost = peer.host
         self.worker = worker
@@ -78,7 +80,12 @@ final class ClientConnection: IOHandler {
     func start() {
         watcher = IOWatcher(loop: worker.loop, fd: fd, handler: self)
         timer = LoopTimer(loop: worker.loop) { [unowned self] in self.timerFired() }
-        setDeadline(worker.context.clientTimeout)
+        if transport.tls != nil {
+            awaitingHandshake = true
+            setDeadline(context.handshakeTimeout)
+        } else {
+            setDeadline(context.clientTimeout)
+        }
     }
 
     /// The configuration this connection's current request runs under: taken from the worker
@@ -97,8 +104,14 @@ final class ClientConnection: IOHandler {
 
     func ioReady(_ flags: EventFlags) {
         if flags.contains(.closed) { peerHalfClosed = true }
-        if flags.contains(.read) || flags.contains(.closed) { readAvailable() }
-        if flags.contains(.write) && state != .closed && !outbound.isEmpty { flush() }
+        if flags.contains(.read) || flags.contains(.closed) {
+            readAvailable()
+            if transport.writeWaitsForReadable && state != .closed && !outbound.isEmpty { flush() }
+        }
+        if flags.contains(.write) && state != .closed {
+            if !outbound.isEmpty { flush() }
+            if transport.readWaitsForWritable && state != .closed { readAvailable() }
+        }
     }
 
     /// How many bytes may sit in the input buffer in the current state (pipelined requests wait within it).
@@ -124,9 +137,16 @@ final class ClientConnection: IOHandler {
             let (result, drained) = transport.read(into: inbound, limit: limit, peerClosed: peerHalfClosed)
             switch result {
             case .endOfFile: return clientLeft()
-            case .failed: return clientLeft()
+            case .failed:
+                if let tls = transport.tls, tls.failedInHandshake {
+                    // As nginx logs a failed SSL_do_handshake at info: scanners and old clients make these routine.
+                    worker.logger.debug("TLS handshake failed", metadata: [
+                        "client": "\(peerHost)", "reason": "\(tls.failureReason ?? "unknown")"])
+                }
+                return clientLeft()
             case .bytes, .wouldBlock: break
             }
+            if awaitingHandshake && !handshakeSettled() { return }
             if state == .lingering || state == .finishing {
                 inbound.clear()
             } else {
@@ -176,6 +196,25 @@ final class ClientConnection: IOHandler {
             case .finishing, .lingering, .closed:
                 return
             }
+        }
+    }
+
+    /// After a TLS read: false while the handshake goes on. Once it is done the keep-alive deadline starts; a
+    /// plain HTTP request on the TLS port is answered 400 in plain text and the connection closes (SPEC §11).
+    private func handshakeSettled() -> Bool {
+        guard let tls = transport.tls else { return true }
+        switch tls.phase {
+        case .awaitingFirstByte, .handshaking, .failed:
+            return false
+        case .established:
+            awaitingHandshake = false
+            setDeadline(context.clientTimeout)
+            return true
+        case .plainHTTP:
+            awaitingHandshake = false
+            state = .active
+            rejectUnparseable(.badRequest("plain HTTP request sent to the TLS port"))
+            return false
         }
     }
 

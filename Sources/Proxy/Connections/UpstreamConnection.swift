@@ -1,50 +1,17 @@
 import Engine
 import HTTP1
 
-/// How the owner wants a response body delivered.
-enum UpstreamBodyMode {
-    /// The body bytes as they came (chunk framing included), for streaming unchanged.
-    case raw
-    /// Only the data of the body (chunk framing removed).
-    case decoded
-}
-
-/// Why a try on an upstream connection failed.
-enum UpstreamFailure: Equatable {
-    case connectFailed(Int32)
-    case connectTimeout
-    case responseTimeout
-    /// The connection closed or broke before a whole response head; `anyByte` tells whether
-    /// part of a response had arrived.
-    case brokenBeforeResponse(anyByte: Bool)
-    /// The connection broke after the head, while the body was being delivered.
-    case brokenMidBody
-    /// The upstream sent something that is not a valid HTTP/1.1 response.
-    case invalidResponse(String)
-}
-
-/// Receives what happens on an ``UpstreamConnection`` during one exchange.
-protocol UpstreamDelegate: AnyObject {
-    /// A `103 Early Hints` interim response arrived (`100 Continue` is consumed, any other 1xx fails the try);
-    /// `buffer` holds it at offset 0.
-    func upstreamDidReceiveEarlyHints(_ head: ResponseHead, buffer: UnsafeRawBufferPointer)
-    /// A final (non-1xx) response head arrived; `buffer` holds it at offset 0.
-    func upstreamDidReceiveHead(_ head: ResponseHead, buffer: UnsafeRawBufferPointer) -> UpstreamBodyMode
-    /// Body bytes; return false to pause reading (back-pressure) until ``UpstreamConnection/resume()``.
-    func upstreamDidReceiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool
-    /// The response is complete; the connection is already back in its pool or closed.
-    func upstreamDidFinish()
-    /// The try failed; the connection is already closed.
-    func upstreamDidFail(_ failure: UpstreamFailure, reused: Bool)
-}
-
-/// One TCP connection to an upstream target, registered once with its worker's loop.
+/// One TCP (or TLS, for an `https://` target) connection to an upstream target, registered once with its
+/// worker's loop. A TLS handshake belongs to connecting: it ends by `connect_timeout`, and a failed one fails
+/// the try as a refused connection would (SPEC §11), its reason logged.
 /// Runs one exchange at a time; between exchanges it waits in its target's ``UpstreamPool``.
 final class UpstreamConnection: IOHandler {
     enum State { case connecting, awaitingHead, readingBody, idle, closed }
 
-    /// The upstream's byte stream (a plain socket; TLS to upstreams would slot in here).
-    private let transport: SocketTransport
+    /// The upstream's byte stream: a plain socket, or a TLS session for an `https://` target.
+    private let transport: ConnectionTransport
+    /// The TCP connect has completed (a TLS handshake may still be under way).
+    private var socketConnected = false
     var fd: Int32 { transport.fd }
     let target: Int
     /// The pool this connection returns to (a reload may retire it).
@@ -88,7 +55,19 @@ final class UpstreamConnection: IOHandler {
         self.worker = worker
         self.pool = pool
         self.context = context
-        self.transport = SocketTransport(fd: try Socket.connect(to: context.targets[target]))
+        let fd = try Socket.connect(to: context.targets[target])
+        if let serverName = context.targetServerNames[target], let tls = context.tls.upstream {
+            do {
+                let session = try TLSTransport(connected: fd, context: tls, serverName: serverName)
+                if let saved = pool.savedTLSSession { session.offer(saved) }
+                self.transport = .tls(session)
+            } catch {
+                Socket.close(fd)
+                throw SocketError("TLS session for \(context.targetNames[target]): \(error)")
+            }
+        } else {
+            self.transport = .plain(SocketTransport(fd: fd))
+        }
         self.parser = ResponseHeadParser(maxHeaderBytes: max(context.maxHeaderBytes, 65536))
         self.watcher = IOWatcher(loop: worker.loop, fd: fd, handler: self)
         self.timer = LoopTimer(loop: worker.loop) { [unowned self] in self.timerFired() }
@@ -123,14 +102,29 @@ final class UpstreamConnection: IOHandler {
     func ioReady(_ flags: EventFlags) {
         if state == .connecting {
             guard flags.contains(.write) || flags.contains(.read) else { return }
-            let error = Socket.pendingError(fd)
-            if error != 0 { return fail(.connectFailed(error)) }
+            if !socketConnected {
+                let error = Socket.pendingError(fd)
+                if error != 0 { return fail(.connectFailed(error)) }
+                socketConnected = true
+            }
+            if let tls = transport.tls {
+                switch tls.continueHandshake() {
+                case .established: break
+                case .pending: return
+                case .failed: return failHandshake(tls)
+                }
+            }
             state = .awaitingHead
             setDeadline(context.responseTimeout, failure: .responseTimeout)
+            // The request waiting for the connection goes now, whichever edge completed it.
+            if !outbound.isEmpty { flush() }
+        } else if !outbound.isEmpty && (flags.contains(.write) || (flags.contains(.read) && transport.writeWaitsForReadable)) {
+            flush()
         }
-        if flags.contains(.write) && !outbound.isEmpty { flush() }
         if flags.contains(.closed) { peerClosed = true }
-        if flags.contains(.read) || flags.contains(.closed) { readAvailable() }
+        if flags.contains(.read) || flags.contains(.closed) || (flags.contains(.write) && transport.readWaitsForWritable) {
+            readAvailable()
+        }
     }
 
     private func flush() {
@@ -184,6 +178,8 @@ final class UpstreamConnection: IOHandler {
 
     private func processInbound() {
         if state == .idle {
+            // A readable idle TLS connection may have received only TLS records (a TLS 1.3 session ticket): no bytes.
+            if inbound.isEmpty { return }
             // Bytes on an idle connection: the upstream broke the protocol; drop the connection.
             return close(removeFromPool: true)
         }
@@ -305,7 +301,16 @@ final class UpstreamConnection: IOHandler {
         }
     }
 
+    /// The TLS handshake failed: logged with OpenSSL's reason, and a failed try like a refused connection.
+    private func failHandshake(_ tls: TLSTransport) {
+        let reason = tls.failureReason ?? "unknown"
+        worker.logger.warning("upstream TLS handshake failed", metadata: [
+            "target": "\(context.targetNames[target])", "reason": "\(reason)"])
+        fail(.tlsFailed(reason))
+    }
+
     private func failBroken() {
+        if let tls = transport.tls, tls.failedInHandshake { return failHandshake(tls) }
         switch state {
         case .readingBody: fail(.brokenMidBody)
         case .idle: close(removeFromPool: true)
@@ -322,6 +327,8 @@ final class UpstreamConnection: IOHandler {
         self.delegate = nil
         deadline = .max
         triesDeadline = .max
+        // After a response, a TLS 1.3 session's tickets have arrived: the next connection resumes this one.
+        if let saved = transport.tls?.savedSession() { pool.savedTLSSession = saved }
         if reusable {
             state = .idle
             inbound.shrinkIfIdle()

@@ -1,3 +1,5 @@
+import OpenSSLBinding
+
 /// Idle keep-alive connections to one target, kept by one worker (LIFO: the most recently
 /// used connection is the least likely to have been closed by the upstream).
 final class UpstreamPool {
@@ -6,6 +8,9 @@ final class UpstreamPool {
     /// with), and for the pools of requests still running under a replaced configuration: connections coming
     /// back are closed.
     private(set) var isRetired = false
+    /// The TLS session of the last connection to an `https://` target that served a response, offered by the
+    /// next connection so that it resumes instead of making a full handshake.
+    var savedTLSSession: TLSSavedSession?
 
     /// An idle connection, or nil.
     func acquire() -> UpstreamConnection? {

@@ -34,10 +34,10 @@ enum UpstreamRequestHead {
 
     /// Appends the upstream head of `head` (bytes in `buffer`) to `out`, without the blank line that ends it.
     /// `defaultHost` is the first target's `host:port`, for an HTTP/1.0 request without `Host` (nginx sends its
-    /// `$proxy_host`).
+    /// `$proxy_host`). `overTLS`: the client came over TLS, so `X-Forwarded-Proto` is `https` (SPEC §11).
     static func write(
         _ head: RequestHead, in buffer: UnsafeRawBufferPointer, policy: RequestHeaderPolicy, peer: SocketAddress,
-        peerHost: String, defaultHost: String, requestID: String, to out: inout [UInt8]
+        peerHost: String, defaultHost: String, overTLS: Bool, requestID: String, to out: inout [UInt8]
     ) {
         out.append(contentsOf: buffer[head.method])
         out.append(UInt8(ascii: " "))
@@ -71,7 +71,8 @@ enum UpstreamRequestHead {
             out.append(contentsOf: ", ".utf8)
         }
         out.append(contentsOf: peerHost.utf8)
-        out.append(contentsOf: "\r\nX-Forwarded-Proto: http\r\nX-Request-Id: ".utf8)
+        out.append(contentsOf: overTLS
+            ? "\r\nX-Forwarded-Proto: https\r\nX-Request-Id: ".utf8 : "\r\nX-Forwarded-Proto: http\r\nX-Request-Id: ".utf8)
         out.append(contentsOf: requestID.utf8)
         out.append(contentsOf: "\r\n".utf8)
     }

@@ -2,6 +2,7 @@ import Engine
 import Essentials
 import HTTP1
 import Logging
+import OpenSSLBinding
 import Resilience
 
 /// Active health checks (SPEC §6): `GET health_check.path` on every target every `interval`,
@@ -24,10 +25,11 @@ final class HealthCheckScheduler {
 
     private func runDueChecks() {
         for target in checker.dueTargets() where probes[target] == nil {
-            let request = Array("GET \(context.config.upstream.healthCheck.path) HTTP/1.1\r\nHost: \(context.targetNames[target])\r\nUser-Agent: sluice-health-check\r\nConnection: close\r\n\r\n".utf8)
+            let request = Array("GET \(context.config.upstream.healthCheck.path) HTTP/1.1\r\nHost: \(context.targetHosts[target])\r\nUser-Agent: sluice-health-check\r\nConnection: close\r\n\r\n".utf8)
             probes[target] = HealthProbe(
                 address: context.targets[target], request: request,
-                timeout: context.config.upstream.healthCheck.timeout.wholeNanoseconds, loop: loop
+                timeout: context.config.upstream.healthCheck.timeout.wholeNanoseconds, loop: loop,
+                tls: context.tls.upstream.flatMap { tls in context.targetServerNames[target].map { (tls, $0) } }
             ) { [unowned self] status in
                 self.probes[target] = nil
                 if let transition = self.checker.record(target: target, status: status) {
@@ -47,10 +49,12 @@ final class HealthCheckScheduler {
     }
 }
 
-/// One health-check request on its own connection: reports the response status, or nil when
-/// the target could not be reached, answered garbage or took longer than the timeout.
+/// One health-check request on its own connection (TLS for an `https://` target, as requests get): reports the
+/// response status, or nil when the target could not be reached, failed the handshake, answered garbage or
+/// took longer than the timeout.
 final class HealthProbe: IOHandler {
-    private var fd: Int32 = -1
+    private var transport: ConnectionTransport?
+    private var connected = false
     private var watcher: IOWatcher?
     private var timer: LoopTimer?
     private let inbound = ByteBuffer()
@@ -58,13 +62,24 @@ final class HealthProbe: IOHandler {
     private var parser = ResponseHeadParser(maxHeaderBytes: 16384)
     private var completion: ((Int?) -> Void)?
 
-    init(address: SocketAddress, request: [UInt8], timeout: Int64, loop: EventLoop, completion: @escaping (Int?) -> Void) {
+    /// - Parameter tls: the client context and the name to send and verify, for an `https://` target.
+    init(address: SocketAddress, request: [UInt8], timeout: Int64, loop: EventLoop,
+         tls: (context: TLSClientContext, serverName: String)?, completion: @escaping (Int?) -> Void) {
         self.completion = completion
         outbound.append(request)
         timer = LoopTimer(loop: loop) { [unowned self] in self.finish(nil) }
         timer?.arm(afterNanoseconds: timeout)
         do {
-            fd = try Socket.connect(to: address)
+            let fd = try Socket.connect(to: address)
+            if let tls {
+                guard let session = try? TLSTransport(connected: fd, context: tls.context, serverName: tls.serverName) else {
+                    Socket.close(fd)
+                    throw SocketError("TLS session")
+                }
+                transport = .tls(session)
+            } else {
+                transport = .plain(SocketTransport(fd: fd))
+            }
             watcher = IOWatcher(loop: loop, fd: fd, handler: self)
         } catch {
             // Report on the next loop turn, never from inside the initialiser.
@@ -73,12 +88,18 @@ final class HealthProbe: IOHandler {
     }
 
     func ioReady(_ flags: EventFlags) {
-        if flags.contains(.write) && !outbound.isEmpty {
-            if Socket.pendingError(fd) != 0 { return finish(nil) }
-            if case .failed = outbound.write(to: fd) { return finish(nil) }
+        guard let transport else { return }
+        if !connected {
+            guard flags.contains(.write) || flags.contains(.read) else { return }
+            if Socket.pendingError(transport.fd) != 0 { return finish(nil) }
+            connected = true
         }
-        guard flags.contains(.read) else { return }
-        let (result, _) = inbound.read(from: fd, limit: 16385)
+        if !outbound.isEmpty {
+            // Writing drives a TLS handshake first; until the request is out, the next edge carries on.
+            if case .failed = transport.write(from: outbound) { return finish(nil) }
+            if !outbound.isEmpty { return }
+        }
+        let (result, _) = transport.read(into: inbound, limit: 16385, peerClosed: false)
         switch parser.parse(inbound.readable, requestWasHEAD: false) {
         case .complete(let head): finish(head.status)
         case .failed: finish(nil)
@@ -101,6 +122,7 @@ final class HealthProbe: IOHandler {
         watcher = nil
         timer?.close()
         timer = nil
-        if fd >= 0 { Socket.close(fd); fd = -1 }
+        transport?.close(reset: false)
+        transport = nil
     }
 }

@@ -15,8 +15,13 @@ public final class ProxyContext: Sendable {
     public let config: SluiceConfig
     /// Resolved upstream targets, in configuration order.
     let targets: [SocketAddress]
-    /// `host:port` of each target, as configured (for logs and stats).
+    /// Each target as configured, `host:port` or `https://host:port` (for logs and stats).
     let targetNames: [String]
+    /// `host:port` of each target (the `Host` of health checks and of HTTP/1.0 requests without one).
+    let targetHosts: [String]
+    /// For each target: the SNI and verified name when it is an `https://` target (`upstream.tls.server_name`, or
+    /// its host); nil for a plain one.
+    let targetServerNames: [String?]
     let normaliser: Normaliser
     /// Shared by every worker and kept across reloads; nil when `rate_limit.enabled` is false.
     let limiters: PlanLimiters?
@@ -36,6 +41,10 @@ public final class ProxyContext: Sendable {
     /// Short keyed hashes of API keys for logs (keys are never logged).
     let keyHasher: KeyHasher
     let logger: Logger
+    /// The TLS contexts made from this configuration's files.
+    let tls: TLSContexts
+    /// `server.tls.handshake_timeout`.
+    let handshakeTimeout: Int64
 
     let maxHeaderBytes: Int
     let maxHeaderFields: Int
@@ -46,10 +55,13 @@ public final class ProxyContext: Sendable {
     let keepalive: Int
 
     /// Resolves the targets; throws when one cannot be resolved. `keys` is the loaded `auth.keys_file` (nil
-    /// without one); `guesses` holds the `auth.failed_auth_limit` buckets.
+    /// without one); `guesses` holds the `auth.failed_auth_limit` buckets; `tls` the contexts made from the
+    /// configuration's certificates and keys.
     init(config: SluiceConfig, limiters: PlanLimiters, keys: KeyTable?, guesses: RateLimiter, accessLog: AccessLogWriter?,
-         previous: ProxyContext? = nil, logger: Logger) throws(SocketError) {
+         tls: TLSContexts = .none, previous: ProxyContext? = nil, logger: Logger) throws(SocketError) {
         self.config = config
+        self.tls = tls
+        handshakeTimeout = config.server.tls?.handshakeTimeout.wholeNanoseconds ?? 0
         self.accessLog = accessLog
         self.keyHasher = previous?.keyHasher ?? KeyHasher()
         self.limiters = config.rateLimit.enabled ? limiters : nil
@@ -70,10 +82,13 @@ public final class ProxyContext: Sendable {
         self.logger = logger
         var targets: [SocketAddress] = []
         for target in config.upstream.targets {
-            targets.append(try SocketAddress(host: target.host, port: target.port))
+            targets.append(try SocketAddress(host: target.address.host, port: target.address.port))
         }
         self.targets = targets
         self.targetNames = config.upstream.targets.map(\.description)
+        self.targetHosts = config.upstream.targets.map(\.address.description)
+        let serverName = config.upstream.tls.serverName
+        self.targetServerNames = config.upstream.targets.map { $0.usesTLS ? (serverName.isEmpty ? $0.address.host : serverName) : nil }
         self.normaliser = Normaliser(
             rules: config.errors.rules,
             exposeUpstream5xxMessages: config.errors.exposeUpstream5xxMessages)

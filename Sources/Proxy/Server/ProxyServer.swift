@@ -51,11 +51,13 @@ public final class ProxyServer {
                 reload: @escaping () throws(ConfigError) -> SluiceConfig) throws(StartupError) {
         let accessLog: AccessLogWriter?
         do { accessLog = try ProxyServer.openAccessLog(config.logging.accessLog) } catch { throw StartupError(error) }
+        let tls: TLSContexts
+        do { tls = try TLSContexts.load(config, file: "configuration") } catch { throw StartupError(error) }
         let authority = KeyAuthority(config: config, standard: limiter, keys: keys)
         do {
             self.context = try ProxyContext(
                 config: config, limiters: authority.limiters, keys: keys, guesses: authority.guesses, accessLog: accessLog,
-                logger: logger)
+                tls: tls, logger: logger)
         } catch {
             throw StartupError(error)
         }
@@ -75,6 +77,7 @@ public final class ProxyServer {
     /// Binds, serves until SIGTERM/SIGINT and the drain that follows, and returns the exit code.
     public func run() throws(StartupError) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
+        warnIfUnverified(context.config)
         raiseDescriptorLimit()
         let workers = self.workers
         liveStats = LiveStats(loop: control, board: board, sources: {
@@ -133,7 +136,8 @@ public final class ProxyServer {
             for fd in fds { Socket.close(fd) }
             throw error
         }
-        logger.info("listening", metadata: ["listener": "public", "address": "\(bound)", "workers": "\(workerCount)"])
+        logger.info("listening", metadata: ["listener": "public", "address": "\(bound)", "workers": "\(workerCount)",
+                                            "tls": "\(context.tls.listener != nil)"])
         return fds
     }
 
@@ -217,6 +221,16 @@ public final class ProxyServer {
             }
             return
         }
+        let tls: TLSContexts
+        do {
+            // Certificates and keys are read again (rotation); a bad pair keeps the running one.
+            tls = try TLSContexts.load(config, file: "configuration")
+        } catch {
+            for problem in error.problems {
+                logger.error("reload rejected; keeping the running configuration and certificates", metadata: ["problem": "\(problem)"])
+            }
+            return
+        }
         guard let keys = authority.prepare(for: config, logger: logger) else { return }
         let next: ProxyContext
         do {
@@ -224,7 +238,7 @@ public final class ProxyServer {
                 ? context.accessLog : try ProxyServer.openAccessLog(config.logging.accessLog)
             next = try ProxyContext(
                 config: config, limiters: keys.limiters, keys: keys.keys, guesses: authority.guesses, accessLog: accessLog,
-                previous: context, logger: logger)
+                tls: tls, previous: context, logger: logger)
         } catch {
             logger.error("reload rejected; keeping the running configuration", metadata: ["problem": "\(error)"])
             return
@@ -265,7 +279,15 @@ public final class ProxyServer {
         if config.auth.keysFile != previous.config.auth.keysFile || config.auth.keysReload != previous.config.auth.keysReload {
             watchKeysFile()
         }
+        warnIfUnverified(config)
         logger.info("reloaded", metadata: ["limits": "\(config.rateLimit.limits.map { "\($0.name)=\($0.requests)" })"])
+    }
+
+    /// `upstream.tls.verify: false` with `https://` targets: said at start-up and on every reload that keeps it.
+    private func warnIfUnverified(_ config: SluiceConfig) {
+        if TLSContexts.skipsVerification(config) {
+            logger.warning("upstream.tls.verify is false: the certificates of https targets are not checked (for tests only)")
+        }
     }
 
     /// (Re)starts the check of the keys file for changes, every `auth.keys_reload`, when there is one.
@@ -285,7 +307,7 @@ public final class ProxyServer {
         do {
             next = try ProxyContext(
                 config: context.config, limiters: keys.limiters, keys: keys.keys, guesses: authority.guesses,
-                accessLog: context.accessLog, previous: context, logger: logger)
+                accessLog: context.accessLog, tls: context.tls, previous: context, logger: logger)
         } catch {
             logger.error("keys reload rejected", metadata: ["problem": "\(error)"])
             return

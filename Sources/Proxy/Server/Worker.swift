@@ -45,7 +45,17 @@ final class Worker {
 
     /// Adopts an accepted socket.
     func adopt(fd: Int32, peer: SocketAddress) {
-        let connection = ClientConnection(fd: fd, peer: peer, worker: self)
+        var transport = ConnectionTransport.plain(SocketTransport(fd: fd))
+        if let tls = context.tls.listener {
+            // The context current now: a certificate rotated by a reload applies to new handshakes only.
+            do {
+                transport = .tls(try TLSTransport(accepted: fd, context: tls))
+            } catch {
+                logger.error("cannot start a TLS session", metadata: ["error": "\(error)"])
+                return Socket.close(fd)
+            }
+        }
+        let connection = ClientConnection(transport: transport, peer: peer, worker: self)
         clients[fd] = connection
         connection.start()
     }
