@@ -14,20 +14,20 @@ import Synchronization
 /// listener, and a control loop on the calling thread that owns the signals, the admin
 /// listener and the periodic jobs.
 public final class ProxyServer {
-    private var context: ProxyContext
+    var context: ProxyContext
     /// The keys in force and the limiters kept across reloads.
-    private let authority: KeyAuthority
-    private let reloadConfiguration: () throws(ConfigError) -> SluiceConfig
-    private let workerCount: Int
-    private var logger: Logger { context.logger }
+    let authority: KeyAuthority
+    let reloadConfiguration: () throws(ConfigError) -> SluiceConfig
+    let workerCount: Int
+    var logger: Logger { context.logger }
 
-    private let control = EventLoop()
+    let control = EventLoop()
     private let workers = WorkerRegistry<WorkerReference>()
-    private var admin: AdminServer?
+    var admin: AdminServer?
     private var signalWatchers: [SignalWatcher] = []
     private var sweepTimer: RepeatingTimer?
     /// Checks the keys file for a change every `auth.keys_reload`.
-    private var keysWatch: RepeatingTimer?
+    var keysWatch: RepeatingTimer?
     /// One-shot timers of the control loop that may still be pending (see ``runOnce(after:_:)``).
     private var oneShotTimers: [LoopTimer] = []
     private var healthChecks: HealthCheckScheduler?
@@ -126,7 +126,7 @@ public final class ProxyServer {
 
     /// One listening socket per worker on the same address (`SO_REUSEPORT`); port 0 is resolved
     /// by the first bind so that every worker shares the port.
-    private func bindPublic(_ listen: HostPort) throws(SocketError) -> [Int32] {
+    func bindPublic(_ listen: HostPort) throws(SocketError) -> [Int32] {
         let address = try SocketAddress(host: listen.host, port: listen.port)
         var fds = [try Socket.listen(address)]
         guard let bound = Socket.localAddress(fds[0]) else { throw SocketError("getsockname failed") }
@@ -172,7 +172,7 @@ public final class ProxyServer {
         }
     }
 
-    private func forEachWorker(_ job: @escaping @Sendable (Worker, Int) -> Void) {
+    func forEachWorker(_ job: @escaping @Sendable (Worker, Int) -> Void) {
         run(job, on: workers.references)
     }
 
@@ -200,125 +200,15 @@ public final class ProxyServer {
 
     /// Runs `action` once on the control loop after `nanoseconds`. Timers that have fired are dropped when the
     /// next one is scheduled (never inside their own callback), so signals and reloads do not accumulate them.
-    private func runOnce(after nanoseconds: Int64, _ action: @escaping () -> Void) {
+    func runOnce(after nanoseconds: Int64, _ action: @escaping () -> Void) {
         oneShotTimers.removeAll { !$0.isArmed }
         let timer = LoopTimer(loop: control, action: action)
         timer.arm(afterNanoseconds: nanoseconds)
         oneShotTimers.append(timer)
     }
 
-    /// SIGHUP: read the file again; if valid, every worker switches to it between requests and
-    /// rate-limit state is kept for limits that keep their name; if not, log every problem and
-    /// keep running as before.
-    private func reload() {
-        guard !isDraining else { return }
-        let config: SluiceConfig
-        do {
-            config = try reloadConfiguration()
-        } catch {
-            for problem in error.problems {
-                logger.error("reload rejected; keeping the running configuration", metadata: ["problem": "\(problem)"])
-            }
-            return
-        }
-        let tls: TLSContexts
-        do {
-            // Certificates and keys are read again (rotation); a bad pair keeps the running one.
-            tls = try TLSContexts.load(config, file: "configuration")
-        } catch {
-            for problem in error.problems {
-                logger.error("reload rejected; keeping the running configuration and certificates", metadata: ["problem": "\(problem)"])
-            }
-            return
-        }
-        guard let keys = authority.prepare(for: config, logger: logger) else { return }
-        let next: ProxyContext
-        do {
-            let accessLog = config.logging.accessLog == context.config.logging.accessLog
-                ? context.accessLog : try ProxyServer.openAccessLog(config.logging.accessLog)
-            next = try ProxyContext(
-                config: config, limiters: keys.limiters, keys: keys.keys, guesses: authority.guesses, accessLog: accessLog,
-                tls: tls, previous: context, logger: logger)
-        } catch {
-            logger.error("reload rejected; keeping the running configuration", metadata: ["problem": "\(error)"])
-            return
-        }
-        let configuredWorkers = config.server.workers > 0 ? config.server.workers : LoopThread.coreCount
-        if configuredWorkers != workerCount {
-            logger.warning("server.workers changes need a restart; keeping \(workerCount) workers")
-        }
-        var listenerFDs: [Int32]? = nil
-        if config.server.listen != context.config.server.listen {
-            do {
-                listenerFDs = try bindPublic(config.server.listen)
-            } catch {
-                logger.error("reload: cannot bind the new listen address; keeping the old one", metadata: ["error": "\(error)"])
-            }
-        }
-        authority.commit(keys, config: config)
-        let previous = context
-        context = next
-        if previous.accessLog !== next.accessLog, let retired = previous.accessLog {
-            // Requests still finishing under the old configuration log there; closed once they are done.
-            runOnce(after: ProxyServer.retiredAccessLogLifetime) { retired.close() }
-        }
-        if next.health !== previous.health || next.config.upstream.healthCheck != previous.config.upstream.healthCheck {
-            startHealthChecks()
-        }
-        let newListeners = listenerFDs
-        forEachWorker { worker, index in worker.apply(next, listenerFD: newListeners?[index]) }
-        if config.admin != previous.config.admin {
-            admin?.close()
-            admin = nil
-            do {
-                admin = try startAdmin()
-            } catch {
-                logger.error("reload: cannot bind the admin listener", metadata: ["error": "\(error)"])
-            }
-        }
-        if config.auth.keysFile != previous.config.auth.keysFile || config.auth.keysReload != previous.config.auth.keysReload {
-            watchKeysFile()
-        }
-        warnIfUnverified(config)
-        logger.info("reloaded", metadata: ["limits": "\(config.rateLimit.limits.map { "\($0.name)=\($0.requests)" })"])
-    }
-
-    /// `upstream.tls.verify: false` with `https://` targets: said at start-up and on every reload that keeps it.
-    private func warnIfUnverified(_ config: SluiceConfig) {
-        if TLSContexts.skipsVerification(config) {
-            logger.warning("upstream.tls.verify is false: the certificates of https targets are not checked (for tests only)")
-        }
-    }
-
-    /// (Re)starts the check of the keys file for changes, every `auth.keys_reload`, when there is one.
-    private func watchKeysFile() {
-        keysWatch = nil
-        guard !context.config.auth.keysFile.isEmpty else { return }
-        keysWatch = RepeatingTimer(loop: control, every: context.config.auth.keysReload.wholeNanoseconds) { [unowned self] in
-            self.reloadKeysIfChanged()
-        }
-    }
-
-    /// The keys file changed: if it reads without problems, every worker switches to its keys between requests
-    /// (a context like the running one with the new keys); if not, its problems are logged and the keys stay.
-    private func reloadKeysIfChanged() {
-        guard !isDraining, let keys = authority.prepareIfChanged(config: context.config, logger: logger) else { return }
-        let next: ProxyContext
-        do {
-            next = try ProxyContext(
-                config: context.config, limiters: keys.limiters, keys: keys.keys, guesses: authority.guesses,
-                accessLog: context.accessLog, tls: context.tls, previous: context, logger: logger)
-        } catch {
-            logger.error("keys reload rejected", metadata: ["problem": "\(error)"])
-            return
-        }
-        authority.commit(keys, config: context.config)
-        context = next
-        forEachWorker { worker, _ in worker.apply(next, listenerFD: nil) }
-    }
-
     /// (Re)starts active health checks for the current targets, when `health_check.path` is set.
-    private func startHealthChecks() {
+    func startHealthChecks() {
         healthChecks?.stop()
         healthChecks = context.config.upstream.healthCheck.path.isEmpty ? nil : HealthCheckScheduler(context: context, loop: control)
     }
@@ -326,7 +216,7 @@ public final class ProxyServer {
     // MARK: admin
 
     /// Binds the admin listener on the control loop, when `admin.listen` is set.
-    private func startAdmin() throws(SocketError) -> AdminServer? {
+    func startAdmin() throws(SocketError) -> AdminServer? {
         guard let listen = context.config.admin.listen else { return nil }
         let fd = try Socket.listen(try SocketAddress(host: listen.host, port: listen.port), backlog: 128)
         if let bound = Socket.localAddress(fd) {
